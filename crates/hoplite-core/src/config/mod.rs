@@ -1,0 +1,262 @@
+//! Kratos's `kratos.yml`: loading (YAML or JSON), environment overrides, validation against the
+//! embedded Kratos config schema, defaults, and the typed view the rest of hoplite reads
+//! (`ory/kratos: driver/config/config.go`).
+
+pub mod dsn;
+pub mod duration;
+mod env;
+pub mod load;
+mod typed;
+
+use std::time::Duration;
+
+pub use dsn::{DatabaseKind, Dsn};
+pub use env::{CONFIG_SCHEMA_SOURCE, config_schema};
+pub use load::{ConfigError, DEV_DEFAULT_BROWSER_RETURN_URL, DEV_DSN, load, parse_document};
+
+/// The identity schema `--dev` uses when none is configured: email + password, the email being
+/// the password identifier and the verification and recovery address (like Kratos's quickstart
+/// schema, without the name traits). Referenced from config as `base64://<this, base64-encoded>`.
+pub const DEFAULT_IDENTITY_SCHEMA: &str = include_str!("default-identity.schema.json");
+
+/// Registration form style (`selfservice.flows.registration.style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStyle {
+    /// Two steps: traits first, then the credential (Kratos's default).
+    ProfileFirst,
+    /// One step: traits and credential in one form.
+    Unified,
+}
+
+/// The effective configuration. Every field has Kratos's default applied.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The effective configuration document (after env overrides), for `GET /admin/config`-style
+    /// inspection and for keys not typed here.
+    pub raw: serde_json::Value,
+    /// `dsn`, in Kratos's form (`memory`, `sqlite://...`, `postgres://...`, `mysql://...`).
+    pub dsn: String,
+    /// `--dev` was given.
+    pub dev: bool,
+    /// `serve.public.*` and `serve.admin.*`.
+    pub serve: Serve,
+    /// `selfservice.*`.
+    pub selfservice: SelfService,
+    /// `session.*`.
+    pub session: Session,
+    /// `cookies.*` (CSRF cookie, and the session cookie's fallbacks).
+    pub cookies: Cookies,
+    /// `secrets.*`.
+    pub secrets: Secrets,
+    /// `hashers.*`: the algorithm in use and its parameters.
+    pub hashers: Hashers,
+    /// `identity.*`.
+    pub identity: IdentityConfig,
+    /// `log.level` (default `info`).
+    pub log_level: String,
+    /// `log.leak_sensitive_values` (default false).
+    pub leak_sensitive_values: bool,
+}
+
+/// Where the public and admin APIs listen and how they are reached.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    /// `serve.public.base_url` exactly as configured, or derived as Kratos does
+    /// (`http(s)://<host>:<port>/`, always ending with `/`).
+    pub public_base_url: String,
+    /// `serve.public.host`, the listen address (default `0.0.0.0`).
+    pub public_host: String,
+    /// `serve.public.port` (default 4433).
+    pub public_port: u16,
+    /// `serve.admin.base_url`, or derived.
+    pub admin_base_url: String,
+    /// `serve.admin.host` (default `0.0.0.0`).
+    pub admin_host: String,
+    /// `serve.admin.port` (default 4434).
+    pub admin_port: u16,
+}
+
+/// Self-service flows and methods.
+#[derive(Debug, Clone)]
+pub struct SelfService {
+    /// `selfservice.default_browser_return_url`.
+    pub default_browser_return_url: String,
+    /// `selfservice.allowed_return_urls`.
+    pub allowed_return_urls: Vec<String>,
+    /// `selfservice.flows.registration.*`.
+    pub registration: Registration,
+    /// `selfservice.flows.error.ui_url`.
+    pub error_ui_url: String,
+    /// `selfservice.methods.password.*`.
+    pub password: PasswordMethod,
+    /// `selfservice.methods.code.enabled`.
+    pub code_enabled: bool,
+    /// `selfservice.methods.code.passwordless_enabled`.
+    pub code_passwordless_enabled: bool,
+    /// `selfservice.flows.verification.enabled`.
+    pub verification_enabled: bool,
+}
+
+/// The registration flow's settings.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// `selfservice.flows.registration.enabled` (default true).
+    pub enabled: bool,
+    /// `selfservice.flows.registration.ui_url` (default Kratos's fallback page; may be relative).
+    pub ui_url: String,
+    /// `selfservice.flows.registration.lifespan` (default 1h).
+    pub lifespan: Duration,
+    /// `selfservice.flows.registration.style` (default `profile_first`); already `Unified` when
+    /// the deprecated `enable_legacy_one_step` is true.
+    pub style: RegistrationStyle,
+    /// `selfservice.flows.registration.enable_legacy_one_step` (deprecated; true forces unified).
+    pub enable_legacy_one_step: bool,
+    /// `selfservice.flows.registration.login_hints` (default false).
+    pub login_hints: bool,
+    /// `selfservice.flows.registration.after.default_browser_return_url`.
+    pub after_default_browser_return_url: Option<String>,
+    /// `selfservice.flows.registration.after.hooks` (global post-persist fallback), hook names.
+    pub after_hooks: Vec<String>,
+    /// `selfservice.flows.registration.after.<method>`, keyed by method id; only methods that
+    /// are configured appear.
+    pub after_methods: std::collections::BTreeMap<String, AfterMethod>,
+}
+
+impl Registration {
+    /// The post-registration hook names configured for `method` (empty when none).
+    pub fn after_hooks_for(&self, method: &str) -> &[String] {
+        self.after_methods
+            .get(method)
+            .map_or(&[], |m| m.hooks.as_slice())
+    }
+
+    /// The return URL after registering with `method`: the method's own, else the flow's, else
+    /// `None` (callers then use `selfservice.default_browser_return_url`).
+    pub fn after_return_url_for(&self, method: &str) -> Option<&str> {
+        self.after_methods
+            .get(method)
+            .and_then(|m| m.default_browser_return_url.as_deref())
+            .or(self.after_default_browser_return_url.as_deref())
+    }
+}
+
+/// Post-registration settings of one method.
+#[derive(Debug, Clone, Default)]
+pub struct AfterMethod {
+    /// Hook names in order (`session`, `show_verification_ui`, `web_hook`, ...).
+    pub hooks: Vec<String>,
+    /// `...after.<method>.default_browser_return_url`.
+    pub default_browser_return_url: Option<String>,
+}
+
+/// The password method and its policy.
+#[derive(Debug, Clone)]
+pub struct PasswordMethod {
+    /// `selfservice.methods.password.enabled` (default true).
+    pub enabled: bool,
+    /// `...password.config.min_password_length` (default 8).
+    pub min_password_length: usize,
+    /// `...password.config.identifier_similarity_check_enabled` (default true).
+    pub identifier_similarity_check_enabled: bool,
+    /// `...password.config.haveibeenpwned_enabled` (default true; false under `--dev` unless set).
+    pub haveibeenpwned_enabled: bool,
+    /// `...password.config.haveibeenpwned_host` (default `api.pwnedpasswords.com`).
+    pub haveibeenpwned_host: String,
+    /// `...password.config.max_breaches` (default 0).
+    pub max_breaches: u64,
+    /// `...password.config.ignore_network_errors` (default true).
+    pub ignore_network_errors: bool,
+    /// `selfservice.methods.password.config.password_profile_registration_node_group`.
+    pub profile_registration_node_group: String,
+}
+
+/// Sessions and the session cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// `session.lifespan` (default 24h).
+    pub lifespan: Duration,
+    /// `session.cookie.name` (default `ory_kratos_session`).
+    pub cookie_name: String,
+    /// `session.cookie.persistent` (default true).
+    pub cookie_persistent: bool,
+    /// `session.cookie.domain`, else `cookies.domain`; `None` when unset or empty.
+    pub cookie_domain: Option<String>,
+    /// `session.cookie.path`, else `cookies.path` (default `/`).
+    pub cookie_path: String,
+    /// `session.cookie.same_site`, else `cookies.same_site` (default `Lax`).
+    pub cookie_same_site: String,
+    /// `session.cookie.secure`, else `!dev` (Kratos ignores `cookies.secure` here).
+    pub cookie_secure: bool,
+}
+
+/// Cookie settings shared by the CSRF and session cookies.
+#[derive(Debug, Clone)]
+pub struct Cookies {
+    /// `cookies.domain`; `None` when unset or empty.
+    pub domain: Option<String>,
+    /// `cookies.path` (default `/`).
+    pub path: String,
+    /// `Lax`, `Strict` or `None`.
+    pub same_site: String,
+    /// `cookies.secure`, else `!dev`.
+    pub secure: bool,
+}
+
+/// Signing and encryption secrets.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// `secrets.cookie`, falling back to `secrets.default`; may be empty (then the binary generates
+    /// and persists one).
+    pub cookie: Vec<String>,
+    /// `secrets.default`.
+    pub default: Vec<String>,
+    /// `secrets.cipher` (32 characters each).
+    pub cipher: Vec<String>,
+}
+
+/// The password hasher for new hashes.
+#[derive(Debug, Clone)]
+pub enum Hashers {
+    /// `hashers.algorithm: bcrypt`; cost already raised to 12 outside `--dev`.
+    Bcrypt {
+        /// `hashers.bcrypt.cost` (default 12).
+        cost: u32,
+    },
+    /// `hashers.algorithm: argon2`.
+    Argon2 {
+        /// `hashers.argon2.memory` in KiB (default `128MB` = 131072).
+        memory_kib: u32,
+        /// `hashers.argon2.iterations` (default 1).
+        iterations: u32,
+        /// `hashers.argon2.parallelism` (default 2 × CPU count).
+        parallelism: u32,
+        /// `hashers.argon2.salt_length` in bytes (default 16).
+        salt_length: u32,
+        /// `hashers.argon2.key_length` in bytes (default 32).
+        key_length: u32,
+    },
+}
+
+/// Identity schema configuration.
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    /// `identity.default_schema_id` (default `default`); always one of `schemas`.
+    pub default_schema_id: String,
+    /// `identity.schemas`, in order.
+    pub schemas: Vec<SchemaSource>,
+}
+
+/// One entry of `identity.schemas`. The URL is passed through untouched; loading it is the
+/// schema module's job.
+#[derive(Debug, Clone)]
+pub struct SchemaSource {
+    /// `id`.
+    pub id: String,
+    /// `file://`, `base64://` or `http(s)://` URL.
+    pub url: String,
+    /// `selfservice_selectable` (default false).
+    pub selfservice_selectable: bool,
+}
+
+#[cfg(test)]
+mod tests;

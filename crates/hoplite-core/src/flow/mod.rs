@@ -1,0 +1,147 @@
+//! Machinery shared by every self-service flow (`ory/kratos: selfservice/flow/`): flow types, the
+//! request as the domain sees it, outcomes the HTTP layer renders, return-URL checks, error UI.
+
+pub mod errorx;
+pub mod redirect;
+pub mod registration;
+pub mod request;
+
+pub use request::RequestInfo;
+
+use crate::error::ErrorObject;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// `api` (native apps: no cookies, no CSRF) or `browser`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowType {
+    Api,
+    Browser,
+}
+
+impl FlowType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowType::Api => "api",
+            FlowType::Browser => "browser",
+        }
+    }
+}
+
+/// What a handler answers; `hoplite-http` turns it into an HTTP response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A success body (`application/json; charset=utf-8`).
+    Json(Value),
+    /// An error body (`application/json`, plus `Ory-Error-Id` from `error.id`).
+    Error(Value),
+    /// No body: a redirect to `location`.
+    Redirect(String),
+}
+
+/// A complete answer: status, body, cookies to set, and whether to rotate the CSRF cookie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Body,
+    /// Complete `Set-Cookie` header values.
+    pub set_cookies: Vec<String>,
+    /// Issue a fresh CSRF cookie with this reply (after a session was issued).
+    pub rotate_csrf: bool,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            body: Body::Json(body),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+        }
+    }
+    pub fn redirect(status: u16, location: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            body: Body::Redirect(location.into()),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+        }
+    }
+    /// The generic error body `{"error": {...}}` with the error's own status (500 when it has none).
+    pub fn error(err: &ErrorObject, request_id: Option<&str>) -> Reply {
+        let status = if err.code == 0 { 500 } else { err.code };
+        Reply::error_with_status(err, status, request_id)
+    }
+    /// The generic error body written with an explicit HTTP status.
+    pub fn error_with_status(err: &ErrorObject, status: u16, request_id: Option<&str>) -> Reply {
+        let mut err = err.clone();
+        if err.code == 0 {
+            err.code = 500;
+            err.status = crate::error::status_text(500).into();
+        }
+        if let Some(id) = request_id {
+            err.request = id.to_string();
+        }
+        Reply {
+            status,
+            body: Body::Error(json!({ "error": err })),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+        }
+    }
+    /// A self-describing error body (e.g. the expired-flow error) with the given status.
+    pub fn error_body(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            body: Body::Error(body),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+        }
+    }
+}
+
+/// Sets (replaces) query parameter `key` on `url`, re-encoding all parameters sorted by key as Go's
+/// `url.Values.Encode` does. Relative URLs stay relative.
+pub fn with_query_param(url: &str, key: &str, value: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => (url, ""),
+    };
+    let (base, fragment) = match base.split_once('#') {
+        Some((b, f)) => (b.to_string(), format!("#{f}")),
+        None => (base.to_string(), String::new()),
+    };
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != key)
+        .collect();
+    pairs.push((key.to_string(), value.to_string()));
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{base}?{encoded}{fragment}")
+}
+
+/// Joins the public base URL and an absolute path (`/self-service/...`).
+pub fn public_url(base: &str, path: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params_are_replaced_and_sorted() {
+        assert_eq!(
+            with_query_param("http://a/b?z=1&flow=x", "flow", "y"),
+            "http://a/b?flow=y&z=1"
+        );
+        assert_eq!(
+            with_query_param("/registration", "flow", "1"),
+            "/registration?flow=1"
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! Decoding a registration submission the way Kratos's `decoderx` does (spec §9.3): JSON bodies are
+//! decoded "form-style", every known path is typed by the method schema, unknown keys are dropped
+//! and empty strings count as absent.
+
+use crate::error::ErrorObject;
+use serde_json::{Map, Value};
+
+/// The type a known path has in the method schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathType {
+    String,
+    Number,
+    Boolean,
+    /// Objects and anything else decoded as raw JSON (Kratos's `JSON` type hint).
+    Json,
+    StringArray,
+    NumberArray,
+    BooleanArray,
+}
+
+/// A known path: dotted name, type, and whether its parent lists it as required.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownPath {
+    pub name: String,
+    pub kind: PathType,
+    pub required: bool,
+}
+
+/// Known paths of a registration method schema: its own fields plus `traits.*` from the identity
+/// schema, following local `$ref`s.
+pub fn known_paths(method_fields: &[(&str, PathType)], identity_schema: &Value) -> Vec<KnownPath> {
+    let mut paths: Vec<KnownPath> = method_fields
+        .iter()
+        .map(|(n, k)| KnownPath {
+            name: (*n).to_string(),
+            kind: *k,
+            required: false,
+        })
+        .collect();
+    paths.push(KnownPath {
+        name: "traits".into(),
+        kind: PathType::Json,
+        required: false,
+    });
+    if let Some(traits) = identity_schema
+        .get("properties")
+        .and_then(|p| p.get("traits"))
+    {
+        walk(identity_schema, traits, "traits", &mut paths, 0);
+    }
+    paths
+}
+
+fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) if r.starts_with('#') => root.pointer(&r[1..]).unwrap_or(schema),
+        _ => schema,
+    }
+}
+
+fn walk(root: &Value, schema: &Value, prefix: &str, out: &mut Vec<KnownPath>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let schema = resolve(root, schema);
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (key, child) in props {
+        let child = resolve(root, child);
+        let name = format!("{prefix}.{key}");
+        let kind = match type_of(child) {
+            Some("string") => PathType::String,
+            Some("number") | Some("integer") => PathType::Number,
+            Some("boolean") => PathType::Boolean,
+            Some("array") => match child
+                .get("items")
+                .map(|i| resolve(root, i))
+                .and_then(type_of)
+            {
+                Some("string") => PathType::StringArray,
+                Some("number") | Some("integer") => PathType::NumberArray,
+                Some("boolean") => PathType::BooleanArray,
+                _ => PathType::Json,
+            },
+            Some("object") => PathType::Json,
+            _ => continue,
+        };
+        out.push(KnownPath {
+            name: name.clone(),
+            kind,
+            required: required.contains(&key.as_str()),
+        });
+        if type_of(child) == Some("object") {
+            walk(root, child, &name, out, depth + 1);
+        }
+    }
+}
+
+fn type_of(schema: &Value) -> Option<&str> {
+    match schema.get("type") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Array(a)) => {
+            let non_null: Vec<&str> = a
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect();
+            if non_null.len() == 1 {
+                Some(non_null[0])
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A submitted field before typing: form values are text, JSON values keep their JSON form.
+#[derive(Debug, Clone, PartialEq)]
+enum Raw {
+    Text(Vec<String>),
+    Json(Value),
+}
+
+/// Parses the body by content type into (key, raw value) pairs. Errors are Kratos's 400s.
+fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, Raw)>, ErrorObject> {
+    let media = content_type
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if body.is_empty() {
+        return Err(ErrorObject::bad_request().with_reason(
+            "Unable to decode HTTP Request Body because its HTTP Header \"Content-Length\" is zero.",
+        ));
+    }
+    match media.as_str() {
+        "application/json" => {
+            let parsed: Value = serde_json::from_slice(body).map_err(|e| {
+                ErrorObject::bad_request()
+                    .with_reason("Unable to decode form as JSON.")
+                    .with_message(e.to_string())
+            })?;
+            let Value::Object(map) = parsed else {
+                let kind = match parsed {
+                    Value::Number(_) => "Number",
+                    Value::String(_) => "String",
+                    Value::Bool(true) => "True",
+                    Value::Bool(false) => "False",
+                    Value::Null => "Null",
+                    _ => "JSON",
+                };
+                return Err(ErrorObject::bad_request()
+                    .with_reason(format!("Expected JSON sent in request body to be an object but got: {kind}")));
+            };
+            Ok(map.into_iter().map(|(k, v)| (k, Raw::Json(v))).collect())
+        }
+        "application/x-www-form-urlencoded" => {
+            let text = std::str::from_utf8(body).map_err(|_| {
+                ErrorObject::bad_request().with_reason("Unable to decode the form body: it is not valid UTF-8.")
+            })?;
+            let mut out: Vec<(String, Raw)> = Vec::new();
+            for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+                match out.iter_mut().find(|(key, _)| key.as_str() == k) {
+                    Some((_, Raw::Text(values))) => values.push(v.into_owned()),
+                    _ => out.push((k.into_owned(), Raw::Text(vec![v.into_owned()]))),
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(ErrorObject::bad_request().with_reason(format!(
+            "HTTP POST Request used unknown HTTP Header \"Content-Type: {}\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported.",
+            content_type.unwrap_or("")
+        ))),
+    }
+}
+
+/// Decodes a body into a JSON document typed by `paths`. Keys matching no path are ignored.
+pub fn decode(
+    content_type: Option<&str>,
+    body: &[u8],
+    paths: &[KnownPath],
+) -> Result<Value, ErrorObject> {
+    let fields = parse_body(content_type, body)?;
+    let mut doc = Value::Object(Map::new());
+    for (key, raw) in fields {
+        let Some(path) = paths.iter().find(|p| p.name == key) else {
+            continue;
+        };
+        if let Some(v) = convert(&raw, path) {
+            set_path(&mut doc, &path.name, v);
+        }
+    }
+    for path in paths.iter().filter(|p| p.kind == PathType::Json) {
+        if get_path(&doc, &path.name).is_none() {
+            set_path(&mut doc, &path.name, Value::Object(Map::new()));
+        }
+    }
+    Ok(doc)
+}
+
+fn texts(raw: &Raw) -> Vec<String> {
+    match raw {
+        Raw::Text(v) => v.clone(),
+        Raw::Json(Value::String(s)) => vec![s.clone()],
+        Raw::Json(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Raw::Json(other) => vec![other.to_string()],
+    }
+}
+
+fn convert(raw: &Raw, path: &KnownPath) -> Option<Value> {
+    let values = texts(raw);
+    let last = values.last().cloned().unwrap_or_default();
+    match path.kind {
+        PathType::String => (!last.is_empty()).then_some(Value::String(last)),
+        PathType::Number => {
+            if last.is_empty() {
+                return path.required.then(|| Value::from(0.0));
+            }
+            Some(parse_number(&last))
+        }
+        PathType::Boolean => {
+            if last.is_empty() {
+                return path.required.then_some(Value::Bool(false));
+            }
+            Some(match last.as_str() {
+                "true" | "1" | "t" | "T" | "TRUE" | "True" | "on" => Value::Bool(true),
+                "false" | "0" | "f" | "F" | "FALSE" | "False" | "off" => Value::Bool(false),
+                _ => Value::String(last),
+            })
+        }
+        PathType::Json => match raw {
+            Raw::Json(v) => Some(v.clone()),
+            Raw::Text(_) if last.is_empty() => None,
+            Raw::Text(_) => Some(serde_json::from_str(&last).unwrap_or(Value::String(last))),
+        },
+        PathType::StringArray => Some(Value::Array(
+            values.into_iter().map(Value::String).collect(),
+        )),
+        PathType::NumberArray => Some(Value::Array(
+            values.iter().map(|v| parse_number(v)).collect(),
+        )),
+        PathType::BooleanArray => Some(Value::Array(
+            values
+                .into_iter()
+                .map(|v| match v.as_str() {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    _ => Value::String(v),
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn parse_number(s: &str) -> Value {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() => {
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                Value::from(f as i64)
+            } else {
+                Value::from(f)
+            }
+        }
+        _ => Value::String(s.to_string()),
+    }
+}
+
+/// Reads a dotted path.
+pub fn get_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(doc, |cur, seg| cur.get(seg))
+}
+
+/// Writes a dotted path, creating (or replacing non-object) parents.
+pub fn set_path(doc: &mut Value, path: &str, value: Value) {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut cur = doc;
+    for seg in &segments[..segments.len() - 1] {
+        if !cur.get(*seg).is_some_and(Value::is_object) {
+            cur.as_object_mut()
+                .expect("object")
+                .insert((*seg).to_string(), Value::Object(Map::new()));
+        }
+        cur = cur.get_mut(*seg).expect("just inserted");
+    }
+    if let Some(obj) = cur.as_object_mut() {
+        obj.insert(segments[segments.len() - 1].to_string(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({"properties": {"traits": {"type": "object", "properties": {
+            "email": {"type": "string"},
+            "age": {"type": "integer"},
+            "name": {"type": "object", "properties": {"first": {"type": "string"}}}
+        }, "required": ["email"]}}})
+    }
+
+    fn paths() -> Vec<KnownPath> {
+        known_paths(
+            &[("method", PathType::String), ("password", PathType::String)],
+            &schema(),
+        )
+    }
+
+    #[test]
+    fn json_bodies_are_decoded_form_style() {
+        let doc = decode(
+            Some("application/json"),
+            br#"{"method":"password","password":"","traits":{"email":"a@b.c"},"traits.age":"42","foo":1}"#,
+            &paths(),
+        )
+        .unwrap();
+        assert_eq!(doc["method"], "password");
+        assert!(
+            doc.get("password").is_none(),
+            "empty strings count as absent"
+        );
+        assert!(doc.get("foo").is_none(), "unknown keys are dropped");
+        assert_eq!(doc["traits"]["email"], "a@b.c");
+        assert_eq!(doc["traits"]["age"], 42);
+        assert_eq!(doc["traits"]["name"], json!({}));
+    }
+
+    #[test]
+    fn forms_use_dotted_names() {
+        let doc = decode(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"traits.email=x%40y.z&method=password&traits.age=abc",
+            &paths(),
+        )
+        .unwrap();
+        assert_eq!(doc["traits"]["email"], "x@y.z");
+        assert_eq!(
+            doc["traits"]["age"], "abc",
+            "unparsable numbers stay strings and fail validation"
+        );
+    }
+
+    #[test]
+    fn bad_bodies_get_kratos_reasons() {
+        let e = decode(Some("application/json"), b"1", &paths()).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "Expected JSON sent in request body to be an object but got: Number"
+        );
+        let e = decode(Some("application/json"), b"[]", &paths()).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "Expected JSON sent in request body to be an object but got: JSON"
+        );
+        let e = decode(Some("text/plain"), b"x", &paths()).unwrap_err();
+        assert!(e.reason.contains("Content-Type: text/plain"));
+        let e = decode(Some("application/json"), b"", &paths()).unwrap_err();
+        assert!(e.reason.contains("Content-Length"));
+    }
+}

@@ -1,0 +1,194 @@
+//! Answering failed registration submissions (`ory/kratos: selfservice/flow/registration/error.go`):
+//! form errors go back into the flow, other errors to JSON or the error UI, expired flows get a
+//! replacement.
+
+use super::RegistrationFlow;
+use crate::error::ErrorObject;
+use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
+use crate::registry::Registry;
+use crate::schema::FieldMessage;
+use crate::text::messages;
+use crate::x::timefmt::rfc3339_nano;
+use serde_json::json;
+
+/// Why a submission failed.
+#[derive(Debug, Clone)]
+pub enum SubmitError {
+    /// Validation messages for fields (empty field = container message).
+    Form(Vec<FieldMessage>),
+    /// An HTTP-style error: a 400 becomes a form message, anything else is answered as is.
+    Http(ErrorObject),
+}
+
+impl From<ErrorObject> for SubmitError {
+    fn from(e: ErrorObject) -> Self {
+        SubmitError::Http(e)
+    }
+}
+
+/// Spec §9.5: writes `err` into the flow and answers with it; non-form errors go to §9.6.
+pub async fn write_flow_error(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: RegistrationFlow,
+    err: SubmitError,
+) -> Reply {
+    flow.ui.reset_messages();
+    match err {
+        SubmitError::Form(messages) => {
+            for m in messages {
+                flow.ui.add_field_message(&m.field, m.message);
+            }
+        }
+        SubmitError::Http(e) if e.id == "identity_disabled" => {
+            flow.ui.messages.push(messages::identity_disabled());
+        }
+        SubmitError::Http(e) if e.code == 400 => {
+            flow.ui
+                .messages
+                .push(messages::validation_generic(&e.reason));
+        }
+        SubmitError::Http(e) => return non_form_error(reg, req, Some(&flow), e).await,
+    }
+    if let Some(schema) = reg.schemas.get(
+        flow.identity_schema
+            .as_deref()
+            .unwrap_or(&reg.schemas.default_id),
+    ) {
+        crate::ui::sort::sort_registration_nodes(&mut flow.ui.nodes, &schema.raw);
+    }
+    if let Err(e) = reg.persister.update_registration_flow(&flow).await {
+        return non_form_error(reg, req, Some(&flow), store_error(e)).await;
+    }
+    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+        return Reply::redirect(
+            302,
+            with_query_param(
+                &reg.config.selfservice.registration.ui_url,
+                "flow",
+                &flow.id.to_string(),
+            ),
+        );
+    }
+    // Kratos re-reads the flow, so in-memory-only fields such as transient_payload disappear.
+    match reg.persister.get_registration_flow(flow.id).await {
+        Ok(Some(mut stored)) => {
+            stored.return_to = RegistrationFlow::return_to_of(&stored.request_url);
+            Reply::json(400, stored.to_json())
+        }
+        Ok(None) => Reply::error(&ErrorObject::row_not_found(), req.request_id.as_deref()),
+        Err(e) => Reply::error(&store_error(e), req.request_id.as_deref()),
+    }
+}
+
+/// Spec §9.6: errors that are not shown inside the form.
+pub async fn non_form_error(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow: Option<&RegistrationFlow>,
+    err: ErrorObject,
+) -> Reply {
+    match flow {
+        Some(f) if f.flow_type == FlowType::Api => {
+            let status = if err.code == 0 { 400 } else { err.code };
+            Reply::error_with_status(&err, status, req.request_id.as_deref())
+        }
+        _ => forward(reg, req, err).await,
+    }
+}
+
+/// Spec §3.4: JSON callers get the error; browsers are sent to the error UI with a stored copy.
+pub async fn forward(reg: &Registry, req: &RequestInfo, err: ErrorObject) -> Reply {
+    if req.is_json_request {
+        return Reply::error(&err, req.request_id.as_deref());
+    }
+    let now = reg.now();
+    let stored = crate::persistence::StoredError {
+        id: uuid::Uuid::new_v4(),
+        error: serde_json::to_value(&err).expect("error serialises"),
+        csrf_token: req.masked_csrf_token(),
+        was_seen: false,
+        seen_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    if reg.persister.create_error(&stored).await.is_err() || req.accepts_json {
+        return Reply::error(&err, req.request_id.as_deref());
+    }
+    Reply::redirect(
+        303,
+        with_query_param(
+            &reg.config.selfservice.error_ui_url,
+            "id",
+            &stored.id.to_string(),
+        ),
+    )
+}
+
+/// Turns a storage failure into the error Kratos's SQL layer would report.
+pub fn store_error(e: crate::persistence::StoreError) -> ErrorObject {
+    match e {
+        crate::persistence::StoreError::Conflict => ErrorObject::conflict(),
+        crate::persistence::StoreError::Other(detail) => {
+            tracing::error!(error = %detail, "database error");
+            ErrorObject::internal()
+        }
+    }
+}
+
+/// The expired-flow error (`self_service_flow_expired`) with its self-describing fields.
+pub fn expired_error(flow: &RegistrationFlow, now: time::OffsetDateTime) -> ErrorObject {
+    let minutes = (now - flow.expires_at).as_seconds_f64() / 60.0;
+    ErrorObject::gone()
+        .with_id("self_service_flow_expired")
+        .with_message("self-service flow expired")
+        .with_reason(format!(
+            "The self-service flow expired {minutes:.2} minutes ago, initialize a new one."
+        ))
+}
+
+/// Spec §9.7: a submission on an expired flow gets a replacement flow carrying message 4040001.
+pub async fn handle_expired_submit(
+    reg: &Registry,
+    req: &RequestInfo,
+    old: RegistrationFlow,
+) -> Reply {
+    let now = reg.now();
+    let err = expired_error(&old, now);
+    let replacement = super::handler::new_flow(reg, req, old.flow_type, Some(&old)).await;
+    let mut new_flow = match replacement {
+        Ok(f) => f,
+        Err(_) => return non_form_error(reg, req, Some(&old), err).await,
+    };
+    new_flow
+        .ui
+        .messages
+        .push(messages::registration_flow_expired(old.expires_at, now));
+    if let Err(e) = reg.persister.create_registration_flow(&new_flow).await {
+        return non_form_error(reg, req, Some(&old), store_error(e)).await;
+    }
+    if old.flow_type == FlowType::Api || req.is_json_request {
+        let mut body_err = err;
+        if let Some(id) = &req.request_id {
+            body_err.request = id.clone();
+        }
+        let since = (now - old.expires_at).whole_nanoseconds() as i64;
+        return Reply::error_body(
+            410,
+            json!({
+                "error": body_err,
+                "expired_at": rfc3339_nano(old.expires_at),
+                "since": since,
+                "use_flow_id": new_flow.id,
+            }),
+        );
+    }
+    Reply::redirect(
+        303,
+        with_query_param(
+            &reg.config.selfservice.registration.ui_url,
+            "flow",
+            &new_flow.id.to_string(),
+        ),
+    )
+}

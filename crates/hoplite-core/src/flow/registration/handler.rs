@@ -1,0 +1,402 @@
+//! The registration endpoints' domain logic (`ory/kratos: selfservice/flow/registration/handler.go`),
+//! one function per OpenAPI operation; the HTTP layer only extracts a [`RequestInfo`] and renders
+//! the [`Reply`].
+
+use super::error::{SubmitError, forward, handle_expired_submit, store_error};
+use super::{RegistrationFlow, decoder, populate};
+use crate::error::ErrorObject;
+use crate::flow::redirect::secure_redirect_to;
+use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
+use crate::registry::Registry;
+use crate::schema::IdentitySchema;
+use crate::session::Session;
+use crate::ui::Container;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use uuid::Uuid;
+
+fn session_already_available() -> ErrorObject {
+    ErrorObject::bad_request()
+        .with_id("session_already_available")
+        .with_message("you are already logged in")
+        .with_reason("A valid session was detected and thus registration is not possible.")
+}
+
+fn registration_disabled() -> ErrorObject {
+    ErrorObject::bad_request()
+        .with_id("self_service_flow_disabled")
+        .with_message("registration flow disabled")
+        .with_reason("Registration is not allowed because it was disabled.")
+}
+
+/// The allow-list for return_to: configured URLs plus the public `/self-service` prefix.
+pub fn return_to_allow_list(reg: &Registry) -> Vec<String> {
+    let mut list = reg.config.selfservice.allowed_return_urls.clone();
+    list.push(public_url(reg.public_base(), "/self-service"));
+    list
+}
+
+/// The active session a request carries, if any (identity not loaded, as Kratos's guards do).
+pub async fn active_session(
+    reg: &Registry,
+    req: &RequestInfo,
+) -> Result<Option<Session>, ErrorObject> {
+    let Some(token) = req.session_token.as_deref().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let session = reg
+        .persister
+        .get_session_by_token(token)
+        .await
+        .map_err(store_error)?;
+    Ok(session.filter(|s| s.is_active(reg.now())))
+}
+
+/// The identity schema a flow uses.
+pub fn flow_schema(
+    reg: &Registry,
+    flow: &RegistrationFlow,
+) -> Result<Arc<IdentitySchema>, ErrorObject> {
+    let id = flow
+        .identity_schema
+        .as_deref()
+        .unwrap_or(&reg.schemas.default_id);
+    reg.schemas.get(id).ok_or_else(|| {
+        ErrorObject::misconfiguration(format!("The identity schema \"{id}\" is not configured."))
+    })
+}
+
+/// Spec §5: builds (but does not store) a new flow. `replacing` carries over `request_url` and
+/// `identity_schema` when an expired flow is replaced.
+pub async fn new_flow(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    replacing: Option<&RegistrationFlow>,
+) -> Result<RegistrationFlow, ErrorObject> {
+    let request_url = replacing
+        .map(|f| f.request_url.clone())
+        .unwrap_or_else(|| req.url.clone());
+    let return_to = RegistrationFlow::return_to_of(&request_url);
+    secure_redirect_to(
+        public_base_default(reg),
+        &return_to_allow_list(reg),
+        return_to.as_deref(),
+    )?;
+    if req.query_param("login_challenge").is_some() && replacing.is_none() {
+        return Err(ErrorObject::misconfiguration(
+            "refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset",
+        ));
+    }
+    let identity_schema = match replacing {
+        Some(f) => f.identity_schema.clone(),
+        None => match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
+            None => None,
+            Some(id) if id == reg.schemas.default_id => Some(id.to_string()),
+            Some(id) => match reg.schemas.get(id) {
+                None => {
+                    return Err(ErrorObject::bad_request().with_reason(format!(
+                        "Requested identity schema \"{id}\" does not exist."
+                    )));
+                }
+                Some(s) if !s.selfservice_selectable => {
+                    return Err(ErrorObject::bad_request().with_reason(format!(
+                        "Requested identity schema \"{id}\" is not enabled for self-service flows."
+                    )));
+                }
+                Some(_) => Some(id.to_string()),
+            },
+        },
+    };
+    let now = reg.now();
+    let id = Uuid::new_v4();
+    let csrf = req.masked_csrf_token();
+    let lifespan =
+        time::Duration::try_from(reg.config.selfservice.registration.lifespan).map_err(|_| {
+            ErrorObject::misconfiguration("selfservice.flows.registration.lifespan is out of range")
+        })?;
+    let mut flow = RegistrationFlow {
+        id,
+        flow_type,
+        expires_at: now + lifespan,
+        issued_at: now,
+        request_url,
+        return_to,
+        active: String::new(),
+        ui: Container::new(with_query_param(
+            &public_url(reg.public_base(), super::ROUTE_SUBMIT),
+            "flow",
+            &id.to_string(),
+        )),
+        organization_id: None,
+        transient_payload: None,
+        state: "choose_method".into(),
+        identity_schema,
+        csrf_token: csrf.clone(),
+        internal_context: json!({}),
+    };
+    if !reg.config.selfservice.registration.enabled {
+        return Err(registration_disabled());
+    }
+    if let Some(org) = req
+        .query_param("organization")
+        .and_then(|o| Uuid::parse_str(o).ok())
+    {
+        // No open-source strategy supports organizations, so such a flow has no nodes (as Kratos).
+        flow.organization_id = Some(org);
+        return Ok(flow);
+    }
+    let schema = flow_schema(reg, &flow)?;
+    populate::populate_initial(reg, &mut flow, &schema, &csrf, None)
+        .map_err(ErrorObject::misconfiguration)?;
+    Ok(flow)
+}
+
+fn public_base_default(reg: &Registry) -> &str {
+    &reg.config.selfservice.default_browser_return_url
+}
+
+/// `GET /self-service/registration/browser` (`createBrowserRegistrationFlow`).
+pub async fn create_browser_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
+    let flow = match new_flow(reg, req, FlowType::Browser, None).await {
+        Ok(f) => f,
+        Err(e) => return forward(reg, req, e).await,
+    };
+    if let Err(e) = reg.persister.create_registration_flow(&flow).await {
+        return forward(reg, req, store_error(e)).await;
+    }
+    match active_session(reg, req).await {
+        Err(e) => return forward(reg, req, e).await,
+        Ok(Some(_)) => {
+            if req.is_json_request {
+                return Reply::error(&session_already_available(), req.request_id.as_deref());
+            }
+            return match secure_redirect_to(
+                &reg.config.selfservice.default_browser_return_url,
+                &return_to_allow_list(reg),
+                req.query_param("return_to"),
+            ) {
+                Ok(to) => Reply::redirect(303, to),
+                Err(e) => forward(reg, req, e).await,
+            };
+        }
+        Ok(None) => {}
+    }
+    if req.accepts_json {
+        return Reply::json(200, flow.to_json());
+    }
+    Reply::redirect(
+        303,
+        with_query_param(
+            &reg.config.selfservice.registration.ui_url,
+            "flow",
+            &flow.id.to_string(),
+        ),
+    )
+}
+
+/// `GET /self-service/registration/api` (`createNativeRegistrationFlow`).
+pub async fn create_native_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
+    let rid = req.request_id.as_deref();
+    match active_session(reg, req).await {
+        Err(e) => return Reply::error(&e, rid),
+        Ok(Some(_)) => return Reply::error(&session_already_available(), rid),
+        Ok(None) => {}
+    }
+    let flow = match new_flow(reg, req, FlowType::Api, None).await {
+        Ok(f) => f,
+        Err(e) => return Reply::error(&e, rid),
+    };
+    if let Err(e) = reg.persister.create_registration_flow(&flow).await {
+        return Reply::error(&store_error(e), rid);
+    }
+    Reply::json(200, flow.to_json())
+}
+
+/// `GET /self-service/registration/flows?id=` (`getRegistrationFlow`), checks in Kratos's order.
+pub async fn get_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
+    let rid = req.request_id.as_deref();
+    let enabled = reg.config.selfservice.registration.enabled;
+    let id = req.query_param("id").and_then(|i| Uuid::parse_str(i).ok());
+    let found = match id {
+        None => None,
+        Some(id) => match reg.persister.get_registration_flow(id).await {
+            Ok(f) => f,
+            Err(e) => return Reply::error(&store_error(e), rid),
+        },
+    };
+    let Some(flow) = found else {
+        if !enabled {
+            return forward(reg, req, registration_disabled()).await;
+        }
+        return Reply::error(&ErrorObject::row_not_found(), rid);
+    };
+    if !enabled {
+        return forward(reg, req, registration_disabled()).await;
+    }
+    if flow.flow_type == FlowType::Browser {
+        let ok = req
+            .csrf_cookie
+            .as_ref()
+            .is_some_and(|real| crate::x::csrf::verify(&flow.csrf_token, real));
+        if !ok {
+            return Reply::error(&crate::flow::request::csrf_error(req, false), rid);
+        }
+    }
+    let now = reg.now();
+    if flow.is_expired(now) {
+        let mut err = ErrorObject::gone().with_id("self_service_flow_expired");
+        match flow.flow_type {
+            FlowType::Browser => {
+                let mut redirect_to = public_url(reg.public_base(), super::ROUTE_INIT_BROWSER);
+                if let Some(rt) = &flow.return_to {
+                    redirect_to = with_query_param(&redirect_to, "return_to", rt);
+                }
+                err = err
+                    .with_reason("The registration flow has expired. Redirect the user to the registration flow init endpoint to initialize a new registration flow.")
+                    .with_detail("redirect_to", redirect_to)
+                    .with_detail("return_to", flow.return_to.clone().unwrap_or_default());
+            }
+            FlowType::Api => {
+                err = err
+                    .with_reason("The registration flow has expired. Call the registration flow init API endpoint to initialize a new registration flow.")
+                    .with_detail("api", public_url(reg.public_base(), super::ROUTE_INIT_API));
+            }
+        }
+        return Reply::error(&err, rid);
+    }
+    Reply::json(200, flow.to_json())
+}
+
+/// `POST /self-service/registration?flow=` (`updateRegistrationFlow`), spec §9.1.
+pub async fn update_registration_flow(reg: &Registry, req: &RequestInfo, body: &[u8]) -> Reply {
+    let rid = req.request_id.as_deref();
+    match active_session(reg, req).await {
+        Err(e) => return Reply::error(&e, rid),
+        Ok(Some(_)) => {
+            if req.is_json_request {
+                return Reply::error(&session_already_available(), rid);
+            }
+            let self_service = public_url(reg.public_base(), "/self-service");
+            let to = req
+                .query_param("return_to")
+                .filter(|r| r.starts_with(&self_service))
+                .map(str::to_string)
+                .unwrap_or_else(|| reg.config.selfservice.default_browser_return_url.clone());
+            return Reply::redirect(302, to);
+        }
+        Ok(None) => {}
+    }
+    let Some(id) = req
+        .query_param("flow")
+        .and_then(|f| Uuid::parse_str(f).ok())
+    else {
+        let err = ErrorObject::bad_request()
+            .with_reason("The flow query parameter is missing or malformed.");
+        return non_form_error(reg, req, None, err).await;
+    };
+    let flow = match reg.persister.get_registration_flow(id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return non_form_error(reg, req, None, ErrorObject::row_not_found()).await,
+        Err(e) => return non_form_error(reg, req, None, store_error(e)).await,
+    };
+    if flow.is_expired(reg.now()) {
+        return handle_expired_submit(reg, req, flow).await;
+    }
+    let schema = match flow_schema(reg, &flow) {
+        Ok(s) => s,
+        Err(e) => return non_form_error(reg, req, Some(&flow), e).await,
+    };
+    crate::strategy::dispatch_registration(reg, req, flow, &schema, body).await
+}
+
+/// Puts submitted trait values back into the form and refreshes the CSRF node (browser flows), as
+/// every strategy does before reporting a decoding error.
+pub fn restore_form(req: &RequestInfo, flow: &mut RegistrationFlow, traits: Option<&Value>) {
+    if let Some(t) = traits.filter(|t| t.is_object()) {
+        crate::ui::values::set_values_from_traits(&mut flow.ui.nodes, t, crate::ui::group::DEFAULT);
+    }
+    if flow.flow_type == FlowType::Browser {
+        flow.ui.set_csrf(&req.masked_csrf_token());
+    }
+}
+
+/// Spec §4.3: the submit-time CSRF check. Api flows refuse browser-looking requests instead.
+pub fn check_csrf(
+    req: &RequestInfo,
+    flow: &RegistrationFlow,
+    sent_token: Option<&str>,
+) -> Result<(), SubmitError> {
+    match flow.flow_type {
+        FlowType::Api => {
+            if req.has_origin {
+                return Err(ErrorObject::bad_request().with_reason("The HTTP Request Header included the \"Origin\" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.").into());
+            }
+            let found: Vec<&String> = req
+                .cookie_names
+                .iter()
+                .filter(|n| {
+                    !(n.starts_with("__cf") || n.starts_with("_cf") || n.starts_with("cf_"))
+                })
+                .collect();
+            if !found.is_empty() {
+                return Err(ErrorObject::bad_request()
+                    .with_reason("The HTTP Request Header included the \"Cookie\" key, indicating that this request was made by a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.")
+                    .with_detail("found cookies", json!(found))
+                    .into());
+            }
+            Ok(())
+        }
+        FlowType::Browser => {
+            let ok = match (sent_token, req.csrf_cookie.as_ref()) {
+                (Some(sent), Some(real)) => crate::x::csrf::verify(sent, real),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(crate::flow::request::csrf_error(req, sent_token.is_some()).into())
+            }
+        }
+    }
+}
+
+/// Validates traits and reports the messages as a form error.
+pub fn validate_traits(
+    schema: &IdentitySchema,
+    traits: &Value,
+) -> Result<crate::schema::Extensions, SubmitError> {
+    schema.validate_traits(traits).map_err(SubmitError::Form)
+}
+
+/// Decodes a submission for a method with the given extra fields.
+pub fn decode_body(
+    req: &RequestInfo,
+    schema: &IdentitySchema,
+    fields: &[(&str, decoder::PathType)],
+    body: &[u8],
+) -> Result<Value, ErrorObject> {
+    let paths = decoder::known_paths(fields, &schema.raw);
+    decoder::decode(req.content_type.as_deref(), body, &paths)
+}
+
+/// Answers a screen change of a multi-step form (profile → credentials, back): JSON callers get
+/// 400 with the flow, browsers a 303 to the UI.
+pub async fn answer_screen(reg: &Registry, req: &RequestInfo, flow: RegistrationFlow) -> Reply {
+    if let Err(e) = reg.persister.update_registration_flow(&flow).await {
+        return non_form_error(reg, req, Some(&flow), store_error(e)).await;
+    }
+    if req.is_json_request {
+        return Reply::json(400, flow.to_json());
+    }
+    Reply::redirect(
+        303,
+        with_query_param(
+            &reg.config.selfservice.registration.ui_url,
+            "flow",
+            &flow.id.to_string(),
+        ),
+    )
+}
+
+pub use super::error::{non_form_error, write_flow_error as form_error};

@@ -1,0 +1,232 @@
+//! After a method succeeded: create the identity, issue the session, run the after-hooks and answer
+//! (`ory/kratos: selfservice/flow/registration/hook.go`, `selfservice/hook/session_issuer.go`, spec §13).
+
+use super::RegistrationFlow;
+use super::error::{SubmitError, store_error, write_flow_error};
+use super::handler::{restore_form, return_to_allow_list};
+use crate::flow::redirect::secure_redirect_to;
+use crate::flow::{FlowType, Reply, RequestInfo};
+use crate::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url};
+use crate::persistence::StoreError;
+use crate::registry::Registry;
+use crate::schema::{Extensions, FieldMessage};
+use crate::session::{AuthenticationMethod, Device, Session, new_logout_token, new_session_token};
+use crate::text::messages;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// What a method hands over to post-registration.
+pub struct NewIdentity {
+    pub traits: Value,
+    pub extensions: Extensions,
+    pub credential_type: &'static str,
+    pub identifiers: Vec<String>,
+    pub credential_config: Value,
+}
+
+/// The after-registration hooks configured for `method` (global list as post-persist fallback).
+fn hooks_for(reg: &Registry, method: &str) -> Vec<String> {
+    let r = &reg.config.selfservice.registration;
+    let specific = r
+        .after_methods
+        .get(method)
+        .map(|m| m.hooks.clone())
+        .unwrap_or_default();
+    if specific.is_empty() {
+        r.after_hooks.clone()
+    } else {
+        specific
+    }
+}
+
+/// Builds the identity the method produced.
+fn build_identity(reg: &Registry, flow: &RegistrationFlow, new: NewIdentity) -> Identity {
+    let now = reg.now();
+    let schema_id = flow
+        .identity_schema
+        .clone()
+        .unwrap_or_else(|| reg.schemas.default_id.clone());
+    let verifiable_addresses = new
+        .extensions
+        .verifiable_addresses
+        .iter()
+        .map(|(via, value)| VerifiableAddress {
+            id: Uuid::new_v4(),
+            value: value.clone(),
+            verified: false,
+            via: via.clone(),
+            status: "pending".into(),
+            verified_at: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let recovery_addresses = new
+        .extensions
+        .recovery_addresses
+        .iter()
+        .map(|(via, value)| RecoveryAddress {
+            id: Uuid::new_v4(),
+            value: value.clone(),
+            via: via.clone(),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let mut credentials = BTreeMap::new();
+    credentials.insert(
+        new.credential_type.to_string(),
+        Credentials {
+            id: Uuid::new_v4(),
+            credential_type: new.credential_type.to_string(),
+            identifiers: new.identifiers,
+            config: new.credential_config,
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        },
+    );
+    Identity {
+        id: Uuid::new_v4(),
+        external_id: None,
+        schema_url: schema_url(reg.public_base(), &schema_id),
+        schema_id,
+        state: "active".into(),
+        state_changed_at: Some(now),
+        traits: new.traits,
+        verifiable_addresses,
+        recovery_addresses,
+        metadata_public: None,
+        metadata_admin: None,
+        created_at: now,
+        updated_at: now,
+        organization_id: None,
+        credentials,
+        available_aal: Some("aal1".into()),
+    }
+}
+
+/// Spec §13.2: persist, issue the session, run hooks, answer.
+pub async fn post_registration(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: RegistrationFlow,
+    new: NewIdentity,
+    method: &str,
+) -> Reply {
+    let traits = new.traits.clone();
+    let identity = build_identity(reg, &flow, new);
+    match reg.persister.create_identity(&identity).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            restore_form(req, &mut flow, Some(&traits));
+            let err = SubmitError::Form(vec![FieldMessage {
+                field: String::new(),
+                message: messages::duplicate_credentials(),
+            }]);
+            return write_flow_error(reg, req, flow, err).await;
+        }
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(store_error(e))).await,
+    }
+    tracing::info!(identity_id = %identity.id, method, "identity registered");
+
+    let r = &reg.config.selfservice.registration;
+    let default_return = r
+        .after_methods
+        .get(method)
+        .and_then(|m| m.default_browser_return_url.clone())
+        .or_else(|| r.after_default_browser_return_url.clone())
+        .unwrap_or_else(|| reg.config.selfservice.default_browser_return_url.clone());
+    let return_to = match secure_redirect_to(
+        &default_return,
+        &return_to_allow_list(reg),
+        flow.return_to.as_deref(),
+    ) {
+        Ok(u) => u,
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+    };
+    let mut continue_with: Vec<Value> = Vec::new();
+    if flow.flow_type == FlowType::Browser && req.is_json_request {
+        continue_with
+            .push(json!({ "action": "redirect_browser_to", "redirect_browser_to": return_to }));
+    }
+
+    // Kratos always writes the session row, even when no `session` hook hands it out.
+    let now = reg.now();
+    let lifespan =
+        time::Duration::try_from(reg.config.session.lifespan).unwrap_or(time::Duration::days(1));
+    let mut session = Session {
+        id: Uuid::new_v4(),
+        active: true,
+        expires_at: now + lifespan,
+        authenticated_at: now,
+        authenticator_assurance_level: "aal1".into(),
+        authentication_methods: vec![AuthenticationMethod {
+            method: method.into(),
+            aal: "aal1".into(),
+            completed_at: now,
+        }],
+        issued_at: now,
+        identity: None,
+        devices: vec![Device {
+            id: Uuid::new_v4(),
+            ip_address: req.client_ip.clone(),
+            user_agent: req.user_agent.clone(),
+            location: req.location.clone(),
+        }],
+        identity_id: identity.id,
+        token: new_session_token(),
+        logout_token: new_logout_token(),
+    };
+    if let Err(e) = reg.persister.create_session(&session).await {
+        tracing::error!(error = %e, "storing the session after registration failed");
+        return Reply::error(&store_error(e), req.request_id.as_deref());
+    }
+    let public_identity = identity.public_view();
+    session.identity = Some(public_identity.clone());
+
+    let issue_session = hooks_for(reg, method).iter().any(|h| h == "session");
+    if issue_session {
+        match flow.flow_type {
+            FlowType::Api => {
+                continue_with.push(json!({ "action": "set_ory_session_token", "ory_session_token": session.token }));
+                return Reply::json(
+                    200,
+                    json!({
+                        "session_token": session.token,
+                        "session": session,
+                        "identity": public_identity,
+                        "continue_with": continue_with,
+                    }),
+                );
+            }
+            FlowType::Browser => {
+                let cookie = crate::session::cookie::session_cookie(&reg.config, &session, now);
+                let mut reply = if req.is_json_request {
+                    Reply::json(
+                        200,
+                        json!({ "session": session, "identity": public_identity, "continue_with": continue_with }),
+                    )
+                } else {
+                    Reply::redirect(303, return_to)
+                };
+                reply.set_cookies.push(cookie);
+                reply.rotate_csrf = true;
+                return reply;
+            }
+        }
+    }
+    if flow.flow_type == FlowType::Api || req.is_json_request {
+        let cw = if continue_with.is_empty() {
+            Value::Null
+        } else {
+            json!(continue_with)
+        };
+        return Reply::json(
+            200,
+            json!({ "identity": public_identity, "continue_with": cw }),
+        );
+    }
+    Reply::redirect(303, return_to)
+}

@@ -1,0 +1,565 @@
+//! bcrypt (`$2a$`) and argon2id (`$argon2id$v=19$...`) as Kratos writes them
+//! (`ory/kratos: hash/hasher_bcrypt.go`, `hash/hasher_argon2.go`), and verification of the bcrypt and
+//! argon2 hashes Kratos understands (`hash/hash_comparator.go`), on a bounded pool of blocking threads.
+
+use std::sync::Arc;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+use crate::config::Hashers;
+
+/// bcrypt only reads the first 72 bytes; Kratos refuses longer passwords instead of truncating.
+pub const BCRYPT_MAX_PASSWORD_LENGTH: usize = 72;
+
+// Upper bounds on the cost parameters read from a stored hash, the same as Kratos's
+// `hash/hash_limits.go`: a hash is attacker-controlled once identities can be imported, and an
+// unbounded cost would let one login exhaust memory or CPU.
+const MAX_BCRYPT_COST: u32 = 15;
+const MAX_ARGON2_MEMORY_KIB: u32 = 1 << 20;
+const MAX_ARGON2_ITERATIONS: u32 = 10;
+const MAX_ARGON2_PARALLELISM: u32 = 16;
+
+/// Why a password could not be hashed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HashError {
+    /// bcrypt refuses passwords over 72 bytes (Kratos message 4000033); carries the byte length.
+    #[error("password too long: {0} bytes")]
+    TooLong(usize),
+    /// Anything else: bad configuration, a malformed or unsupported stored hash, a failed worker.
+    #[error("hashing failed: {0}")]
+    Other(String),
+}
+
+/// Hashes on a bounded pool of blocking threads.
+pub struct PasswordHasher {
+    /// The algorithm and parameters new hashes are made with (verification reads the hash instead).
+    pub config: Hashers,
+    /// One permit per hash or verification allowed to run at once.
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    /// A hasher for `config` running at most `max_concurrent` hashes or verifications at a time
+    /// (at least one, so that a zero can never block every caller forever).
+    pub fn new(config: Hashers, max_concurrent: usize) -> Self {
+        PasswordHasher {
+            config,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
+    }
+
+    /// Hashes `password` off the async executor; waits for a free slot.
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        let config = self.config.clone();
+        self.run_blocking(move || hash_now(&config, password.as_bytes()))
+            .await
+    }
+
+    /// Verifies `password` against a stored bcrypt or argon2 hash, off the executor.
+    ///
+    /// `Ok(false)` means a well-formed hash that does not match; a hash in another format, or with
+    /// cost parameters beyond Kratos's bounds, is an error.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
+        self.run_blocking(move || verify_now(password.as_bytes(), &hash))
+            .await
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free. The permit is taken before spawning,
+    /// so a caller dropped while queued frees its place at once; once spawned, the work keeps the
+    /// permit until it finishes even if the caller goes away, which is what bounds the CPU use.
+    async fn run_blocking<T, F>(&self, work: F) -> Result<T, HashError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, HashError> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Other("password hasher is shut down".to_owned()))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| HashError::Other(format!("hashing task failed: {e}")))?
+    }
+}
+
+/// Hashes synchronously with the configured algorithm.
+fn hash_now(config: &Hashers, password: &[u8]) -> Result<String, HashError> {
+    match *config {
+        Hashers::Bcrypt { cost } => bcrypt_hash(password, cost),
+        Hashers::Argon2 {
+            memory_kib,
+            iterations,
+            parallelism,
+            salt_length,
+            key_length,
+        } => argon2id_hash(
+            password,
+            memory_kib,
+            iterations,
+            parallelism,
+            salt_length,
+            key_length,
+        ),
+    }
+}
+
+fn bcrypt_hash(password: &[u8], cost: u32) -> Result<String, HashError> {
+    check_bcrypt_length(password)?;
+    // The length check above means the truncating variant never truncates. The crate's
+    // `non_truncating_*` functions cannot be used: they also refuse exactly 72 bytes, which Go's
+    // bcrypt (and so Kratos) accepts.
+    let parts =
+        bcrypt::hash_with_result(password, cost).map_err(|e| HashError::Other(e.to_string()))?;
+    // Go's x/crypto/bcrypt always writes the `$2a$` prefix; the crate defaults to `$2b$`.
+    Ok(parts.format_for_version(bcrypt::Version::TwoA))
+}
+
+fn check_bcrypt_length(password: &[u8]) -> Result<(), HashError> {
+    if password.len() > BCRYPT_MAX_PASSWORD_LENGTH {
+        return Err(HashError::TooLong(password.len()));
+    }
+    Ok(())
+}
+
+fn argon2id_hash(
+    password: &[u8],
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt_length: u32,
+    key_length: u32,
+) -> Result<String, HashError> {
+    let mut salt = vec![0u8; salt_length as usize];
+    rand::fill(&mut salt[..]);
+    let key = argon2_key(
+        Algorithm::Argon2id,
+        password,
+        &salt,
+        memory_kib,
+        iterations,
+        parallelism,
+        key_length,
+    )?;
+    Ok(format!(
+        "$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}${}${}",
+        STANDARD_NO_PAD.encode(&salt),
+        STANDARD_NO_PAD.encode(&key)
+    ))
+}
+
+fn argon2_key(
+    algorithm: Algorithm,
+    password: &[u8],
+    salt: &[u8],
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    key_length: u32,
+) -> Result<Vec<u8>, HashError> {
+    let params = Params::new(
+        memory_kib,
+        iterations,
+        parallelism,
+        Some(key_length as usize),
+    )
+    .map_err(|e| HashError::Other(format!("invalid argon2 parameters: {e}")))?;
+    let mut key = vec![0u8; key_length as usize];
+    Argon2::new(algorithm, Version::V0x13, params)
+        .hash_password_into(password, salt, &mut key)
+        .map_err(|e| HashError::Other(format!("argon2 failed: {e}")))?;
+    Ok(key)
+}
+
+/// Verifies synchronously, picking the algorithm from the hash prefix as Kratos does.
+fn verify_now(password: &[u8], hash: &str) -> Result<bool, HashError> {
+    if is_bcrypt_hash(hash) {
+        bcrypt_verify(password, hash)
+    } else if let Some(rest) = hash.strip_prefix("$argon2id$") {
+        argon2_verify(Algorithm::Argon2id, password, rest)
+    } else if let Some(rest) = hash.strip_prefix("$argon2i$") {
+        argon2_verify(Algorithm::Argon2i, password, rest)
+    } else {
+        Err(HashError::Other("unknown password hash format".to_owned()))
+    }
+}
+
+fn is_bcrypt_hash(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
+}
+
+fn bcrypt_verify(password: &[u8], hash: &str) -> Result<bool, HashError> {
+    // Kratos refuses an over-long password before comparing, rather than comparing its first 72 bytes.
+    check_bcrypt_length(password)?;
+    let cost: u32 = hash
+        .get(4..6)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| HashError::Other("malformed bcrypt hash".to_owned()))?;
+    if cost > MAX_BCRYPT_COST {
+        return Err(HashError::Other(format!(
+            "bcrypt cost={cost} exceeds max {MAX_BCRYPT_COST}"
+        )));
+    }
+    bcrypt::verify(password, hash).map_err(|e| HashError::Other(e.to_string()))
+}
+
+/// `rest` is what follows `$argon2id$` / `$argon2i$`: `v=19$m=..,t=..,p=..$salt$key`.
+fn argon2_verify(algorithm: Algorithm, password: &[u8], rest: &str) -> Result<bool, HashError> {
+    let malformed = || HashError::Other("malformed argon2 hash".to_owned());
+    let fields: Vec<&str> = rest.split('$').collect();
+    let [version, params, salt, key] = fields[..] else {
+        return Err(malformed());
+    };
+    let version: u32 = version
+        .strip_prefix("v=")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(malformed)?;
+    if version != 19 {
+        return Err(HashError::Other("incompatible argon2 version".to_owned()));
+    }
+    let (memory_kib, iterations, parallelism) =
+        parse_argon2_params(params).ok_or_else(malformed)?;
+    if !(1..=MAX_ARGON2_MEMORY_KIB).contains(&memory_kib)
+        || !(1..=MAX_ARGON2_ITERATIONS).contains(&iterations)
+        || !(1..=MAX_ARGON2_PARALLELISM).contains(&parallelism)
+    {
+        return Err(HashError::Other(
+            "argon2 hash parameters exceed allowed bounds".to_owned(),
+        ));
+    }
+    // Go decodes with RawStdEncoding.Strict(): no padding and no stray trailing bits, which is
+    // exactly what this engine enforces.
+    let salt = STANDARD_NO_PAD.decode(salt).map_err(|_| malformed())?;
+    let expected = STANDARD_NO_PAD.decode(key).map_err(|_| malformed())?;
+    let key_length = u32::try_from(expected.len()).map_err(|_| malformed())?;
+    let actual = argon2_key(
+        algorithm,
+        password,
+        &salt,
+        memory_kib,
+        iterations,
+        parallelism,
+        key_length,
+    )?;
+    Ok(actual.ct_eq(&expected).into())
+}
+
+/// Parses `m=<KiB>,t=<iterations>,p=<parallelism>`.
+fn parse_argon2_params(params: &str) -> Option<(u32, u32, u32)> {
+    let mut it = params.split(',');
+    let m = it.next()?.strip_prefix("m=")?.parse().ok()?;
+    let t = it.next()?.strip_prefix("t=")?.parse().ok()?;
+    let p = it.next()?.strip_prefix("p=")?.parse().ok()?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((m, t, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn bcrypt4() -> PasswordHasher {
+        PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 4)
+    }
+
+    fn tiny_argon2() -> PasswordHasher {
+        PasswordHasher::new(
+            Hashers::Argon2 {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 2,
+                salt_length: 16,
+                key_length: 32,
+            },
+            4,
+        )
+    }
+
+    const BCRYPT_ALPHABET: &str =
+        "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    #[tokio::test]
+    async fn bcrypt_hash_has_kratos_2a_format() {
+        let hash = bcrypt4()
+            .hash("correct horse battery".into())
+            .await
+            .unwrap();
+        assert_eq!(hash.len(), 60);
+        assert!(hash.starts_with("$2a$04$"), "{hash}");
+        assert!(
+            hash[7..].chars().all(|c| BCRYPT_ALPHABET.contains(c)),
+            "{hash}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bcrypt_round_trip() {
+        let h = bcrypt4();
+        let hash = h.hash("correct horse battery".into()).await.unwrap();
+        assert!(
+            h.verify("correct horse battery".into(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !h.verify("correct horse batterz".into(), hash)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn bcrypt_rejects_over_72_bytes_without_truncating() {
+        let h = bcrypt4();
+        assert_eq!(h.hash("a".repeat(73)).await, Err(HashError::TooLong(73)));
+        // Bytes, not characters: 37 two-byte characters are 74 bytes.
+        assert_eq!(h.hash("é".repeat(37)).await, Err(HashError::TooLong(74)));
+        // Exactly 72 bytes is accepted, as by Go's bcrypt.
+        let hash = h.hash("a".repeat(72)).await.unwrap();
+        assert!(h.verify("a".repeat(72), hash.clone()).await.unwrap());
+        // Verification also refuses rather than comparing the first 72 bytes.
+        assert_eq!(
+            h.verify("a".repeat(73), hash).await,
+            Err(HashError::TooLong(73))
+        );
+    }
+
+    #[tokio::test]
+    async fn known_bcrypt_vectors_verify() {
+        let h = bcrypt4();
+        // OpenBSD / Openwall test vector.
+        let v = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+        assert!(h.verify("U*U".into(), v.into()).await.unwrap());
+        assert!(!h.verify("U*V".into(), v.into()).await.unwrap());
+        // The same hash under the `$2b$` and `$2y$` prefixes.
+        for prefix in ["$2b$", "$2y$"] {
+            let other = format!("{prefix}{}", &v[4..]);
+            assert!(h.verify("U*U".into(), other).await.unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn bcrypt_verify_refuses_cost_above_kratos_bound() {
+        let hash = "$2a$16$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+        assert!(matches!(
+            bcrypt4().verify("U*U".into(), hash.into()).await,
+            Err(HashError::Other(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn argon2id_hash_embeds_configured_parameters() {
+        let hash = tiny_argon2()
+            .hash("correct horse battery".into())
+            .await
+            .unwrap();
+        let rest = hash
+            .strip_prefix("$argon2id$v=19$m=64,t=1,p=2$")
+            .expect(&hash);
+        let (salt, key) = rest.split_once('$').unwrap();
+        let b64 = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+        };
+        assert!(b64(salt) && b64(key), "{hash}");
+        assert_eq!(STANDARD_NO_PAD.decode(salt).unwrap().len(), 16);
+        assert_eq!(STANDARD_NO_PAD.decode(key).unwrap().len(), 32);
+    }
+
+    #[tokio::test]
+    async fn argon2id_honours_salt_and_key_length() {
+        let h = PasswordHasher::new(
+            Hashers::Argon2 {
+                memory_kib: 32,
+                iterations: 2,
+                parallelism: 1,
+                salt_length: 8,
+                key_length: 20,
+            },
+            1,
+        );
+        let hash = h.hash("pw".into()).await.unwrap();
+        let parts: Vec<&str> = hash.split('$').collect();
+        assert_eq!(parts[3], "m=32,t=2,p=1");
+        assert_eq!(STANDARD_NO_PAD.decode(parts[4]).unwrap().len(), 8);
+        assert_eq!(STANDARD_NO_PAD.decode(parts[5]).unwrap().len(), 20);
+        assert!(h.verify("pw".into(), hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn argon2id_round_trip_and_long_passwords() {
+        let h = tiny_argon2();
+        let hash = h.hash("correct horse battery".into()).await.unwrap();
+        assert!(
+            h.verify("correct horse battery".into(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !h.verify("Correct horse battery".into(), hash)
+                .await
+                .unwrap()
+        );
+        // argon2 has no 72-byte limit.
+        let long = "x".repeat(200);
+        let hash = h.hash(long.clone()).await.unwrap();
+        assert!(h.verify(long, hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn verify_uses_parameters_from_the_hash_not_the_config() {
+        let hash = tiny_argon2().hash("pw-12345".into()).await.unwrap();
+        // A bcrypt-configured hasher still verifies argon2 hashes, and vice versa.
+        assert!(bcrypt4().verify("pw-12345".into(), hash).await.unwrap());
+        let hash = bcrypt4().hash("pw-12345".into()).await.unwrap();
+        assert!(tiny_argon2().verify("pw-12345".into(), hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn known_argon2_vectors_verify() {
+        let h = bcrypt4();
+        // Reference-implementation test vectors (password "password", salt "somesalt").
+        let id =
+            "$argon2id$v=19$m=256,t=2,p=2$c29tZXNhbHQ$bQk8UB/VmZZF4Oo79iDXuL5/0ttZwg2f/5U52iv1cDc";
+        let i =
+            "$argon2i$v=19$m=256,t=2,p=2$c29tZXNhbHQ$T/XOJ2mh1/TIpJHfCdQan76Q5esCFVoT5MAeIM1Oq2E";
+        assert!(h.verify("password".into(), id.into()).await.unwrap());
+        assert!(!h.verify("passwore".into(), id.into()).await.unwrap());
+        assert!(h.verify("password".into(), i.into()).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn verify_rejects_unknown_and_malformed_hashes() {
+        let h = bcrypt4();
+        for bad in [
+            "",
+            "plain",
+            "$pbkdf2-sha256$i=1,l=32$c2FsdA$a2V5",
+            "$argon2id$v=19$m=64,t=1,p=2$c29tZXNhbHQ",
+            "$argon2id$v=16$m=64,t=1,p=2$c29tZXNhbHQ$a2V5a2V5",
+            "$argon2id$v=19$m=64,t=1,p=2$c29tZXNhbHQ=$a2V5a2V5",
+            "$argon2id$v=19$m=2097152,t=1,p=2$c29tZXNhbHQ$a2V5a2V5",
+            "$2a$04$short",
+        ] {
+            assert!(
+                matches!(
+                    h.verify("pw".into(), bad.into()).await,
+                    Err(HashError::Other(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Counts how many closures run at the same time.
+    #[derive(Default)]
+    struct Overlap {
+        running: AtomicUsize,
+        max_seen: AtomicUsize,
+        done: AtomicUsize,
+    }
+
+    impl Overlap {
+        fn enter(&self) {
+            let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_seen.fetch_max(now, Ordering::SeqCst);
+        }
+        fn leave(&self) {
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            self.done.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_permit_means_no_two_hashes_overlap() {
+        let h = Arc::new(PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 1));
+        let overlap = Arc::new(Overlap::default());
+        let mut tasks = Vec::new();
+        for n in 0..6 {
+            let (h, overlap) = (Arc::clone(&h), Arc::clone(&overlap));
+            tasks.push(tokio::spawn(async move {
+                h.run_blocking(move || {
+                    overlap.enter();
+                    // Real work gives the others every chance to start alongside, if they could.
+                    let r = hash_now(&Hashers::Bcrypt { cost: 6 }, format!("pw{n}").as_bytes());
+                    overlap.leave();
+                    r
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().starts_with("$2a$06$"));
+        }
+        assert_eq!(overlap.done.load(Ordering::SeqCst), 6);
+        assert_eq!(overlap.max_seen.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_permits_let_two_hashes_run_together() {
+        // Both closures wait on a barrier for two: this only finishes if both run at once.
+        let h = Arc::new(PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 2));
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let run = |h: Arc<PasswordHasher>, b: Arc<std::sync::Barrier>| async move {
+            h.run_blocking(move || {
+                b.wait();
+                Ok(())
+            })
+            .await
+        };
+        let (a, b) = tokio::join!(run(Arc::clone(&h), Arc::clone(&barrier)), run(h, barrier));
+        a.unwrap();
+        b.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hash_waits_for_a_permit_and_a_dropped_waiter_frees_its_place() {
+        let h = Arc::new(PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 1));
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        // Occupy the only permit until told to stop.
+        let holder = {
+            let h = Arc::clone(&h);
+            tokio::spawn(async move {
+                h.run_blocking(move || {
+                    started_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        started_rx.await.unwrap();
+        assert_eq!(h.permits.available_permits(), 0);
+
+        // A hash that is polled once (it queues for the permit) and then dropped.
+        let waiting = h.hash("pw".into());
+        tokio::select! {
+            biased;
+            _ = waiting => panic!("hash ran without a permit"),
+            _ = std::future::ready(()) => {}
+        }
+
+        release_tx.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        assert_eq!(h.permits.available_permits(), 1);
+        // The dropped waiter did not keep the place: a new hash gets it.
+        assert!(h.hash("pw".into()).await.unwrap().starts_with("$2a$04$"));
+        assert_eq!(h.permits.available_permits(), 1);
+    }
+
+    #[test]
+    fn zero_concurrency_is_raised_to_one() {
+        let h = PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 0);
+        assert_eq!(h.permits.available_permits(), 1);
+    }
+}

@@ -1,0 +1,81 @@
+//! The admin identity API, the part registration needs (`ory/kratos: identity/handler.go`).
+
+use crate::error::ErrorObject;
+use crate::flow::registration::error::store_error;
+use crate::flow::{Reply, RequestInfo};
+use crate::registry::Registry;
+use serde_json::{Value, json};
+
+/// `GET /admin/identities/{id}` (`getIdentity`); credentials only with `include_credential`.
+pub async fn get_identity(reg: &Registry, req: &RequestInfo, id: &str) -> Reply {
+    let rid = req.request_id.as_deref();
+    let Ok(uuid) = uuid::Uuid::parse_str(id) else {
+        return Reply::error(&ErrorObject::row_not_found(), rid);
+    };
+    match reg.persister.get_identity(uuid).await {
+        Ok(Some(mut identity)) => {
+            let include: Vec<&str> = req
+                .query
+                .iter()
+                .filter(|(k, _)| k == "include_credential")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            identity
+                .credentials
+                .retain(|t, _| include.contains(&t.as_str()));
+            Reply::json(
+                200,
+                serde_json::to_value(&identity).expect("identity serialises"),
+            )
+        }
+        Ok(None) => Reply::error(&ErrorObject::row_not_found(), rid),
+        Err(e) => Reply::error(&store_error(e), rid),
+    }
+}
+
+/// `GET /admin/identities` (`listIdentities`) with keyset pagination (`page_size`, `page_token`).
+/// Returns the body and the `Link` header value for the next page, if any.
+pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Option<String>) {
+    let rid = req.request_id.as_deref();
+    let page_size = match req.query_param("page_size").map(str::parse::<u32>) {
+        None => 250,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => {
+            let err = ErrorObject::bad_request()
+                .with_reason("Parameter page_size must be an integer between 1 and 1000.");
+            return (Reply::error(&err, rid), None);
+        }
+    };
+    let after = match req.query_param("page_token").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match uuid::Uuid::parse_str(t) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                let err = ErrorObject::bad_request().with_reason("The page_token is invalid.");
+                return (Reply::error(&err, rid), None);
+            }
+        },
+    };
+    match reg.persister.list_identities(after, page_size).await {
+        Ok(page) => {
+            let mut body: Vec<Value> = Vec::new();
+            for mut i in page.identities {
+                i.credentials.clear();
+                body.push(serde_json::to_value(&i).expect("identity serialises"));
+            }
+            let admin = reg
+                .config
+                .serve
+                .admin_base_url
+                .trim_end_matches('/')
+                .to_string();
+            let link = page.next.map(|n| {
+                format!(
+                    "<{admin}/admin/identities?page_size={page_size}&page_token={n}>; rel=\"next\""
+                )
+            });
+            (Reply::json(200, json!(body)), link)
+        }
+        Err(e) => (Reply::error(&store_error(e), rid), None),
+    }
+}

@@ -1,0 +1,80 @@
+//! The storage contract the domain needs (`ory/kratos: persistence/reference.go`); `hoplite-sql`
+//! implements it on SQLite, PostgreSQL and MySQL.
+
+use crate::flow::registration::RegistrationFlow;
+use crate::identity::Identity;
+use crate::session::Session;
+use async_trait::async_trait;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A storage failure, already classified.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated (e.g. the identifier exists already).
+    #[error("a resource with that value exists already")]
+    Conflict,
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+/// A stored self-service error (`selfservice_errors`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredError {
+    pub id: Uuid,
+    pub error: Value,
+    pub csrf_token: String,
+    pub was_seen: bool,
+    pub seen_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// One page of identities, ordered by id.
+#[derive(Debug, Clone)]
+pub struct IdentityPage {
+    pub identities: Vec<Identity>,
+    /// The id to continue after, if there are more.
+    pub next: Option<Uuid>,
+}
+
+/// Everything the flows read and write. Every method is one transaction.
+#[async_trait]
+pub trait Persister: Send + Sync + 'static {
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn create_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
+    async fn get_registration_flow(&self, id: Uuid)
+    -> Result<Option<RegistrationFlow>, StoreError>;
+    async fn update_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
+
+    /// Inserts the identity with its credentials, identifiers and addresses atomically; a unique
+    /// violation on any identifier or address is [`StoreError::Conflict`] and writes nothing.
+    async fn create_identity(&self, identity: &Identity) -> Result<(), StoreError>;
+    /// Loads an identity with addresses and credentials.
+    async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError>;
+    /// Identities ordered by id, after `after`, at most `limit`.
+    async fn list_identities(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<IdentityPage, StoreError>;
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session for a token, without its identity.
+    async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError>;
+
+    async fn create_error(&self, error: &StoredError) -> Result<(), StoreError>;
+    /// Loads a stored error and marks it seen.
+    async fn read_error(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<StoredError>, StoreError>;
+
+    /// Returns the value stored under `key`, storing `candidate` first if there is none (used for
+    /// generated secrets, so every instance on one database agrees and restarts keep them).
+    async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError>;
+}

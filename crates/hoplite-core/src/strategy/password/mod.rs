@@ -1,0 +1,9 @@
+//! The `password` method (`ory/kratos: selfservice/strategy/password/`): registration, the password
+//! policy and the pure parts of the breached-password check.
+
+pub mod hibp;
+pub mod registration;
+pub mod validator;
+
+#[cfg(test)]
+mod tsv_check;

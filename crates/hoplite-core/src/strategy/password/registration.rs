@@ -1,0 +1,154 @@
+//! Registration with a password (`ory/kratos: selfservice/strategy/password/registration.go`,
+//! spec §12.2).
+
+use crate::flow::Reply;
+use crate::flow::RequestInfo;
+use crate::flow::registration::RegistrationFlow;
+use crate::flow::registration::decoder::PathType;
+use crate::flow::registration::error::SubmitError;
+use crate::flow::registration::handler::{check_csrf, decode_body, form_error, restore_form};
+use crate::flow::registration::hook::{NewIdentity, post_registration};
+use crate::hash::HashError;
+use crate::registry::Registry;
+use crate::schema::{FieldMessage, IdentitySchema};
+use crate::text::messages;
+use serde_json::{Value, json};
+
+fn on_password(message: crate::text::Message) -> SubmitError {
+    SubmitError::Form(vec![FieldMessage {
+        field: "password".into(),
+        message,
+    }])
+}
+
+/// Handles `method=password`.
+pub async fn submit(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: RegistrationFlow,
+    schema: &IdentitySchema,
+    body: &[u8],
+) -> Reply {
+    let fields = [
+        ("method", PathType::String),
+        ("password", PathType::String),
+        ("csrf_token", PathType::String),
+        ("transient_payload", PathType::Json),
+    ];
+    let doc = match decode_body(req, schema, &fields, body) {
+        Ok(d) => d,
+        Err(e) => {
+            restore_form(req, &mut flow, None);
+            return form_error(reg, req, flow, SubmitError::Http(e)).await;
+        }
+    };
+    let traits = doc.get("traits").cloned().unwrap_or_else(|| json!({}));
+    // The method schema: `password` is required, traits follow the identity schema, and
+    // `transient_payload` must be an object.
+    let mut problems: Vec<FieldMessage> = Vec::new();
+    let password = doc
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if password.is_empty() {
+        problems.push(FieldMessage {
+            field: "password".into(),
+            message: messages::validation_required("password"),
+        });
+    }
+    let extensions = match schema.validate_traits(&traits) {
+        Ok(ext) => Some(ext),
+        Err(mut m) => {
+            problems.append(&mut m);
+            None
+        }
+    };
+    let transient = doc.get("transient_payload").cloned();
+    if let Some(t) = &transient
+        && !t.is_object()
+    {
+        problems.push(FieldMessage {
+            field: "transient_payload".into(),
+            message: crate::text::Message::with_context(
+                4000026,
+                crate::text::MessageType::Error,
+                format!("expected object, but got {}", json_type(t)),
+                json!({"allowed_types": ["object"], "actual_type": json_type(t)}),
+            ),
+        });
+    }
+    let Some(extensions) = extensions.filter(|_| problems.is_empty()) else {
+        restore_form(req, &mut flow, Some(&traits));
+        return form_error(reg, req, flow, SubmitError::Form(problems)).await;
+    };
+    flow.transient_payload = transient.filter(|t| t.as_object().is_some_and(|o| !o.is_empty()));
+    if let Err(e) = check_csrf(req, &flow, doc.get("csrf_token").and_then(Value::as_str)) {
+        restore_form(req, &mut flow, Some(&traits));
+        return form_error(reg, req, flow, e).await;
+    }
+    let identifiers: Vec<String> = extensions
+        .password_identifiers
+        .iter()
+        .filter(|i| !i.is_empty())
+        .cloned()
+        .collect();
+    if identifiers.is_empty() {
+        restore_form(req, &mut flow, Some(&traits));
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: String::new(),
+            message: messages::identifier_missing(),
+        }]);
+        return form_error(reg, req, flow, err).await;
+    }
+    // The policy runs before hashing, so a rejected password never costs a hash.
+    let policy = identifiers.iter().try_for_each(|id| {
+        super::validator::validate_password(&reg.config.selfservice.password, id, &password)
+    });
+    if let Err(message) = policy {
+        restore_form(req, &mut flow, Some(&traits));
+        return form_error(reg, req, flow, on_password(message)).await;
+    }
+    let hash = match reg.hasher.hash(password).await {
+        Ok(h) => h,
+        Err(HashError::TooLong(len)) => {
+            restore_form(req, &mut flow, Some(&traits));
+            return form_error(
+                reg,
+                req,
+                flow,
+                on_password(messages::password_max_length(72, len)),
+            )
+            .await;
+        }
+        Err(HashError::Other(e)) => {
+            tracing::error!(error = %e, "password hashing failed");
+            return form_error(
+                reg,
+                req,
+                flow,
+                SubmitError::Http(crate::error::ErrorObject::internal()),
+            )
+            .await;
+        }
+    };
+    let identity = NewIdentity {
+        traits,
+        extensions,
+        credential_type: "password",
+        identifiers,
+        credential_config: json!({ "hashed_password": hash }),
+    };
+    post_registration(reg, req, flow, identity, "password").await
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

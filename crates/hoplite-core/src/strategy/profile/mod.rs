@@ -1,0 +1,3 @@
+//! The `profile` method: the first screen of two-step registration.
+
+pub mod registration;

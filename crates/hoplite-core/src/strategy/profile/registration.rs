@@ -1,0 +1,93 @@
+//! Two-step registration's traits screen and its navigation (`ory/kratos:
+//! selfservice/strategy/profile/registration.go`, spec §12.1, §11.4).
+
+use crate::flow::Reply;
+use crate::flow::RequestInfo;
+use crate::flow::registration::RegistrationFlow;
+use crate::flow::registration::decoder::PathType;
+use crate::flow::registration::error::SubmitError;
+use crate::flow::registration::handler::{
+    answer_screen, check_csrf, decode_body, form_error, restore_form,
+};
+use crate::flow::registration::populate::{populate_credentials, populate_initial};
+use crate::registry::Registry;
+use crate::schema::IdentitySchema;
+use serde_json::Value;
+
+/// Handles `method=profile` (→ credential selection) and `screen=previous` (→ back).
+pub async fn submit(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: RegistrationFlow,
+    schema: &IdentitySchema,
+    body: &[u8],
+    method: &str,
+    screen: &str,
+) -> Reply {
+    let fields = [
+        ("method", PathType::String),
+        ("screen", PathType::String),
+        ("csrf_token", PathType::String),
+        ("transient_payload", PathType::Json),
+    ];
+    let doc = match decode_body(req, schema, &fields, body) {
+        Ok(d) => d,
+        Err(e) => {
+            restore_form(req, &mut flow, None);
+            return form_error(reg, req, flow, SubmitError::Http(e)).await;
+        }
+    };
+    let traits = doc
+        .get("traits")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    if let Err(messages) = schema.validate_traits(&traits) {
+        restore_form(req, &mut flow, Some(&traits));
+        return form_error(reg, req, flow, SubmitError::Form(messages)).await;
+    }
+    let csrf = req.masked_csrf_token();
+    if screen == "previous" || method == "profile:back" {
+        flow.ui.reset_messages();
+        flow.organization_id = None;
+        crate::ui::values::set_values_from_traits(
+            &mut flow.ui.nodes,
+            &traits,
+            crate::ui::group::DEFAULT,
+        );
+        let token = if flow.flow_type == crate::flow::FlowType::Browser {
+            csrf
+        } else {
+            flow.csrf_token.clone()
+        };
+        if let Err(e) = populate_initial(reg, &mut flow, schema, &token, Some(&traits)) {
+            return form_error(
+                reg,
+                req,
+                flow,
+                SubmitError::Http(crate::error::ErrorObject::misconfiguration(e)),
+            )
+            .await;
+        }
+        return answer_screen(reg, req, flow).await;
+    }
+    // Credential selection.
+    flow.active = String::new();
+    flow.state = "choose_method".into();
+    flow.ui.reset_messages();
+    flow.transient_payload = doc
+        .get("transient_payload")
+        .cloned()
+        .filter(|t| t.as_object().is_some_and(|o| !o.is_empty()));
+    let sent = doc.get("csrf_token").and_then(Value::as_str);
+    if let Err(e) = check_csrf(req, &flow, sent) {
+        restore_form(req, &mut flow, Some(&traits));
+        return form_error(reg, req, flow, e).await;
+    }
+    let token = if flow.flow_type == crate::flow::FlowType::Browser {
+        csrf
+    } else {
+        flow.csrf_token.clone()
+    };
+    populate_credentials(reg, &mut flow, schema, &token, &traits);
+    answer_screen(reg, req, flow).await
+}

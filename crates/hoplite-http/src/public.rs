@@ -1,0 +1,186 @@
+//! The public router (port 4433).
+
+use crate::render::render;
+use crate::request::request_info;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderValue, Response};
+use axum::routing::get;
+use hoplite_core::error::ErrorObject;
+use hoplite_core::flow::Reply;
+use hoplite_core::flow::registration::{
+    ROUTE_GET_FLOW, ROUTE_INIT_API, ROUTE_INIT_BROWSER, ROUTE_SUBMIT, handler,
+};
+use hoplite_core::registry::Registry;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+type Reg = State<Arc<Registry>>;
+
+/// Paths Kratos's CSRF middleware ignores (no cookie is issued there).
+const CSRF_IGNORED: &[&str] = &[
+    ROUTE_INIT_API,
+    ROUTE_SUBMIT,
+    "/sessions/whoami",
+    "/health/alive",
+    "/health/ready",
+    "/version",
+];
+
+fn peer(req: &Request) -> Option<SocketAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
+
+/// Runs a domain handler on a bodiless request and renders its reply, with the CSRF middleware.
+async fn run<F, Fut>(reg: Arc<Registry>, req: Request, f: F) -> Response<Body>
+where
+    F: FnOnce(Arc<Registry>, hoplite_core::flow::RequestInfo) -> Fut,
+    Fut: std::future::Future<Output = Reply>,
+{
+    let peer = peer(&req);
+    let (parts, _) = req.into_parts();
+    let ignored = CSRF_IGNORED.contains(&parts.uri.path());
+    let (info, csrf) = request_info(&reg, &parts, peer, ignored);
+    let reply = f(reg.clone(), info).await;
+    with_vary(render(&reg, reply, Some(csrf)))
+}
+
+fn with_vary(mut resp: Response<Body>) -> Response<Body> {
+    resp.headers_mut()
+        .insert("vary", HeaderValue::from_static("Cookie"));
+    resp
+}
+
+async fn init_browser(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        handler::create_browser_registration_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn init_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        handler::create_native_registration_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn get_flow(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        handler::get_registration_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
+    let peer = peer(&req);
+    let (parts, body) = req.into_parts();
+    let (info, csrf) = request_info(&reg, &parts, peer, true);
+    let bytes = match to_bytes(body, crate::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let err = ErrorObject::payload_too_large().with_reason(format!(
+                "The request body exceeds the limit of {} bytes.",
+                crate::MAX_BODY_BYTES
+            ));
+            return with_vary(render(
+                &reg,
+                Reply::error(&err, info.request_id.as_deref()),
+                Some(csrf),
+            ));
+        }
+    };
+    let reply = handler::update_registration_flow(&reg, &info, &bytes).await;
+    with_vary(render(&reg, reply, Some(csrf)))
+}
+
+async fn errors(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::flow::errorx::get_flow_error(&reg, &info).await
+    })
+    .await
+}
+
+async fn whoami(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::session::handler::whoami(&reg, &info).await
+    })
+    .await
+}
+
+async fn schemas(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, _| async move {
+        hoplite_core::schema::handler::list_identity_schemas(&reg)
+    })
+    .await
+}
+
+async fn schema(State(reg): Reg, Path(id): Path<String>, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::schema::handler::get_identity_schema(&reg, &info, &id)
+    })
+    .await
+}
+
+async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |_, info| async move {
+        Reply::error(&ErrorObject::not_found(), info.request_id.as_deref())
+    })
+    .await
+}
+
+/// Health and version routes, served on both ports.
+pub fn health_routes() -> Router<Arc<Registry>> {
+    Router::new()
+        .route("/health/alive", get(alive))
+        .route("/health/ready", get(ready))
+        .route("/version", get(version))
+}
+
+async fn alive() -> Response<Body> {
+    json_response(200, serde_json::json!({"status": "ok"}))
+}
+
+async fn ready(State(reg): Reg) -> Response<Body> {
+    match reg.persister.ping().await {
+        Ok(()) => json_response(200, serde_json::json!({"status": "ok"})),
+        Err(_) => json_response(
+            503,
+            serde_json::json!({"errors": {"database": "the database is not reachable"}}),
+        ),
+    }
+}
+
+async fn version() -> Response<Body> {
+    json_response(
+        200,
+        serde_json::json!({"version": env!("CARGO_PKG_VERSION")}),
+    )
+}
+
+pub(crate) fn json_response(status: u16, v: serde_json::Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(Body::from(format!("{v}\n")))
+        .expect("valid response")
+}
+
+/// The public API.
+pub fn public_router(reg: Arc<Registry>) -> Router {
+    Router::new()
+        .route(ROUTE_INIT_BROWSER, get(init_browser))
+        .route(ROUTE_INIT_API, get(init_api))
+        .route(ROUTE_GET_FLOW, get(get_flow))
+        .route(ROUTE_SUBMIT, get(submit).post(submit))
+        .route("/self-service/errors", get(errors))
+        .route("/sessions/whoami", get(whoami))
+        .route("/schemas", get(schemas))
+        .route("/schemas/{id}", get(schema))
+        .merge(health_routes())
+        .fallback(not_found)
+        .with_state(reg)
+}

@@ -1,0 +1,148 @@
+//! Embedded schema migrations, one list per dialect (the DDL differs only in column types).
+//! Every statement is idempotent (`IF NOT EXISTS`), so instances starting together on one database
+//! cannot break each other.
+
+use hoplite_core::config::DatabaseKind;
+
+/// Column type names per dialect.
+struct Types {
+    id: &'static str,
+    text: &'static str,
+    ts: &'static str,
+    int: &'static str,
+}
+
+fn types(kind: DatabaseKind) -> Types {
+    match kind {
+        DatabaseKind::Sqlite => Types {
+            id: "VARCHAR(36)",
+            text: "TEXT",
+            ts: "VARCHAR(32)",
+            int: "BIGINT",
+        },
+        DatabaseKind::Postgres => Types {
+            id: "VARCHAR(36)",
+            text: "TEXT",
+            ts: "VARCHAR(32)",
+            int: "BIGINT",
+        },
+        DatabaseKind::Mysql => Types {
+            id: "VARCHAR(36)",
+            text: "MEDIUMTEXT",
+            ts: "VARCHAR(32)",
+            int: "BIGINT",
+        },
+    }
+}
+
+const V1: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS identities (
+        id {ID} PRIMARY KEY,
+        schema_id VARCHAR(255) NOT NULL,
+        traits {TEXT} NOT NULL,
+        state VARCHAR(32) NOT NULL,
+        state_changed_at {TS} NULL,
+        metadata_public {TEXT} NULL,
+        metadata_admin {TEXT} NULL,
+        available_aal VARCHAR(4) NULL,
+        organization_id {ID} NULL,
+        external_id VARCHAR(64) NULL UNIQUE,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS identity_credentials (
+        id {ID} PRIMARY KEY,
+        identity_id {ID} NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        type VARCHAR(32) NOT NULL,
+        config {TEXT} NOT NULL,
+        version {INT} NOT NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS identity_credential_identifiers (
+        id {ID} PRIMARY KEY,
+        identity_id {ID} NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        identity_credential_id {ID} NOT NULL REFERENCES identity_credentials(id) ON DELETE CASCADE,
+        type VARCHAR(32) NOT NULL,
+        identifier VARCHAR(255) NOT NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL,
+        CONSTRAINT identity_credential_identifiers_type_identifier_uq UNIQUE (type, identifier))",
+    "CREATE TABLE IF NOT EXISTS identity_verifiable_addresses (
+        id {ID} PRIMARY KEY,
+        identity_id {ID} NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        status VARCHAR(16) NOT NULL,
+        via VARCHAR(16) NOT NULL,
+        verified {INT} NOT NULL,
+        value VARCHAR(400) NOT NULL,
+        verified_at {TS} NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL,
+        CONSTRAINT identity_verifiable_addresses_via_value_uq UNIQUE (via, value))",
+    "CREATE TABLE IF NOT EXISTS identity_recovery_addresses (
+        id {ID} PRIMARY KEY,
+        identity_id {ID} NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        via VARCHAR(16) NOT NULL,
+        value VARCHAR(400) NOT NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL,
+        CONSTRAINT identity_recovery_addresses_via_value_uq UNIQUE (via, value))",
+    "CREATE TABLE IF NOT EXISTS selfservice_registration_flows (
+        id {ID} PRIMARY KEY,
+        type VARCHAR(16) NOT NULL,
+        issued_at {TS} NOT NULL,
+        expires_at {TS} NOT NULL,
+        request_url {TEXT} NOT NULL,
+        active_method VARCHAR(32) NOT NULL,
+        csrf_token {TEXT} NOT NULL,
+        ui {TEXT} NOT NULL,
+        internal_context {TEXT} NOT NULL,
+        state VARCHAR(32) NOT NULL,
+        organization_id {ID} NULL,
+        identity_schema_id VARCHAR(128) NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sessions (
+        id {ID} PRIMARY KEY,
+        identity_id {ID} NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        token VARCHAR(64) NOT NULL UNIQUE,
+        logout_token VARCHAR(64) NOT NULL UNIQUE,
+        active {INT} NOT NULL,
+        aal VARCHAR(4) NOT NULL,
+        authentication_methods {TEXT} NOT NULL,
+        issued_at {TS} NOT NULL,
+        expires_at {TS} NOT NULL,
+        authenticated_at {TS} NOT NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS session_devices (
+        id {ID} PRIMARY KEY,
+        session_id {ID} NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        identity_id {ID} NOT NULL,
+        ip_address VARCHAR(50) NOT NULL,
+        user_agent VARCHAR(512) NOT NULL,
+        location VARCHAR(512) NOT NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS selfservice_errors (
+        id {ID} PRIMARY KEY,
+        errors {TEXT} NOT NULL,
+        csrf_token {TEXT} NOT NULL,
+        was_seen {INT} NOT NULL,
+        seen_at {TS} NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS hoplite_values (
+        name VARCHAR(128) PRIMARY KEY,
+        value {TEXT} NOT NULL)",
+];
+
+/// Every migration as (version, statements) with the dialect's types filled in.
+pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
+    let t = types(kind);
+    let render = |s: &&str| {
+        s.replace("{ID}", t.id)
+            .replace("{TEXT}", t.text)
+            .replace("{TS}", t.ts)
+            .replace("{INT}", t.int)
+    };
+    vec![(1, V1.iter().map(render).collect())]
+}

@@ -1,0 +1,155 @@
+//! The `hoplite` command: `serve`, `migrate sql`, `version` (Kratos's CLI names and flags).
+
+use clap::{Parser, Subcommand};
+use hoplite_core::clock::SystemClock;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "hoplite",
+    about = "An identity server that speaks the Ory Kratos API",
+    version
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the public and admin APIs.
+    Serve {
+        /// Configuration file(s) (kratos.yml, YAML or JSON); the last one wins.
+        #[arg(short = 'c', long = "config")]
+        config: Vec<PathBuf>,
+        /// Development mode: insecure cookies allowed, embedded defaults for missing settings.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Database migrations.
+    Migrate {
+        #[command(subcommand)]
+        what: MigrateCommand,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Apply SQL migrations to the database in DSN (or `dsn` from config / env with -e).
+    Sql {
+        /// The database DSN.
+        dsn: Option<String>,
+        /// Read the DSN from the environment variable DSN.
+        #[arg(short = 'e', long = "read-from-env")]
+        read_from_env: bool,
+        /// Do not ask for confirmation.
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// Configuration file(s).
+        #[arg(short = 'c', long = "config")]
+        config: Vec<PathBuf>,
+    },
+}
+
+fn init_logging(level: &str) {
+    let filter = std::env::var("LOG_LEVEL").unwrap_or_else(|_| level.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},sqlx=warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+fn env_map() -> HashMap<String, String> {
+    std::env::vars().collect()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}
+
+fn fail(msg: String) -> ! {
+    eprintln!("hoplite: {msg}");
+    std::process::exit(1)
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => println!("hoplite {}", env!("CARGO_PKG_VERSION")),
+        Command::Serve { config, dev } => {
+            let path = config.last().map(PathBuf::as_path);
+            let load = || {
+                hoplite_core::config::load(path, &env_map(), dev)
+                    .unwrap_or_else(|e| fail(format!("configuration: {e}")))
+            };
+            init_logging(&load().log_level);
+            // Loaded again now that logging is set up, so what loading reports (embedded defaults,
+            // the breached-password check being off) reaches the log.
+            let cfg = load();
+            let dsn = hoplite_core::config::Dsn::parse(&cfg.dsn)
+                .unwrap_or_else(|e| fail(format!("dsn: {e}")));
+            // The embedded default (SQLite) migrates by itself; shared databases are migrated
+            // explicitly with `hoplite migrate sql`, as with Kratos.
+            let migrate = dsn.kind == hoplite_core::config::DatabaseKind::Sqlite;
+            let public_addr = format!("{}:{}", cfg.serve.public_host, cfg.serve.public_port);
+            let admin_addr = format!("{}:{}", cfg.serve.admin_host, cfg.serve.admin_port);
+            let reg = hoplite::build_registry(cfg, Arc::new(SystemClock), migrate)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            let public = tokio::net::TcpListener::bind(&public_addr)
+                .await
+                .unwrap_or_else(|e| fail(format!("binding {public_addr}: {e}")));
+            let admin = tokio::net::TcpListener::bind(&admin_addr)
+                .await
+                .unwrap_or_else(|e| fail(format!("binding {admin_addr}: {e}")));
+            tracing::info!(public = %public_addr, admin = %admin_addr, "hoplite is listening");
+            if let Err(e) = hoplite::serve(reg, public, admin, shutdown_signal()).await {
+                fail(format!("server error: {e}"));
+            }
+        }
+        Command::Migrate {
+            what:
+                MigrateCommand::Sql {
+                    dsn,
+                    read_from_env,
+                    yes: _,
+                    config,
+                },
+        } => {
+            let mut env = env_map();
+            if let Some(d) = dsn {
+                env.insert("DSN".into(), d);
+            } else if !read_from_env && config.is_empty() {
+                fail("give a DSN, -e to read it from the environment variable DSN, or -c with a config file".into());
+            }
+            let cfg = hoplite_core::config::load(config.last().map(PathBuf::as_path), &env, true)
+                .unwrap_or_else(|e| fail(format!("configuration: {e}")));
+            init_logging(&cfg.log_level);
+            match hoplite::connect(&cfg, true).await {
+                Ok(_) => println!("Successfully applied migrations!"),
+                Err(e) => fail(format!("migration failed: {e}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! `TestApp::spawn`: a hoplite server on 127.0.0.1 with its own fresh database (SQLite in memory,
+//! or a new PostgreSQL / MySQL database when `TEST_DATABASE_POSTGRESQL` / `TEST_DATABASE_MYSQL` are
+//! set), a movable clock, and HTTP clients that behave like an app and like a browser.
+
+use hoplite_core::clock::MovableClock;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Db {
+    fn env(self) -> Option<String> {
+        match self {
+            Db::Sqlite => Some(String::new()),
+            Db::Postgres => std::env::var("TEST_DATABASE_POSTGRESQL")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            Db::Mysql => std::env::var("TEST_DATABASE_MYSQL")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// A running server.
+pub struct TestApp {
+    pub public: String,
+    pub admin: String,
+    pub clock: Arc<MovableClock>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Replaces the database name in a URL (`scheme://user:pw@host:port/<db>?query`).
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, format!("?{q}")))
+        .unwrap_or((url, String::new()));
+    let cut = base.rfind('/').expect("database url has a path");
+    format!("{}/{}{}", &base[..cut], db, query)
+}
+
+async fn fresh_database(db: Db, admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("hoplite_test_{}", uuid::Uuid::new_v4().simple());
+    match db {
+        Db::Postgres => {
+            let mut c = sqlx::PgConnection::connect(admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_POSTGRESQL");
+            sqlx::Executor::execute(
+                &mut c,
+                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+            )
+            .await
+            .expect("create database");
+        }
+        Db::Mysql => {
+            let mut c = sqlx::MySqlConnection::connect(admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_MYSQL");
+            sqlx::Executor::execute(
+                &mut c,
+                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+            )
+            .await
+            .expect("create database");
+        }
+        Db::Sqlite => unreachable!(),
+    }
+    with_database(admin_url, &name)
+}
+
+/// The configuration every test starts from (Kratos keys); `overrides` are merged over it.
+pub fn base_config() -> Value {
+    json!({
+        "selfservice": {
+            "default_browser_return_url": "http://127.0.0.1:4455/welcome",
+            "allowed_return_urls": ["http://127.0.0.1:4455"],
+            "flows": {
+                "error": {"ui_url": "http://127.0.0.1:4455/error"},
+                "registration": {
+                    "ui_url": "http://127.0.0.1:4455/registration",
+                    "after": {"password": {"hooks": [{"hook": "session"}]}}
+                }
+            },
+            "methods": {"password": {"config": {"haveibeenpwned_enabled": false}}}
+        },
+        "hashers": {"algorithm": "bcrypt", "bcrypt": {"cost": 4}},
+        "identity": {
+            "default_schema_id": "default",
+            "schemas": [{"id": "default", "url": format!("file://{}", schema_path())}]
+        }
+    })
+}
+
+/// The quickstart identity schema from the reference folder.
+pub fn schema_path() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/reference/example-identity.schema.json"
+    )
+    .to_string()
+}
+
+fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                merge(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+impl TestApp {
+    /// Starts a server on `db` with `overrides` merged into [`base_config`]. Returns `None` when
+    /// that database is not configured for this run.
+    pub async fn spawn(db: Db, overrides: Value) -> Option<TestApp> {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
+        let admin_url = db.env()?;
+        let dsn = match db {
+            Db::Sqlite => "memory".to_string(),
+            _ => fresh_database(db, &admin_url).await,
+        };
+        let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let public_url = format!("http://127.0.0.1:{}/", public.local_addr().unwrap().port());
+        let admin_url = format!("http://127.0.0.1:{}/", admin.local_addr().unwrap().port());
+        let mut config = base_config();
+        merge(&mut config, &overrides);
+        let dir =
+            std::env::temp_dir().join(format!("hoplite-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kratos.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        let env: HashMap<String, String> = [
+            ("DSN", dsn.as_str()),
+            ("SERVE_PUBLIC_BASE_URL", public_url.as_str()),
+            ("SERVE_ADMIN_BASE_URL", admin_url.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let cfg = hoplite_core::config::load(Some(&path), &env, true).expect("test config loads");
+        let clock = Arc::new(MovableClock::default());
+        let registry = hoplite::build_registry(cfg, clock.clone(), true)
+            .await
+            .expect("registry builds");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let reg = registry.clone();
+        tokio::spawn(async move {
+            let _ = hoplite::serve(reg, public, admin, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Some(TestApp {
+            public: public_url.trim_end_matches('/').to_string(),
+            admin: admin_url.trim_end_matches('/').to_string(),
+            clock,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// A client like a native app: no cookies, no redirects followed.
+    pub fn api_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A client like a browser: a cookie jar, redirects not followed (tests follow them by hand).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public, path)
+    }
+
+    /// Creates an API flow and returns it.
+    pub async fn api_flow(&self) -> Value {
+        let r = self
+            .api_client()
+            .get(self.url("/self-service/registration/api"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// Submits a JSON body to a flow with a cookie-less client.
+    pub async fn submit_api(&self, flow_id: &str, body: Value) -> reqwest::Response {
+        self.api_client()
+            .post(self.url(&format!("/self-service/registration?flow={flow_id}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers through an API flow (two-step: profile, then password); returns the 200 body.
+    pub async fn register_api(&self, email: &str, password: &str) -> reqwest::Response {
+        let flow = self.api_flow().await;
+        let id = flow["id"].as_str().unwrap();
+        let r = self
+            .submit_api(id, json!({"method": "profile", "traits": {"email": email}}))
+            .await;
+        assert_eq!(
+            r.status(),
+            400,
+            "the profile step answers 400 with the flow"
+        );
+        self.submit_api(
+            id,
+            json!({"method": "password", "password": password, "traits": {"email": email}}),
+        )
+        .await
+    }
+
+    /// Every identity the admin API lists.
+    pub async fn identities(&self) -> Vec<Value> {
+        let r = self
+            .api_client()
+            .get(format!("{}/admin/identities?page_size=1000", self.admin))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+}
+
+/// Finds a node by name.
+pub fn node<'a>(flow: &'a Value, name: &str) -> Option<&'a Value> {
+    flow["ui"]["nodes"]
+        .as_array()?
+        .iter()
+        .find(|n| n["attributes"]["name"] == name)
+}
+
+/// Defines one test per database: `<name>_sqlite`, `<name>_postgres`, `<name>_mysql`; the latter two
+/// pass without running when their database is not configured.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $overrides:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run(db: $crate::app::Db) {
+                let Some($app) = $crate::app::TestApp::spawn(db, $overrides).await else {
+                    eprintln!("skipped: {db:?} is not configured");
+                    return;
+                };
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::app::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::app::Db::Postgres).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                run($crate::app::Db::Mysql).await
+            }
+        }
+    };
+}

@@ -1,0 +1,6 @@
+//! Flow tests over real HTTP against a spawned hoplite, on every configured database (one test
+//! binary, so it compiles once).
+
+mod app;
+mod openapi;
+mod registration;

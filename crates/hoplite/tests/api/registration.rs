@@ -1,0 +1,1045 @@
+//! Registration flows as Kratos serves them: the seed endpoint's every status, browser and API
+//! registrations end to end, validation errors, CSRF, expiry, return_to, duplicates under
+//! concurrency, and bad input. Every body is checked against Kratos's OpenAPI schemas.
+
+use crate::app::{TestApp, node};
+use crate::db_test;
+use crate::openapi::assert_valid;
+use serde_json::{Value, json};
+
+/// Follows a redirect's `Location` and returns the `flow` query parameter.
+fn flow_param(location: &str) -> String {
+    let query = location.split_once('?').expect("location has a query").1;
+    url_param(query, "flow").expect("flow parameter")
+}
+
+fn url_param(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn json_of(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// Starts a browser flow the way a browser does and fetches it as the UI does.
+async fn browser_flow(app: &TestApp, browser: &reqwest::Client) -> Value {
+    let r = browser
+        .get(app.url("/self-service/registration/browser"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = location(&r);
+    assert!(
+        loc.starts_with("http://127.0.0.1:4455/registration?flow="),
+        "{loc}"
+    );
+    let id = flow_param(&loc);
+    let r = browser
+        .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    json_of(r).await
+}
+
+fn csrf_of(flow: &Value) -> String {
+    node(flow, "csrf_token").unwrap()["attributes"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+db_test!(
+    seed_endpoint_returns_api_and_browser_flows,
+    json!({}),
+    |app| {
+        let flow = app.api_flow().await;
+        assert_valid("registrationFlow", &flow);
+        assert_eq!(flow["type"], "api");
+        assert_eq!(flow["state"], "choose_method");
+        assert_eq!(csrf_of(&flow), "");
+        let id = flow["id"].as_str().unwrap();
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/json; charset=utf-8"
+        );
+        let fetched = json_of(r).await;
+        assert_valid("registrationFlow", &fetched);
+        assert_eq!(fetched, flow);
+
+        let browser = app.browser();
+        let bflow = browser_flow(&app, &browser).await;
+        assert_valid("registrationFlow", &bflow);
+        assert_eq!(bflow["type"], "browser");
+        assert!(!csrf_of(&bflow).is_empty());
+        assert!(
+            bflow["ui"]["action"]
+                .as_str()
+                .unwrap()
+                .starts_with(&app.public)
+        );
+        // Two-step registration (Kratos's default): traits first, no password input yet.
+        let names: Vec<&str> = bflow["ui"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["attributes"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "csrf_token",
+                "traits.email",
+                "traits.name.first",
+                "traits.name.last",
+                "method"
+            ]
+        );
+    }
+);
+
+db_test!(
+    seed_endpoint_404_for_unknown_and_malformed_ids,
+    json!({}),
+    |app| {
+        for id in [
+            uuid::Uuid::new_v4().to_string(),
+            "not-a-uuid".to_string(),
+            String::new(),
+        ] {
+            let r = app
+                .api_client()
+                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404);
+            assert_eq!(r.headers()["content-type"], "application/json");
+            let body = json_of(r).await;
+            assert_valid("errorGeneric", &body);
+            assert_eq!(body["error"]["code"], 404);
+            assert_eq!(body["error"]["message"], "Unable to locate the resource");
+        }
+    }
+);
+
+db_test!(
+    seed_endpoint_403_when_the_csrf_cookie_does_not_match,
+    json!({}),
+    |app| {
+        let browser = app.browser();
+        let flow = browser_flow(&app, &browser).await;
+        let id = flow["id"].as_str().unwrap();
+        // Without any cookie.
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.headers()["ory-error-id"], "security_csrf_violation");
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "security_csrf_violation");
+        assert_eq!(
+            body["error"]["details"]["reject_reason"],
+            "The HTTP Cookie Header is empty or not set."
+        );
+        // With another browser's CSRF cookie.
+        let other = app.browser();
+        let _ = browser_flow(&app, &other).await;
+        let r = other
+            .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert!(
+            body["error"]["details"]["hint"]
+                .as_str()
+                .unwrap()
+                .starts_with("The anti-CSRF cookie was found")
+        );
+    }
+);
+
+db_test!(
+    seed_endpoint_410_for_expired_flows_with_kratos_details,
+    json!({}),
+    |app| {
+        let api = app.api_flow().await;
+        let browser = app.browser();
+        let r = browser
+            .get(
+                app.url("/self-service/registration/browser?return_to=http://127.0.0.1:4455/after"),
+            )
+            .send()
+            .await
+            .unwrap();
+        let bid = flow_param(&location(&r));
+        app.clock.advance(time::Duration::hours(2));
+
+        let r = app
+            .api_client()
+            .get(app.url(&format!(
+                "/self-service/registration/flows?id={}",
+                api["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "self_service_flow_expired");
+        assert_eq!(
+            body["error"]["details"]["api"],
+            app.url("/self-service/registration/api")
+        );
+
+        let r = browser
+            .get(app.url(&format!("/self-service/registration/flows?id={bid}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(
+            body["error"]["details"]["redirect_to"],
+            app.url(
+                "/self-service/registration/browser?return_to=http%3A%2F%2F127.0.0.1%3A4455%2Fafter"
+            )
+        );
+        assert_eq!(
+            body["error"]["details"]["return_to"],
+            "http://127.0.0.1:4455/after"
+        );
+    }
+);
+
+db_test!(
+    seed_endpoint_reports_disabled_registration,
+    json!({"selfservice": {"flows": {"registration": {"enabled": false}}}}),
+    |app| {
+        let id = uuid::Uuid::new_v4();
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "self_service_flow_disabled");
+        // A plain browser is sent to the error UI, which can read the stored error.
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let loc = location(&r);
+        assert!(loc.starts_with("http://127.0.0.1:4455/error?id="), "{loc}");
+        let eid = url_param(loc.split_once('?').unwrap().1, "id").unwrap();
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/errors?id={eid}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        assert_valid("flowError", &body);
+        assert_eq!(body["error"]["id"], "self_service_flow_disabled");
+        // Creating a flow is refused too.
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/registration/api"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            json_of(r).await["error"]["id"],
+            "self_service_flow_disabled"
+        );
+    }
+);
+
+db_test!(
+    api_registration_two_step_issues_a_session,
+    json!({}),
+    |app| {
+        let r = app
+            .register_api("Foo@Example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        assert_valid("successfulNativeRegistration", &body);
+        let token = body["session_token"].as_str().unwrap();
+        assert!(token.starts_with("ory_st_"));
+        assert_eq!(body["identity"]["traits"]["email"], "Foo@Example.com");
+        assert_eq!(
+            body["identity"]["verifiable_addresses"][0]["value"],
+            "foo@example.com"
+        );
+        assert_eq!(body["continue_with"][0]["action"], "set_ory_session_token");
+        assert_eq!(body["continue_with"][0]["ory_session_token"], token);
+        assert!(
+            body["identity"].get("credentials").is_none(),
+            "credentials are never shown to the user"
+        );
+
+        let r = app
+            .api_client()
+            .get(app.url("/sessions/whoami"))
+            .header("x-session-token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let session = json_of(r).await;
+        assert_valid("session", &session);
+        assert_eq!(session["identity"]["id"], body["identity"]["id"]);
+        assert_eq!(session["authentication_methods"][0]["method"], "password");
+
+        let r = app
+            .api_client()
+            .get(app.url("/sessions/whoami"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_valid("errorGeneric", &json_of(r).await);
+
+        // The stored identity has the password credential with a bcrypt hash and a lower-cased identifier.
+        let id = body["identity"]["id"].as_str().unwrap();
+        let r = app
+            .api_client()
+            .get(format!(
+                "{}/admin/identities/{id}?include_credential=password",
+                app.admin
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let identity = json_of(r).await;
+        assert_valid("identity", &identity);
+        assert_eq!(
+            identity["credentials"]["password"]["identifiers"],
+            json!(["foo@example.com"])
+        );
+        assert!(
+            identity["credentials"]["password"]["config"]["hashed_password"]
+                .as_str()
+                .unwrap()
+                .starts_with("$2a$04$")
+        );
+    }
+);
+
+db_test!(
+    api_registration_unified_in_one_step,
+    json!({"selfservice": {"flows": {"registration": {"style": "unified"}}}}),
+    |app| {
+        let flow = app.api_flow().await;
+        let names: Vec<&str> = flow["ui"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["attributes"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "csrf_token",
+                "traits.email",
+                "password",
+                "traits.name.first",
+                "traits.name.last",
+                "method"
+            ]
+        );
+        let r = app
+            .submit_api(
+                flow["id"].as_str().unwrap(),
+                json!({"method": "password", "password": "correct horse battery staple", "traits": {"email": "one@example.com", "name": {"first": "Ada"}}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        assert_valid("successfulNativeRegistration", &body);
+        assert_eq!(body["identity"]["traits"]["name"]["first"], "Ada");
+    }
+);
+
+db_test!(
+    registration_without_session_hook_creates_identity_only,
+    json!({"selfservice": {"flows": {"registration": {"after": {"password": {"hooks": []}}}}}}),
+    |app| {
+        let r = app
+            .register_api("nohook@example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        let mut body = json_of(r).await;
+        assert!(body.get("session_token").is_none());
+        assert!(body.get("session").is_none());
+        // Kratos sends `null` here (a nil Go slice) although its OpenAPI schema says array; the
+        // SDKs accept it. Validate everything else.
+        assert_eq!(
+            body.as_object_mut().unwrap().remove("continue_with"),
+            Some(Value::Null)
+        );
+        assert_valid("successfulNativeRegistration", &body);
+    }
+);
+
+db_test!(
+    browser_registration_end_to_end_with_forms_and_cookies,
+    json!({}),
+    |app| {
+        let browser = app.browser();
+        let flow = browser_flow(&app, &browser).await;
+        let action = flow["ui"]["action"].as_str().unwrap().to_string();
+        let csrf = csrf_of(&flow);
+        // Screen 1: traits.
+        let r = browser
+            .post(&action)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("traits.email", "browser@example.com"),
+                ("method", "profile"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let id = flow_param(&location(&r));
+        let flow = json_of(
+            browser
+                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_valid("registrationFlow", &flow);
+        assert_eq!(flow["ui"]["messages"][0]["id"], 1040009);
+        assert_eq!(
+            node(&flow, "traits.email").unwrap()["attributes"]["type"],
+            "hidden"
+        );
+        assert!(node(&flow, "password").is_some());
+        // Screen 2: the password.
+        let r = browser
+            .post(&action)
+            .form(&[
+                ("csrf_token", csrf_of(&flow).as_str()),
+                ("traits.email", "browser@example.com"),
+                ("password", "correct horse battery staple"),
+                ("method", "password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), "http://127.0.0.1:4455/welcome");
+        let cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_string())
+            .collect();
+        let session_cookie = cookies
+            .iter()
+            .find(|c| c.starts_with("ory_kratos_session="))
+            .expect("session cookie");
+        assert!(
+            session_cookie.contains("HttpOnly")
+                && session_cookie.contains("Path=/")
+                && session_cookie.contains("SameSite=Lax")
+        );
+        assert!(
+            cookies.iter().any(|c| c.starts_with("csrf_token_")),
+            "the CSRF cookie is rotated"
+        );
+        // The cookie jar now carries the session.
+        let r = browser
+            .get(app.url("/sessions/whoami"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let session = json_of(r).await;
+        assert_valid("session", &session);
+        assert_eq!(
+            session["identity"]["traits"]["email"],
+            "browser@example.com"
+        );
+        // And a signed-in browser asking for a new flow is sent on (or refused as JSON).
+        let r = browser
+            .get(app.url("/self-service/registration/browser"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), "http://127.0.0.1:4455/welcome");
+        let r = browser
+            .get(app.url("/self-service/registration/browser"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "session_already_available");
+    }
+);
+
+db_test!(
+    spa_registration_gets_json_and_continue_with,
+    json!({}),
+    |app| {
+        let browser = app.browser();
+        let r = browser
+            .get(app.url("/self-service/registration/browser"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let flow = json_of(r).await;
+        assert_valid("registrationFlow", &flow);
+        let action = flow["ui"]["action"].as_str().unwrap();
+        let r = browser
+        .post(action)
+        .json(&json!({"csrf_token": csrf_of(&flow), "method": "password", "password": "correct horse battery staple", "traits": {"email": "spa@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        assert_valid("successfulNativeRegistration", &body);
+        assert!(body.get("session_token").is_none());
+        assert_eq!(body["continue_with"][0]["action"], "redirect_browser_to");
+        assert_eq!(
+            body["continue_with"][0]["redirect_browser_to"],
+            "http://127.0.0.1:4455/welcome"
+        );
+    }
+);
+
+db_test!(validation_errors_come_back_in_the_flow, json!({}), |app| {
+    let flow = app.api_flow().await;
+    let id = flow["id"].as_str().unwrap();
+    // Missing required trait.
+    let r = app
+        .submit_api(
+            id,
+            json!({"method": "password", "password": "correct horse battery staple", "traits": {}}),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_valid("registrationFlow", &body);
+    let m = &node(&body, "traits.email").unwrap()["messages"][0];
+    assert_eq!(m["id"], 4000002);
+    assert_eq!(m["text"], "Property email is missing.");
+    // Short password.
+    let r = app.submit_api(id, json!({"method": "password", "password": "abc", "traits": {"email": "short@example.com"}})).await;
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_valid("registrationFlow", &body);
+    let m = &node(&body, "password").unwrap()["messages"][0];
+    assert_eq!(m["id"], 4000032);
+    assert_eq!(
+        m["text"],
+        "The password must be at least 8 characters long, but got 3."
+    );
+    assert_eq!(
+        node(&body, "traits.email").unwrap()["attributes"]["value"],
+        "short@example.com"
+    );
+    // Password too similar to the identifier.
+    let r = app.submit_api(id, json!({"method": "password", "password": "similar@example.com1", "traits": {"email": "similar@example.com"}})).await;
+    let body = json_of(r).await;
+    assert_eq!(
+        node(&body, "password").unwrap()["messages"][0]["id"],
+        4000031
+    );
+    // No method at all.
+    let r = app
+        .submit_api(id, json!({"traits": {"email": "x@example.com"}}))
+        .await;
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_eq!(body["ui"]["messages"][0]["id"], 4010003);
+    // Messages of an earlier submission are cleared.
+    assert!(node(&body, "password").is_none_or(|n| n["messages"].as_array().unwrap().is_empty()));
+});
+
+db_test!(
+    duplicate_identifiers_are_refused_case_insensitively,
+    json!({}),
+    |app| {
+        let r = app
+            .register_api("dup@example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        for email in ["dup@example.com", "DUP@Example.com", "  dup@example.com"] {
+            let r = app
+                .register_api(email, "another horse battery staple")
+                .await;
+            assert_eq!(r.status(), 400, "{email}");
+            let body = json_of(r).await;
+            assert_valid("registrationFlow", &body);
+            assert_eq!(body["ui"]["messages"][0]["id"], 4000007);
+            assert_eq!(
+                body["ui"]["messages"][0]["text"],
+                "An account with the same identifier (email, phone, username, ...) exists already."
+            );
+        }
+        assert_eq!(app.identities().await.len(), 1);
+    }
+);
+
+db_test!(
+    concurrent_registrations_with_one_email_create_one_identity,
+    json!({}),
+    |app| {
+        let app = std::sync::Arc::new(app);
+        let mut flows = Vec::new();
+        for _ in 0..50 {
+            let flow = app.api_flow().await;
+            let id = flow["id"].as_str().unwrap().to_string();
+            let r = app
+                .submit_api(
+                    &id,
+                    json!({"method": "profile", "traits": {"email": "race@example.com"}}),
+                )
+                .await;
+            assert_eq!(r.status(), 400);
+            flows.push(id);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in flows {
+            let app = app.clone();
+            tasks.spawn(async move {
+            let r = app
+                .submit_api(&id, json!({"method": "password", "password": "correct horse battery staple", "traits": {"email": "race@example.com"}}))
+                .await;
+            let status = r.status().as_u16();
+            (status, json_of(r).await)
+        });
+        }
+        let mut ok = 0;
+        while let Some(res) = tasks.join_next().await {
+            let (status, body) = res.unwrap();
+            match status {
+                200 => ok += 1,
+                400 => assert_eq!(body["ui"]["messages"][0]["id"], 4000007, "{body}"),
+                other => panic!("unexpected status {other}: {body}"),
+            }
+        }
+        assert_eq!(ok, 1);
+        assert_eq!(app.identities().await.len(), 1);
+    }
+);
+
+db_test!(browser_submissions_need_the_csrf_token, json!({}), |app| {
+    let browser = app.browser();
+    let flow = browser_flow(&app, &browser).await;
+    let action = flow["ui"]["action"].as_str().unwrap().to_string();
+    for token in [None, Some("wrong")] {
+        let mut form = vec![
+            ("traits.email", "csrf@example.com"),
+            ("password", "correct horse battery staple"),
+            ("method", "password"),
+        ];
+        if let Some(t) = token {
+            form.push(("csrf_token", t));
+        }
+        // A plain browser is forwarded to the error UI.
+        let r = browser.post(&action).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{token:?}");
+        let loc = location(&r);
+        assert!(loc.starts_with("http://127.0.0.1:4455/error?id="), "{loc}");
+        let eid = url_param(loc.split_once('?').unwrap().1, "id").unwrap();
+        let err = json_of(
+            app.api_client()
+                .get(app.url(&format!("/self-service/errors?id={eid}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(err["error"]["id"], "security_csrf_violation");
+        // An SPA gets the 403 as JSON.
+        let r = browser
+            .post(&action)
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "security_csrf_violation");
+    }
+    assert!(app.identities().await.is_empty());
+});
+
+db_test!(api_flows_refuse_browser_requests, json!({}), |app| {
+    let flow = app.api_flow().await;
+    let id = flow["id"].as_str().unwrap();
+    let body = json!({"method": "password", "password": "correct horse battery staple", "traits": {"email": "api@example.com"}});
+    let r = app
+        .api_client()
+        .post(app.url(&format!("/self-service/registration?flow={id}")))
+        .header("cookie", "x=y")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let flow = json_of(r).await;
+    assert_valid("registrationFlow", &flow);
+    assert_eq!(flow["ui"]["messages"][0]["id"], 4000001);
+    assert!(
+        flow["ui"]["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\"Cookie\" key")
+    );
+});
+
+db_test!(expired_flows_are_replaced_on_submit, json!({}), |app| {
+    let flow = app.api_flow().await;
+    app.clock.advance(time::Duration::minutes(61));
+    let r = app
+        .submit_api(flow["id"].as_str().unwrap(), json!({"method": "password", "password": "correct horse battery staple", "traits": {"email": "late@example.com"}}))
+        .await;
+    assert_eq!(r.status(), 410);
+    let body = json_of(r).await;
+    assert_valid("selfServiceFlowExpiredError", &body);
+    assert_eq!(body["error"]["id"], "self_service_flow_expired");
+    let new_id = body["use_flow_id"].as_str().unwrap();
+    assert_ne!(new_id, flow["id"].as_str().unwrap());
+    let replacement = json_of(
+        app.api_client()
+            .get(app.url(&format!("/self-service/registration/flows?id={new_id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_valid("registrationFlow", &replacement);
+    assert_eq!(replacement["ui"]["messages"][0]["id"], 4040001);
+
+    // A plain browser is redirected to the replacement.
+    let browser = app.browser();
+    let bflow = browser_flow(&app, &browser).await;
+    app.clock.advance(time::Duration::minutes(61));
+    let r = browser
+        .post(bflow["ui"]["action"].as_str().unwrap())
+        .form(&[
+            ("csrf_token", csrf_of(&bflow).as_str()),
+            ("method", "profile"),
+            ("traits.email", "late@example.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_ne!(flow_param(&location(&r)), bflow["id"].as_str().unwrap());
+});
+
+db_test!(return_to_must_be_allowed, json!({}), |app| {
+    let r = app
+        .api_client()
+        .get(app.url("/self-service/registration/browser?return_to=https://evil.example.com/"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_valid("errorGeneric", &body);
+    assert_eq!(body["error"]["id"], "self_service_flow_return_to_forbidden");
+    let r = app
+        .api_client()
+        .get(app.url("/self-service/registration/browser?return_to=https://evil.example.com/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("http://127.0.0.1:4455/error?id="));
+    // An allowed return_to is honoured after registration.
+    let browser = app.browser();
+    let r = browser
+        .get(app.url("/self-service/registration/browser?return_to=http://127.0.0.1:4455/next"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let flow = json_of(r).await;
+    assert_eq!(flow["return_to"], "http://127.0.0.1:4455/next");
+    let r = browser
+        .post(flow["ui"]["action"].as_str().unwrap())
+        .form(&[
+            ("csrf_token", csrf_of(&flow).as_str()),
+            ("traits.email", "next@example.com"),
+            ("password", "correct horse battery staple"),
+            ("method", "password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "http://127.0.0.1:4455/next");
+});
+
+db_test!(
+    signed_in_api_clients_get_session_already_available,
+    json!({}),
+    |app| {
+        let body = json_of(
+            app.register_api("signed@example.com", "correct horse battery staple")
+                .await,
+        )
+        .await;
+        let token = body["session_token"].as_str().unwrap();
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/registration/api"))
+            .header("x-session-token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let err = json_of(r).await;
+        assert_valid("errorGeneric", &err);
+        assert_eq!(err["error"]["id"], "session_already_available");
+        let flow = app.api_flow().await;
+        let r = app
+            .api_client()
+            .post(app.url(&format!(
+                "/self-service/registration?flow={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .header("x-session-token", token)
+            .json(&json!({"method": "password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(json_of(r).await["error"]["id"], "session_already_available");
+    }
+);
+
+db_test!(bad_input_gets_clear_400_class_errors, json!({}), |app| {
+    let flow = app.api_flow().await;
+    let url = app.url(&format!(
+        "/self-service/registration?flow={}",
+        flow["id"].as_str().unwrap()
+    ));
+    let c = app.api_client();
+    // Malformed JSON: a form message in a 400 flow.
+    let r = c
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"method\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_valid("registrationFlow", &body);
+    assert_eq!(body["ui"]["messages"][0]["id"], 4000001);
+    // A JSON array, a number.
+    for raw in ["[]", "1"] {
+        let r = c
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body = json_of(r).await;
+        assert!(
+            body["ui"]["messages"][0]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Expected JSON sent in request body to be an object")
+        );
+    }
+    // Unsupported content type, invalid UTF-8 in a form, empty body.
+    let r = c
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = c
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0xff])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = c
+        .post(&url)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Too large: 413 with the error envelope, and the connection is answered, not dropped.
+    let big = format!(
+        "{{\"method\":\"password\",\"password\":\"{}\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let r = c
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_valid("errorGeneric", &json_of(r).await);
+    // Missing or malformed flow id.
+    let r = c
+        .post(app.url("/self-service/registration"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = json_of(r).await;
+    assert_valid("errorGeneric", &body);
+    assert_eq!(
+        body["error"]["reason"],
+        "The flow query parameter is missing or malformed."
+    );
+    let r = c
+        .post(app.url(&format!(
+            "/self-service/registration?flow={}",
+            uuid::Uuid::new_v4()
+        )))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Unknown routes.
+    let r = c.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_valid("errorGeneric", &json_of(r).await);
+});
+
+db_test!(schemas_health_and_admin_listing, json!({}), |app| {
+    let c = app.api_client();
+    let r = c.get(app.url("/schemas/ZGVmYXVsdA")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let schema = json_of(r).await;
+    assert_eq!(schema["title"], "Person");
+    let r = c.get(app.url("/schemas")).send().await.unwrap();
+    let list = json_of(r).await;
+    assert_eq!(list[0]["id"], "default");
+    for base in [&app.public, &app.admin] {
+        assert_eq!(
+            c.get(format!("{base}/health/alive"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            c.get(format!("{base}/health/ready"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let v = json_of(c.get(format!("{base}/version")).send().await.unwrap()).await;
+        assert!(v["version"].is_string());
+    }
+    for e in ["a@example.com", "b@example.com", "c@example.com"] {
+        assert_eq!(
+            app.register_api(e, "correct horse battery staple")
+                .await
+                .status(),
+            200
+        );
+    }
+    let r = c
+        .get(format!("{}/admin/identities?page_size=2", app.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    let page: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(page.len(), 2);
+    for i in &page {
+        assert_valid("identity", i);
+    }
+    let next = link
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_string();
+    let page2: Vec<Value> = c.get(next).send().await.unwrap().json().await.unwrap();
+    assert_eq!(page2.len(), 1);
+    let r = c
+        .get(format!(
+            "{}/admin/identities/{}",
+            app.admin,
+            uuid::Uuid::new_v4()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Self-service routes on the admin port redirect to the public URL.
+    let r = c
+        .get(format!("{}/self-service/registration/api", app.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(location(&r), app.url("/self-service/registration/api"));
+});

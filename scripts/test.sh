@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (CI adds the databases first: see .ci/run).
+#
+#   bash scripts/test.sh
+#
+# 1. builds the server binary,
+# 2. runs every Rust test in the workspace; storage and flow tests also cover PostgreSQL and
+#    MySQL/MariaDB when TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL are set,
+# 3. runs the SDK conformance tests (tests/sdk, Ory's official Python client) against that binary,
+#    in a virtualenv at .venv (created on first use, reused afterwards).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo_root=$(pwd)
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+for var in TEST_DATABASE_POSTGRESQL TEST_DATABASE_MYSQL; do
+  if [ -n "${!var:-}" ]; then log "$var is set"; else log "$var is not set: those database tests are skipped"; fi
+done
+
+log "cargo build --bin hoplite"
+cargo build --bin hoplite
+
+log "cargo test --workspace"
+cargo test --workspace
+
+python=${PYTHON:-python3}
+venv="$repo_root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  log "creating virtualenv $venv"
+  "$python" -m venv "$venv"
+fi
+log "pip install -r tests/sdk/requirements.txt"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+
+log "pytest -q tests/sdk"
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
+HOPLITE_BIN="${HOPLITE_BIN:-$target_dir/debug/hoplite}" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/sdk
+
+log "all tests passed"
