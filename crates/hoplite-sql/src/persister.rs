@@ -163,7 +163,7 @@ impl SqlPersister {
     async fn load_identity_parts(&self, mut identity: Identity) -> Result<Identity, StoreError> {
         let id = identity.id.to_string();
         let rows = sqlx::query(self.q(
-            "SELECT id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses WHERE identity_id = ? ORDER BY created_at, id",
+            "SELECT id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses WHERE identity_id = ? ORDER BY id",
         ))
         .bind(&id)
         .fetch_all(&self.pool)
@@ -182,7 +182,7 @@ impl SqlPersister {
             });
         }
         let rows = sqlx::query(self.q(
-            "SELECT id, via, value, created_at, updated_at FROM identity_recovery_addresses WHERE identity_id = ? ORDER BY created_at, id",
+            "SELECT id, via, value, created_at, updated_at FROM identity_recovery_addresses WHERE identity_id = ? ORDER BY id",
         ))
         .bind(&id)
         .fetch_all(&self.pool)
@@ -224,7 +224,7 @@ impl SqlPersister {
                     id: parse_uuid(&cred_id)?,
                     credential_type: t,
                     identifiers,
-                    config: parse_json(&s(&r, "config")?)?,
+                    config: Some(parse_json(&s(&r, "config")?)?),
                     version: r.try_get::<i64, _>("version").map_err(other)?,
                     created_at: parse_ts(&s(&r, "created_at")?)?,
                     updated_at: parse_ts(&s(&r, "updated_at")?)?,
@@ -410,7 +410,7 @@ impl Persister for SqlPersister {
             .bind(&cid)
             .bind(&id)
             .bind(&c.credential_type)
-            .bind(json_text(&c.config))
+            .bind(c.config.as_ref().map(json_text).unwrap_or_else(|| "{}".into()))
             .bind(c.version)
             .bind(ts(c.created_at))
             .bind(ts(c.updated_at))

@@ -6,26 +6,53 @@ use crate::flow::{Reply, RequestInfo};
 use crate::registry::Registry;
 use serde_json::{Value, json};
 
-/// `GET /admin/identities/{id}` (`getIdentity`); credentials only with `include_credential`.
+/// Credential types Kratos knows, for `include_credential`.
+const CREDENTIAL_TYPES: &[&str] = &[
+    "password",
+    "oidc",
+    "totp",
+    "lookup_secret",
+    "webauthn",
+    "code",
+    "passkey",
+    "profile",
+    "saml",
+    "deviceauthn",
+];
+
+/// The `include_credential` query values; an unknown type is a 400 as in Kratos.
+fn include_credentials(req: &RequestInfo) -> Result<Vec<&str>, ErrorObject> {
+    let mut out = Vec::new();
+    for (k, v) in &req.query {
+        if k != "include_credential" {
+            continue;
+        }
+        if !CREDENTIAL_TYPES.contains(&v.as_str()) {
+            return Err(ErrorObject::bad_request().with_reason(format!(
+                "Invalid value `{v}` for parameter `include_credential`."
+            )));
+        }
+        out.push(v.as_str());
+    }
+    Ok(out)
+}
+
+/// `GET /admin/identities/{id}` (`getIdentity`); credential configs only with `include_credential`.
 pub async fn get_identity(reg: &Registry, req: &RequestInfo, id: &str) -> Reply {
     let rid = req.request_id.as_deref();
     let Ok(uuid) = uuid::Uuid::parse_str(id) else {
         return Reply::error(&ErrorObject::row_not_found(), rid);
     };
     match reg.persister.get_identity(uuid).await {
-        Ok(Some(mut identity)) => {
-            let include: Vec<&str> = req
-                .query
-                .iter()
-                .filter(|(k, _)| k == "include_credential")
-                .map(|(_, v)| v.as_str())
-                .collect();
-            identity
-                .credentials
-                .retain(|t, _| include.contains(&t.as_str()));
+        Ok(Some(identity)) => {
+            let include = match include_credentials(req) {
+                Ok(i) => i,
+                Err(e) => return Reply::error(&e, rid),
+            };
+            let view = identity.admin_view(&include);
             Reply::json(
                 200,
-                serde_json::to_value(&identity).expect("identity serialises"),
+                serde_json::to_value(&view).expect("identity serialises"),
             )
         }
         Ok(None) => Reply::error(&ErrorObject::row_not_found(), rid),
@@ -59,9 +86,14 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
     match reg.persister.list_identities(after, page_size).await {
         Ok(page) => {
             let mut body: Vec<Value> = Vec::new();
-            for mut i in page.identities {
-                i.credentials.clear();
-                body.push(serde_json::to_value(&i).expect("identity serialises"));
+            let include = match include_credentials(req) {
+                Ok(i) => i,
+                Err(e) => return (Reply::error(&e, rid), None),
+            };
+            for i in page.identities {
+                body.push(
+                    serde_json::to_value(i.admin_view(&include)).expect("identity serialises"),
+                );
             }
             let admin = reg
                 .config

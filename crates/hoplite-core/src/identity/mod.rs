@@ -15,6 +15,10 @@ pub struct Identity {
     pub id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Kratos's field order puts credentials here. Only the admin API shows them (their `config`
+    /// only for types named by `include_credential`); self-service responses never do.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub credentials: BTreeMap<String, Credentials>,
     pub schema_id: String,
     /// `<public base>/schemas/<base64url(schema_id)>`; computed, never stored.
     pub schema_url: String,
@@ -41,9 +45,6 @@ pub struct Identity {
     pub updated_at: OffsetDateTime,
     /// Always present; `null` when unset.
     pub organization_id: Option<Uuid>,
-    /// Only serialised by the admin API with `include_credential`; never in self-service responses.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub credentials: BTreeMap<String, Credentials>,
     /// `available_aal`, stored but not serialised in self-service responses.
     #[serde(skip)]
     pub available_aal: Option<String>,
@@ -57,6 +58,18 @@ impl Identity {
         copy.metadata_admin = None;
         copy
     }
+
+    /// This identity as the admin API shows it: every credential, with `config` only for the
+    /// types in `include` (Kratos's `WithDeclassifiedCredentials`).
+    pub fn admin_view(&self, include: &[&str]) -> Identity {
+        let mut copy = self.clone();
+        for (t, c) in copy.credentials.iter_mut() {
+            if !include.contains(&t.as_str()) {
+                c.config = None;
+            }
+        }
+        copy
+    }
 }
 
 /// One credential of an identity (`identityCredentials`).
@@ -68,7 +81,9 @@ pub struct Credentials {
     #[serde(rename = "type")]
     pub credential_type: String,
     pub identifiers: Vec<String>,
-    pub config: Value,
+    /// Omitted unless the admin asked for this type with `include_credential`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Value>,
     pub version: i64,
     #[serde(with = "serde_rfc3339")]
     pub created_at: OffsetDateTime,

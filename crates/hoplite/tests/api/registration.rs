@@ -358,6 +358,29 @@ db_test!(
                 .unwrap()
                 .starts_with("$2a$04$")
         );
+        // Without include_credential the admin API lists the credential but not its config.
+        let plain = json_of(
+            app.api_client()
+                .get(format!("{}/admin/identities/{id}", app.admin))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_valid("identity", &plain);
+        assert_eq!(plain["credentials"]["password"]["type"], "password");
+        assert!(plain["credentials"]["password"].get("config").is_none());
+        let r = app
+            .api_client()
+            .get(format!(
+                "{}/admin/identities/{id}?include_credential=nope",
+                app.admin
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_valid("errorGeneric", &json_of(r).await);
     }
 );
 

@@ -81,7 +81,7 @@ fn build_identity(reg: &Registry, flow: &RegistrationFlow, new: NewIdentity) -> 
             id: Uuid::new_v4(),
             credential_type: new.credential_type.to_string(),
             identifiers: new.identifiers,
-            config: new.credential_config,
+            config: Some(new.credential_config),
             version: 0,
             created_at: now,
             updated_at: now,
