@@ -178,11 +178,80 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, Ra
             }
             Ok(out)
         }
+        "multipart/form-data" => {
+            let boundary = content_type
+                .and_then(|c| {
+                    c.split(';').skip(1).find_map(|p| {
+                        let (k, v) = p.trim().split_once('=')?;
+                        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
+                    })
+                })
+                .filter(|b| !b.is_empty())
+                .ok_or_else(|| ErrorObject::bad_request().with_reason("Unable to parse the multipart form: no boundary given."))?;
+            let mut out: Vec<(String, Raw)> = Vec::new();
+            for (k, v) in parse_multipart(body, &boundary)? {
+                match out.iter_mut().find(|(key, _)| *key == k) {
+                    Some((_, Raw::Text(values))) => values.push(v),
+                    _ => out.push((k, Raw::Text(vec![v]))),
+                }
+            }
+            Ok(out)
+        }
         _ => Err(ErrorObject::bad_request().with_reason(format!(
             "HTTP POST Request used unknown HTTP Header \"Content-Type: {}\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported.",
             content_type.unwrap_or("")
         ))),
     }
+}
+
+/// The text fields of a `multipart/form-data` body (file parts are ignored, as Kratos's decoder
+/// only reads form values).
+fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>, ErrorObject> {
+    let bad = |why: &str| {
+        ErrorObject::bad_request()
+            .with_reason(format!("Unable to parse the multipart form: {why}."))
+    };
+    let delimiter = format!("--{boundary}");
+    let text = std::str::from_utf8(body).map_err(|_| bad("it is not valid UTF-8"))?;
+    let mut fields = Vec::new();
+    let mut sections = text.split(delimiter.as_str());
+    sections.next(); // the preamble
+    let mut closed = false;
+    for section in sections {
+        if section.starts_with("--") {
+            closed = true;
+            break;
+        }
+        let section = section
+            .strip_prefix("\r\n")
+            .ok_or_else(|| bad("a part does not start with a line break"))?;
+        let (headers, value) = section
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| bad("a part has no header end"))?;
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let disposition = headers
+            .split("\r\n")
+            .find(|h| h.to_ascii_lowercase().starts_with("content-disposition:"))
+            .ok_or_else(|| bad("a part has no Content-Disposition"))?;
+        let mut name = None;
+        let mut is_file = false;
+        for param in disposition.split(';').skip(1) {
+            if let Some((k, v)) = param.trim().split_once('=') {
+                match k.trim() {
+                    "name" => name = Some(v.trim().trim_matches('"').to_string()),
+                    "filename" => is_file = true,
+                    _ => {}
+                }
+            }
+        }
+        if let (Some(n), false) = (name, is_file) {
+            fields.push((n, value.to_string()));
+        }
+    }
+    if !closed {
+        return Err(bad("the closing boundary is missing"));
+    }
+    Ok(fields)
 }
 
 /// Decodes a body into a JSON document typed by `paths`. Keys matching no path are ignored.
@@ -356,6 +425,28 @@ mod tests {
             doc["traits"]["age"], "abc",
             "unparsable numbers stay strings and fail validation"
         );
+    }
+
+    #[test]
+    fn multipart_forms_are_read_like_url_encoded_ones() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"traits.email\"\r\n\r\nm@x.io\r\n--XyZ\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\npassword\r\n--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nignored\r\n--XyZ--\r\n";
+        let doc = decode(
+            Some("multipart/form-data; boundary=XyZ"),
+            body.as_bytes(),
+            &paths(),
+        )
+        .unwrap();
+        assert_eq!(doc["traits"]["email"], "m@x.io");
+        assert_eq!(doc["method"], "password");
+        let e = decode(
+            Some("multipart/form-data; boundary=XyZ"),
+            b"--XyZ\r\nbroken",
+            &paths(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 400);
+        let e = decode(Some("multipart/form-data"), b"x", &paths()).unwrap_err();
+        assert!(e.reason.contains("boundary"));
     }
 
     #[test]
