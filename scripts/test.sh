@@ -6,8 +6,9 @@
 # 1. builds the server binary,
 # 2. runs every Rust test in the workspace; storage and flow tests also cover PostgreSQL and
 #    MySQL/MariaDB when TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL are set,
-# 3. runs the SDK conformance tests (tests/sdk, Ory's official Python client) against that binary,
-#    in a virtualenv at .venv (created on first use, reused afterwards).
+# 3. runs the SDK conformance tests (tests/sdk, Ory's official Python client) and the sign-up in a
+#    real browser (tests/browser, headless Chromium; skipped when Chromium is not installed unless
+#    HOPLITE_REQUIRE_BROWSER=1) against that binary, in a virtualenv at .venv (created on first use).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,10 +35,10 @@ fi
 log "pip install -r tests/sdk/requirements.txt"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
 
-log "pytest -q tests/sdk"
+log "pytest -q tests/sdk tests/browser"
 target_dir=${CARGO_TARGET_DIR:-target}
 case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
 HOPLITE_BIN="${HOPLITE_BIN:-$target_dir/debug/hoplite}" \
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/sdk
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/sdk tests/browser
 
 log "all tests passed"

@@ -7,6 +7,7 @@ mod negotiate;
 mod public;
 mod render;
 mod request;
+mod ui;
 
 pub use admin::admin_router;
 pub use public::public_router;

@@ -21,9 +21,6 @@ pub struct ConfigError(pub String);
 /// The `dsn` used with `--dev` when none is configured: a SQLite file in the working directory.
 pub const DEV_DSN: &str = "sqlite://hoplite.sqlite?_fk=true&mode=rwc";
 
-/// The `selfservice.default_browser_return_url` used with `--dev` when none is configured.
-pub const DEV_DEFAULT_BROWSER_RETURN_URL: &str = "http://127.0.0.1:4455/";
-
 /// Loads the configuration: the file at `path` (YAML or JSON; none = empty document), overridden by
 /// `env` (Kratos's env mapping), validated against the embedded Kratos config schema, defaults filled.
 /// With `dev`, missing required keys that the embedded default can supply are filled instead of
@@ -171,11 +168,23 @@ fn fill_dev_defaults(doc: &mut Value) {
             "no identity schemas configured; --dev uses the built-in email+password schema"
         );
     }
+    // The built-in UI (served by hoplite itself under /ui/) stands in for a separate one.
+    let port = lookup(doc, "serve.public.port")
+        .and_then(Value::as_u64)
+        .unwrap_or(4433);
     fill_if_missing(
         doc,
         "selfservice.default_browser_return_url",
-        Value::from(DEV_DEFAULT_BROWSER_RETURN_URL),
+        Value::from(format!("http://127.0.0.1:{port}/ui/welcome")),
     );
+    for (key, url) in [
+        ("selfservice.flows.registration.ui_url", "/ui/registration"),
+        ("selfservice.flows.error.ui_url", "/ui/error"),
+    ] {
+        if fill_if_missing(doc, key, Value::from(url)) {
+            tracing::info!(key, url, "--dev: using the built-in UI");
+        }
+    }
     // A trial run should end a sign-up signed in, as Kratos's quickstart configures it.
     if fill_if_missing(
         doc,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use dsn::{DatabaseKind, Dsn};
 pub use env::{CONFIG_SCHEMA_SOURCE, config_schema};
-pub use load::{ConfigError, DEV_DEFAULT_BROWSER_RETURN_URL, DEV_DSN, load, parse_document};
+pub use load::{ConfigError, DEV_DSN, load, parse_document};
 
 /// The identity schema `--dev` uses when none is configured: email + password, the email being
 /// the password identifier and the verification and recovery address (like Kratos's quickstart
@@ -160,7 +160,8 @@ pub struct PasswordMethod {
     pub identifier_similarity_check_enabled: bool,
     /// `...password.config.haveibeenpwned_enabled` (default true; false under `--dev` unless set).
     pub haveibeenpwned_enabled: bool,
-    /// `...password.config.haveibeenpwned_host` (default `api.pwnedpasswords.com`).
+    /// `...password.config.haveibeenpwned_host` (default `api.pwnedpasswords.com`). Hoplite
+    /// extension: a value starting with `http://` or `https://` is the range API base URL itself.
     pub haveibeenpwned_host: String,
     /// `...password.config.max_breaches` (default 0).
     pub max_breaches: u64,

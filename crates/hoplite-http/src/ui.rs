@@ -1,0 +1,186 @@
+//! A built-in, dependency-free sign-up UI (`/ui/registration`, `/ui/error`, `/ui/welcome`) that
+//! renders any registration flow from its nodes, like Kratos's reference UI does. `serve --dev`
+//! points the flow URLs here, so a fresh install has a working sign-up page with no other service.
+
+use crate::request::request_info;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Response;
+use hoplite_core::flow::Body as ReplyBody;
+use hoplite_core::flow::registration::handler;
+use hoplite_core::registry::Registry;
+use serde_json::Value;
+use std::fmt::Write;
+use std::sync::Arc;
+
+type Reg = State<Arc<Registry>>;
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> Response<Body> {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title><style>body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}label{{display:block;margin:.8rem 0 .2rem}}input:not([type=submit]){{width:100%;padding:.5rem;box-sizing:border-box}}input[type=submit]{{margin-top:1rem;padding:.5rem 1rem}}.msg{{padding:.4rem;margin:.4rem 0;border-radius:4px}}.error{{background:#fde8e8;color:#8a1c1c}}.info{{background:#eef4fd}}</style></head><body><h1>{t}</h1>{b}</body></html>",
+        t = esc(title),
+        b = body
+    );
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .body(Body::from(html))
+        .expect("valid response")
+}
+
+fn redirect(to: &str) -> Response<Body> {
+    Response::builder()
+        .status(303)
+        .header("location", to)
+        .body(Body::empty())
+        .expect("valid response")
+}
+
+fn messages(list: Option<&Value>) -> String {
+    let mut out = String::new();
+    for m in list.and_then(Value::as_array).into_iter().flatten() {
+        let kind = m["type"].as_str().unwrap_or("info");
+        let class = if kind == "error" { "error" } else { "info" };
+        let _ = write!(
+            out,
+            "<div class=\"msg {class}\" data-message-id=\"{}\">{}</div>",
+            m["id"],
+            esc(m["text"].as_str().unwrap_or(""))
+        );
+    }
+    out
+}
+
+/// Renders the form of a flow: one input per node, labels from `meta.label`, messages inline.
+fn render_form(flow: &Value) -> String {
+    let ui = &flow["ui"];
+    let mut out = messages(ui.get("messages"));
+    let _ = write!(
+        out,
+        "<form method=\"{}\" action=\"{}\">",
+        esc(ui["method"].as_str().unwrap_or("POST")),
+        esc(ui["action"].as_str().unwrap_or(""))
+    );
+    for node in ui["nodes"].as_array().into_iter().flatten() {
+        let a = &node["attributes"];
+        let name = a["name"].as_str().unwrap_or("");
+        let kind = a["type"].as_str().unwrap_or("text");
+        let label = node["meta"]["label"]["text"].as_str().unwrap_or(name);
+        let value = match &a["value"] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if kind == "submit" {
+            let _ = write!(
+                out,
+                "<button type=\"submit\" name=\"{}\" value=\"{}\">{}</button> ",
+                esc(name),
+                esc(&value),
+                esc(label)
+            );
+            continue;
+        }
+        if kind != "hidden" {
+            let _ = write!(out, "<label for=\"{0}\">{1}</label>", esc(name), esc(label));
+        }
+        let _ = write!(
+            out,
+            "<input id=\"{0}\" name=\"{0}\" type=\"{1}\" value=\"{2}\"{3}{4}>",
+            esc(name),
+            esc(kind),
+            esc(&value),
+            if a["required"] == Value::Bool(true) && kind != "hidden" {
+                " required"
+            } else {
+                ""
+            },
+            a["autocomplete"]
+                .as_str()
+                .map(|v| format!(" autocomplete=\"{}\"", esc(v)))
+                .unwrap_or_default()
+        );
+        out.push_str(&messages(node.get("messages")));
+    }
+    out.push_str("</form>");
+    out
+}
+
+/// `GET /ui/registration?flow=`: renders the flow, or starts a new one when there is none or it
+/// can no longer be used.
+pub async fn registration(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (mut info, _) = request_info(&reg, &parts, None, true);
+    let restart = "/self-service/registration/browser";
+    if info.query_param("flow").is_none() {
+        return redirect(restart);
+    }
+    let flow_id = info.query_param("flow").unwrap_or("").to_string();
+    info.query = vec![("id".into(), flow_id)];
+    let reply = handler::get_registration_flow(&reg, &info).await;
+    match (&reply.body, reply.status) {
+        (ReplyBody::Json(flow), 200) => page("Sign up", &render_form(flow)),
+        _ => redirect(restart),
+    }
+}
+
+/// `GET /ui/error?id=`: shows a stored self-service error.
+pub async fn error(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::flow::errorx::get_flow_error(&reg, &info).await;
+    let text = match &reply.body {
+        ReplyBody::Json(v) => {
+            let e = &v["error"];
+            format!(
+                "<div class=\"msg error\" data-error-id=\"{}\">{}</div><p>{}</p>",
+                esc(e["id"].as_str().unwrap_or("")),
+                esc(e["message"].as_str().unwrap_or("")),
+                esc(e["reason"].as_str().unwrap_or(""))
+            )
+        }
+        _ => "<div class=\"msg error\">This error is unknown or expired.</div>".to_string(),
+    };
+    page(
+        "Something went wrong",
+        &format!("{text}<p><a href=\"/ui/registration\">Back to sign up</a></p>"),
+    )
+}
+
+/// `GET /ui/welcome`: who is signed in.
+pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::session::handler::whoami(&reg, &info).await;
+    let body = match (&reply.body, reply.status) {
+        (ReplyBody::Json(s), 200) => format!(
+            "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.</p>",
+            esc(&identity_label(&s["identity"]))
+        ),
+        _ => "<p id=\"signed-out\">You are not signed in. <a href=\"/ui/registration\">Sign up</a></p>".to_string(),
+    };
+    page("Welcome", &body)
+}
+
+fn identity_label(identity: &Value) -> String {
+    identity["traits"]["email"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| identity["id"].as_str().unwrap_or("").to_string())
+}
