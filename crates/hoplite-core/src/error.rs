@@ -101,6 +101,14 @@ impl ErrorObject {
             .with_id("invalid_configuration")
             .with_reason(reason)
     }
+    /// herodot's `ErrUpstreamError`: a server hoplite depends on failed or answered nonsense.
+    pub fn upstream_error() -> Self {
+        Self::base(502, "Upstream error")
+            .with_id("upstream_error")
+            .with_reason(
+                "An upstream server encountered an error or returned a malformed or unexpected response.",
+            )
+    }
     /// The "row not found" error of Kratos's SQL layer.
     pub fn row_not_found() -> Self {
         Self::base(404, "Unable to locate the resource")

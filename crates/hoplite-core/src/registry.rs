@@ -5,6 +5,8 @@ use crate::config::Config;
 use crate::hash::PasswordHasher;
 use crate::persistence::Persister;
 use crate::schema::SchemaRegistry;
+use crate::strategy::password::hibp::BreachChecker;
+use crate::x::http_client::HttpFetcher;
 use std::sync::Arc;
 
 /// The dependency container handed to every handler.
@@ -14,6 +16,10 @@ pub struct Registry {
     pub schemas: SchemaRegistry,
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
+    /// The one outbound HTTP client.
+    pub http: Arc<dyn HttpFetcher>,
+    /// The breached-password check and its cache.
+    pub breaches: BreachChecker,
     /// The CSRF cookie name for this public base URL.
     pub csrf_cookie_name: String,
 }
@@ -25,6 +31,7 @@ impl Registry {
         schemas: SchemaRegistry,
         hasher: PasswordHasher,
         clock: Arc<dyn Clock>,
+        http: Arc<dyn HttpFetcher>,
     ) -> Registry {
         let csrf_cookie_name = crate::x::csrf::cookie_name(&config.serve.public_base_url);
         Registry {
@@ -33,6 +40,8 @@ impl Registry {
             schemas,
             hasher,
             clock,
+            http,
+            breaches: BreachChecker::new(),
             csrf_cookie_name,
         }
     }

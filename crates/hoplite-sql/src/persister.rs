@@ -9,7 +9,9 @@ use hoplite_core::flow::registration::RegistrationFlow;
 use hoplite_core::identity::{
     Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url,
 };
-use hoplite_core::persistence::{IdentityPage, Persister, StoreError, StoredError};
+use hoplite_core::persistence::{
+    ConflictSource, ConflictingIdentity, IdentityPage, Persister, StoreError, StoredError,
+};
 use hoplite_core::session::{Device, Session};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -458,6 +460,67 @@ impl Persister for SqlPersister {
                 Ok(Some(self.load_identity_parts(identity).await?))
             }
         }
+    }
+
+    async fn find_conflicting_identity(
+        &self,
+        i: &Identity,
+    ) -> Result<Option<ConflictingIdentity>, StoreError> {
+        // One point lookup per value, each answered by a unique index ((type, identifier) or
+        // (via, value)), run in priority order so the first hit is the one Kratos reports.
+        let mut lookups: Vec<(&str, &str, &str, ConflictSource)> = Vec::new();
+        for (credential_type, c) in &i.credentials {
+            for identifier in &c.identifiers {
+                lookups.push((
+                    "SELECT identity_id, identifier AS matched FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
+                    credential_type,
+                    identifier,
+                    ConflictSource::CredentialIdentifier(credential_type.clone()),
+                ));
+            }
+        }
+        for a in &i.verifiable_addresses {
+            lookups.push((
+                "SELECT identity_id, value AS matched FROM identity_verifiable_addresses WHERE via = ? AND value = ?",
+                &a.via,
+                &a.value,
+                ConflictSource::VerifiableAddress(a.via.clone()),
+            ));
+        }
+        for a in &i.recovery_addresses {
+            lookups.push((
+                "SELECT identity_id, value AS matched FROM identity_recovery_addresses WHERE via = ? AND value = ?",
+                &a.via,
+                &a.value,
+                ConflictSource::RecoveryAddress(a.via.clone()),
+            ));
+        }
+        for (sql, kind, value, source) in lookups {
+            let row = sqlx::query(self.q(sql))
+                .bind(kind)
+                .bind(value)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+            let Some(r) = row else { continue };
+            // Kratos reports the new identity's identifier for credentials and the stored value
+            // for addresses; both are equal unless the collation folds case.
+            let matched = match source {
+                ConflictSource::CredentialIdentifier(_) => value.to_string(),
+                _ => s(&r, "matched")?,
+            };
+            let identity_id = parse_uuid(&s(&r, "identity_id")?)?;
+            // The identity may have been deleted since; then there is nothing to hint at.
+            return Ok(self
+                .get_identity(identity_id)
+                .await?
+                .map(|identity| ConflictingIdentity {
+                    identity,
+                    matched,
+                    source,
+                }));
+        }
+        Ok(None)
     }
 
     async fn list_identities(

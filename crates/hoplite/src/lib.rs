@@ -11,6 +11,8 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+pub mod outbound;
+
 /// Connects to the database the config names, optionally migrating it first.
 pub async fn connect(config: &Config, migrate: bool) -> Result<SqlPersister, String> {
     let dsn = Dsn::parse(&config.dsn).map_err(|e| format!("dsn: {e}"))?;
@@ -44,8 +46,10 @@ pub async fn build_registry(
         tracing::info!("no secrets configured: using a generated secret persisted in the database");
         config.secrets.default = vec![secret];
     }
-    let schemas =
-        SchemaRegistry::load(&config.identity).map_err(|e| format!("identity schemas: {e}"))?;
+    let http = Arc::new(outbound::ReqwestFetcher::new()?);
+    let schemas = SchemaRegistry::load_with(&config.identity, http.as_ref())
+        .await
+        .map_err(|e| format!("identity schemas: {e}"))?;
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -56,6 +60,7 @@ pub async fn build_registry(
         schemas,
         hasher,
         clock,
+        http,
     )))
 }
 

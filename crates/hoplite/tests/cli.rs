@@ -15,7 +15,11 @@ fn temp_dir() -> std::path::PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -60,12 +64,27 @@ fn migrate_sql_creates_the_schema() {
     let dir = temp_dir();
     let db = dir.join("m.sqlite");
     let dsn = format!("sqlite://{}?mode=rwc", db.display());
-    let out = Command::new(BIN).args(["migrate", "sql", &dsn, "--yes"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["migrate", "sql", &dsn, "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Successfully applied migrations"));
     // Again: migrations are idempotent.
-    let out = Command::new(BIN).args(["migrate", "sql", "-e", "--yes"]).env("DSN", &dsn).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["migrate", "sql", "-e", "--yes"])
+        .env("DSN", &dsn)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(db.exists());
 }
 
@@ -99,12 +118,26 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(ready, "the server became ready");
-    assert!(dir.join("hoplite.sqlite").exists(), "the embedded default is a SQLite file in the working directory");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(
+        dir.join("hoplite.sqlite").exists(),
+        "the embedded default is a SQLite file in the working directory"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let code = child.wait().unwrap();
     let mut log = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     assert!(code.success(), "exit {code:?}: {log}");
-    assert!(log.contains("breached-password check"), "the log says HIBP is off: {log}");
+    assert!(
+        log.contains("breached-password check"),
+        "the log says HIBP is off: {log}"
+    );
 }

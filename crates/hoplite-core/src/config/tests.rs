@@ -402,7 +402,7 @@ fn dev_fills_required_keys() {
     assert_eq!(c.dsn, "sqlite://hoplite.sqlite?_fk=true&mode=rwc");
     assert_eq!(
         c.selfservice.default_browser_return_url,
-        "http://127.0.0.1:4455/"
+        "http://127.0.0.1:4433/ui/welcome"
     );
     assert_eq!(c.identity.default_schema_id, "default");
     assert_eq!(c.identity.schemas.len(), 1);

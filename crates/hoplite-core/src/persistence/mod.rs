@@ -39,6 +39,28 @@ pub struct IdentityPage {
     pub next: Option<Uuid>,
 }
 
+/// Where the identifier or address that collided with a new identity's was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictSource {
+    /// A login identifier of this credential type (`password`, `oidc`, ...).
+    CredentialIdentifier(String),
+    /// A verifiable address sent via this channel (`email`, `sms`).
+    VerifiableAddress(String),
+    /// A recovery address sent via this channel.
+    RecoveryAddress(String),
+}
+
+/// The existing identity a new one collided with (`ory/kratos: identity/manager.go`,
+/// `ConflictingIdentity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictingIdentity {
+    /// The existing identity, with addresses and credentials.
+    pub identity: Identity,
+    /// The stored identifier or address value that matched.
+    pub matched: String,
+    pub source: ConflictSource,
+}
+
 /// Everything the flows read and write. Every method is one transaction.
 #[async_trait]
 pub trait Persister: Send + Sync + 'static {
@@ -53,6 +75,13 @@ pub trait Persister: Send + Sync + 'static {
     /// Inserts the identity with its credentials, identifiers and addresses atomically; a unique
     /// violation on any identifier or address is [`StoreError::Conflict`] and writes nothing.
     async fn create_identity(&self, identity: &Identity) -> Result<(), StoreError>;
+    /// Finds the existing identity that holds one of `identity`'s credential identifiers or
+    /// addresses, checked in Kratos's order: credential identifiers (credential types in sorted
+    /// order), then verifiable addresses, then recovery addresses; the first match wins.
+    async fn find_conflicting_identity(
+        &self,
+        identity: &Identity,
+    ) -> Result<Option<ConflictingIdentity>, StoreError>;
     /// Loads an identity with addresses and credentials.
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError>;
     /// Identities ordered by id, after `after`, at most `limit`.

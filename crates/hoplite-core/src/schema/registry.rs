@@ -7,6 +7,7 @@ use super::extension::{
 };
 use super::{Extensions, FieldMessage};
 use crate::config::IdentityConfig;
+use crate::x::http_client::HttpFetcher;
 use base64::Engine;
 use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::{Value, json};
@@ -19,8 +20,8 @@ pub const IDENTITY_EXTENSION_SCHEMA: &str = include_str!("identity_extension.sch
 /// Kratos reads at most 1 MiB of a schema.
 pub const MAX_SCHEMA_SIZE: usize = 1024 * 1024;
 
-/// Serves the embedded extension schema and refuses every other remote reference: hoplite does
-/// not fetch schemas over the network (yet).
+/// Serves the embedded extension schema and refuses every other remote reference: hoplite fetches
+/// the configured schema documents themselves, but not the `$ref`s inside them (yet).
 struct EmbeddedRetriever;
 
 impl Retrieve for EmbeddedRetriever {
@@ -49,7 +50,7 @@ static META_VALIDATOR: LazyLock<Result<Validator, String>> = LazyLock::new(|| {
 pub struct IdentitySchema {
     /// `identity.schemas[].id`.
     pub id: String,
-    /// The configured source URL (`file://…`, `base64://…`).
+    /// The configured source URL (`file://…`, `base64://…`, `http(s)://…`).
     pub url: String,
     /// The schema document as loaded, key order preserved (the node sort relies on it).
     pub raw: Value,
@@ -157,17 +158,49 @@ pub struct SchemaRegistry {
 }
 
 impl SchemaRegistry {
-    /// Loads every schema of `identity.schemas` (`file://`, `base64://`). An error names the schema.
+    /// Loads every schema of `identity.schemas` that is not remote (`file://`, `base64://`); an
+    /// `http(s)://` source is an error here (see [`SchemaRegistry::load_with`]). An error names
+    /// the schema.
     pub fn load(cfg: &IdentityConfig) -> Result<SchemaRegistry, String> {
-        let mut schemas = Vec::with_capacity(cfg.schemas.len());
+        let documents = cfg
+            .schemas
+            .iter()
+            .map(|source| read_schema_url(&source.url))
+            .collect();
+        Self::compile(cfg, documents)
+    }
+
+    /// Loads every schema of `identity.schemas`, fetching `http(s)://` sources with `http` (no
+    /// redirects; a status other than 200 is an error). An error names the schema and its URL.
+    pub async fn load_with(
+        cfg: &IdentityConfig,
+        http: &dyn HttpFetcher,
+    ) -> Result<SchemaRegistry, String> {
+        let mut documents = Vec::with_capacity(cfg.schemas.len());
         for source in &cfg.schemas {
+            documents.push(if is_remote(&source.url) {
+                fetch_schema_url(http, &source.url).await
+            } else {
+                read_schema_url(&source.url)
+            });
+        }
+        Self::compile(cfg, documents)
+    }
+
+    /// Parses and compiles the documents read for `cfg.schemas` (same order).
+    fn compile(
+        cfg: &IdentityConfig,
+        documents: Vec<Result<Vec<u8>, String>>,
+    ) -> Result<SchemaRegistry, String> {
+        let mut schemas = Vec::with_capacity(cfg.schemas.len());
+        for (source, bytes) in cfg.schemas.iter().zip(documents) {
             let fail = |why: String| {
                 format!(
                     "identity schema {:?} ({}) can not be loaded: {why}",
                     source.id, source.url
                 )
             };
-            let bytes = read_schema_url(&source.url).map_err(fail)?;
+            let bytes = bytes.map_err(fail)?;
             if bytes.len() > MAX_SCHEMA_SIZE {
                 return Err(fail(format!("it is larger than {MAX_SCHEMA_SIZE} bytes")));
             }
@@ -195,7 +228,31 @@ impl SchemaRegistry {
     }
 }
 
-/// Reads a schema URL: `file://<absolute path>` (or a plain path) and `base64://<data>`.
+fn is_remote(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+/// How long fetching one remote schema may take.
+const SCHEMA_FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Fetches an `http(s)://` schema: at most [`MAX_SCHEMA_SIZE`] bytes, status 200 only.
+async fn fetch_schema_url(http: &dyn HttpFetcher, url: &str) -> Result<Vec<u8>, String> {
+    // One byte more than allowed, so that "too large" gets its own message in `compile`.
+    let response = http
+        .get(url, SCHEMA_FETCH_TIMEOUT, MAX_SCHEMA_SIZE + 1)
+        .await
+        .map_err(|e| format!("fetching it failed: {e}"))?;
+    if response.status != 200 {
+        return Err(format!(
+            "fetching it answered HTTP status {} instead of 200",
+            response.status
+        ));
+    }
+    Ok(response.body)
+}
+
+/// Reads a local schema URL: `file://<absolute path>` (or a plain path) and `base64://<data>`;
+/// `http(s)://` needs a client ([`SchemaRegistry::load_with`]).
 pub fn read_schema_url(url: &str) -> Result<Vec<u8>, String> {
     if let Some(data) = url.strip_prefix("base64://") {
         let engines = [
@@ -209,8 +266,8 @@ pub fn read_schema_url(url: &str) -> Result<Vec<u8>, String> {
             .find_map(|e| e.decode(data.trim()).ok())
             .ok_or_else(|| "the base64:// payload is not valid base64".to_string());
     }
-    if url.starts_with("http://") || url.starts_with("https://") {
-        return Err("loading identity schemas over http(s) is not supported yet".into());
+    if is_remote(url) {
+        return Err("loading identity schemas over http(s) is not supported here".into());
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.contains("://") {
@@ -630,6 +687,66 @@ mod tests {
             err.contains("\"remote\"") && err.contains("not supported"),
             "{err}"
         );
+    }
+
+    /// Serves one fixed answer for every URL (the port's other side, not hoplite code).
+    struct FixedHttp(u16, Vec<u8>);
+
+    #[async_trait::async_trait]
+    impl HttpFetcher for FixedHttp {
+        async fn get(
+            &self,
+            _url: &str,
+            _timeout: std::time::Duration,
+            max_body: usize,
+        ) -> Result<crate::x::http_client::HttpResponse, String> {
+            if self.1.len() > max_body {
+                return Err("the body is too large".into());
+            }
+            Ok(crate::x::http_client::HttpResponse {
+                status: self.0,
+                body: self.1.clone(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn registry_loads_http_schemas_through_the_client() {
+        let cfg = IdentityConfig {
+            default_schema_id: "default".into(),
+            schemas: vec![SchemaSource {
+                id: "default".into(),
+                url: "https://schemas.example.com/identity.json".into(),
+                selfservice_selectable: false,
+            }],
+        };
+        let doc = serde_json::to_vec(&quickstart_raw()).unwrap();
+        let reg = SchemaRegistry::load_with(&cfg, &FixedHttp(200, doc.clone()))
+            .await
+            .unwrap();
+        let schema = reg.default_schema().unwrap();
+        assert_eq!(schema.url, "https://schemas.example.com/identity.json");
+        assert_eq!(schema.raw, quickstart_raw());
+
+        let err = SchemaRegistry::load_with(&cfg, &FixedHttp(404, doc))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "identity schema \"default\" (https://schemas.example.com/identity.json) can not be \
+             loaded: fetching it answered HTTP status 404 instead of 200"
+        );
+        let huge = FixedHttp(200, vec![b' '; MAX_SCHEMA_SIZE + 2]);
+        let err = SchemaRegistry::load_with(&cfg, &huge).await.unwrap_err();
+        assert!(
+            err.contains("\"default\"") && err.contains("too large"),
+            "{err}"
+        );
+        let just_over = FixedHttp(200, vec![b' '; MAX_SCHEMA_SIZE + 1]);
+        let err = SchemaRegistry::load_with(&cfg, &just_over)
+            .await
+            .unwrap_err();
+        assert!(err.ends_with("it is larger than 1048576 bytes"), "{err}");
     }
 
     /// Renders a messages.tsv template with a message's context (spec §0 conventions).

@@ -67,6 +67,162 @@ pub fn duplicate_credentials() -> Message {
     )
 }
 
+/// 4000028: duplicate credentials with login hints (`login_hints: true`), as Kratos's
+/// `NewErrorValidationDuplicateCredentialsWithHints` words it. Both lists are sorted here, as
+/// Kratos sorts them before building the message; the context keeps the providers as given while
+/// the text title-cases them.
+pub fn duplicate_credentials_with_hints(
+    available_credential_types: &[String],
+    available_oidc_providers: &[String],
+    credential_identifier_hint: &str,
+) -> Message {
+    let mut types = available_credential_types.to_vec();
+    types.sort();
+    let mut providers = available_oidc_providers.to_vec();
+    providers.sort();
+
+    let identifier = if credential_identifier_hint.is_empty() {
+        "an email, phone, or username"
+    } else {
+        credential_identifier_hint
+    };
+    let mut text = format!(
+        "You tried signing in with {identifier} which is already in use by another account."
+    );
+    if !types.is_empty() {
+        let mut readable: Vec<&str> = types
+            .iter()
+            .filter_map(|t| match t.as_str() {
+                "password" => Some("your password"),
+                "oidc" | "saml" => Some("social sign in"),
+                "webauthn" => Some("your passkey or a security key"),
+                "passkey" => Some("your passkey"),
+                _ => None,
+            })
+            .collect();
+        if readable.is_empty() {
+            // Kratos falls back to the raw type names so that some hint is shown.
+            readable = types.iter().map(String::as_str).collect();
+        }
+        let mut unique: Vec<String> = Vec::with_capacity(readable.len());
+        for r in readable {
+            if !unique.iter().any(|u| u == r) {
+                unique.push(r.to_string());
+            }
+        }
+        if unique.len() > 1 {
+            let last = unique.len() - 1;
+            unique[last] = format!("or {}", unique[last]);
+        }
+        text.push_str(&format!(" You can sign in using {}.", unique.join(", ")));
+    }
+    if !providers.is_empty() {
+        let titled: Vec<String> = providers
+            .iter()
+            .map(|p| {
+                // Kratos keeps templated names such as `{provider}` unchanged.
+                if p.contains(['{', '}']) {
+                    p.clone()
+                } else {
+                    title_case(p)
+                }
+            })
+            .collect();
+        text.push_str(&format!(
+            " You can sign in using one of the following social sign in providers: {}.",
+            titled.join(", ")
+        ));
+    }
+    Message::with_context(
+        4000028,
+        MessageType::Error,
+        text,
+        json!({
+            "available_credential_types": types,
+            "available_oidc_providers": providers,
+            "credential_identifier_hint": credential_identifier_hint,
+        }),
+    )
+}
+
+/// Title-cases like Go's `cases.Title(language.English)`: the first cased letter of every word is
+/// upper-cased and the rest of the word lower-cased. Words are split as `golang.org/x/text/cases`
+/// approximates Unicode word breaking: letters, digits and `_` never break, a single "mid"
+/// character (`'`, `.`, `:`, ...) does not break but two in a row do, anything else breaks.
+/// Exact for ASCII; for other scripts the special title-case mappings outside Latin are not
+/// reproduced.
+fn title_case(s: &str) -> String {
+    fn is_mid(c: char) -> bool {
+        matches!(
+            c,
+            '\'' | '.'
+                | ':'
+                | '\u{b7}'
+                | '\u{387}'
+                | '\u{5f4}'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{2024}'
+                | '\u{2027}'
+                | '\u{fe13}'
+                | '\u{fe52}'
+                | '\u{fe55}'
+                | '\u{ff07}'
+                | '\u{ff0e}'
+                | '\u{ff1a}'
+        )
+    }
+    fn is_letter(c: char) -> bool {
+        c.is_alphanumeric() || c == '_' || ('\u{300}'..='\u{36f}').contains(&c)
+    }
+    fn title_char(c: char, out: &mut String) {
+        // The Latin digraphs have a title case of their own; other characters whose upper case
+        // is several letters (`ß` → `Ss`) keep only the first one upper-cased.
+        let digraph = match c {
+            '\u{1c4}'..='\u{1c6}' => Some('\u{1c5}'),
+            '\u{1c7}'..='\u{1c9}' => Some('\u{1c8}'),
+            '\u{1ca}'..='\u{1cc}' => Some('\u{1cb}'),
+            '\u{1f1}'..='\u{1f3}' => Some('\u{1f2}'),
+            _ => None,
+        };
+        if let Some(d) = digraph {
+            out.push(d);
+            return;
+        }
+        for (i, u) in c.to_uppercase().enumerate() {
+            if i == 0 {
+                out.push(u);
+            } else {
+                out.extend(u.to_lowercase());
+            }
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut mid_word = false;
+    let mut prev_mid = false;
+    for c in s.chars() {
+        let mid = is_mid(c);
+        if prev_mid && mid {
+            mid_word = false;
+        }
+        if c.is_lowercase() || c.is_uppercase() {
+            if mid_word {
+                out.extend(c.to_lowercase());
+            } else {
+                title_char(c, &mut out);
+                mid_word = true;
+            }
+        } else {
+            out.push(c);
+            if !mid && !is_letter(c) {
+                mid_word = false;
+            }
+        }
+        prev_mid = mid;
+    }
+    out
+}
+
 /// 4000009: the schema marks no trait as a login identifier, or the identifier is empty.
 pub fn identifier_missing() -> Message {
     Message::new(
@@ -187,6 +343,166 @@ mod tests {
                 m.id
             );
             assert_eq!(render(template, &m), m.text, "text of {}", m.id);
+        }
+    }
+
+    /// A piece of a catalogue template: literal text, a `{...}` slot, or a `[...]` optional part.
+    #[derive(Debug)]
+    enum Piece {
+        Literal(String),
+        Slot,
+        Optional(Vec<Piece>),
+    }
+
+    fn parse_template(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' => {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                    // Slot descriptions nest braces (`{human-readable ...: password->'...'}`).
+                    let mut depth = 1;
+                    for c in chars.by_ref() {
+                        depth += match c {
+                            '{' => 1,
+                            '}' => -1,
+                            _ => 0,
+                        };
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    pieces.push(Piece::Slot);
+                }
+                '[' => {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                    pieces.push(Piece::Optional(parse_template(chars)));
+                }
+                ']' => break,
+                c => literal.push(c),
+            }
+        }
+        pieces.push(Piece::Literal(literal));
+        pieces
+    }
+
+    /// Whether `text` can be produced by `pieces` (slots match one or more characters).
+    fn matches(pieces: &[Piece], text: &str) -> bool {
+        let Some((first, rest)) = pieces.split_first() else {
+            return text.is_empty();
+        };
+        match first {
+            Piece::Literal(l) => text
+                .strip_prefix(l.as_str())
+                .is_some_and(|t| matches(rest, t)),
+            Piece::Slot => text
+                .char_indices()
+                .skip(1)
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .any(|i| i > 0 && matches(rest, &text[i..])),
+            Piece::Optional(inner) => {
+                matches(rest, text)
+                    || (1..=text.len())
+                        .filter(|i| text.is_char_boundary(*i))
+                        .any(|i| matches(inner, &text[..i]) && matches(rest, &text[i..]))
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_credentials_with_hints_follows_the_catalogue() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (kind, template) = catalogue()[&4000028].clone();
+        assert_eq!(kind, "error");
+        let pieces = parse_template(&mut template.chars().peekable());
+        let cases: Vec<(Vec<String>, Vec<String>, &str, &str)> = vec![
+            (
+                strings(&["password"]),
+                vec![],
+                "hint@example.com",
+                "You tried signing in with hint@example.com which is already in use by another account. You can sign in using your password.",
+            ),
+            (
+                vec![],
+                vec![],
+                "",
+                "You tried signing in with an email, phone, or username which is already in use by another account.",
+            ),
+            (
+                strings(&["webauthn", "password", "oidc"]),
+                strings(&["google", "github"]),
+                "a@b.c",
+                "You tried signing in with a@b.c which is already in use by another account. You can sign in using social sign in, your password, or your passkey or a security key. You can sign in using one of the following social sign in providers: Github, Google.",
+            ),
+            (
+                strings(&["oidc", "saml"]),
+                strings(&["GitHub", "my-provider", "{tenant}-sso", "o'neil.x"]),
+                "",
+                "You tried signing in with an email, phone, or username which is already in use by another account. You can sign in using social sign in. You can sign in using one of the following social sign in providers: Github, My-Provider, O'neil.x, {tenant}-sso.",
+            ),
+            (
+                strings(&["code"]),
+                vec![],
+                "+4915112345678",
+                "You tried signing in with +4915112345678 which is already in use by another account. You can sign in using code.",
+            ),
+            (
+                strings(&["passkey", "code", "password"]),
+                vec![],
+                "user",
+                "You tried signing in with user which is already in use by another account. You can sign in using your passkey, or your password.",
+            ),
+            (
+                vec![],
+                strings(&["apple"]),
+                "x",
+                "You tried signing in with x which is already in use by another account. You can sign in using one of the following social sign in providers: Apple.",
+            ),
+        ];
+        for (types, providers, hint, text) in cases {
+            let m = duplicate_credentials_with_hints(&types, &providers, hint);
+            assert_eq!(m.id, 4000028);
+            assert_eq!(m.kind, MessageType::Error);
+            assert_eq!(m.text, text);
+            assert!(
+                matches(&pieces, &m.text),
+                "{} does not fit {template}",
+                m.text
+            );
+            let mut sorted_types = types.clone();
+            sorted_types.sort();
+            let mut sorted_providers = providers.clone();
+            sorted_providers.sort();
+            assert_eq!(
+                serde_json::to_value(&m).unwrap()["context"],
+                json!({
+                    "available_credential_types": sorted_types,
+                    "available_oidc_providers": sorted_providers,
+                    "credential_identifier_hint": hint,
+                })
+            );
+        }
+        assert!(!matches(
+            &pieces,
+            "You tried signing in with x which is already in use by another account. You can sign in using"
+        ));
+    }
+
+    #[test]
+    fn title_case_splits_words_like_go() {
+        for (input, want) in [
+            ("github", "Github"),
+            ("GitHub", "Github"),
+            ("my-provider two", "My-Provider Two"),
+            ("my_provider", "My_provider"),
+            ("1abc2def", "1Abc2def"),
+            ("a.b..c", "A.b..C"),
+            ("stra\u{df}e", "Stra\u{df}e"),
+            ("\u{df}x", "Ssx"),
+        ] {
+            assert_eq!(title_case(input), want, "{input}");
         }
     }
 

@@ -2,5 +2,6 @@
 //! binary, so it compiles once).
 
 mod app;
+mod hibp;
 mod openapi;
 mod registration;

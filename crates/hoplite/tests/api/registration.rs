@@ -1066,3 +1066,38 @@ db_test!(schemas_health_and_admin_listing, json!({}), |app| {
     assert_eq!(r.status(), 307);
     assert_eq!(location(&r), app.url("/self-service/registration/api"));
 });
+
+db_test!(
+    duplicate_with_login_hints_names_the_existing_sign_in_method,
+    json!({"selfservice": {"flows": {"registration": {"login_hints": true}}}}),
+    |app| {
+        let r = app
+            .register_api("hint@example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        let r = app
+            .register_api("HINT@example.com", "another horse battery staple")
+            .await;
+        assert_eq!(r.status(), 400);
+        let body = json_of(r).await;
+        assert_valid("registrationFlow", &body);
+        assert_eq!(
+            body["ui"]["messages"],
+            json!([{
+                "id": 4000028,
+                "text": "You tried signing in with hint@example.com which is already in use by another account. You can sign in using your password.",
+                "type": "error",
+                "context": {
+                    "available_credential_types": ["password"],
+                    "available_oidc_providers": [],
+                    "credential_identifier_hint": "hint@example.com",
+                },
+            }])
+        );
+        // The submitted traits come back as typed; the password never does.
+        let email = node(&body, "traits.email").unwrap();
+        assert_eq!(email["attributes"]["value"], "HINT@example.com");
+        assert!(!body.to_string().contains("another horse battery staple"));
+        assert_eq!(app.identities().await.len(), 1);
+    }
+);

@@ -105,18 +105,9 @@ fn walk(root: &Value, schema: &Value, prefix: &str, out: &mut Vec<KnownPath>, de
 fn type_of(schema: &Value) -> Option<&str> {
     match schema.get("type") {
         Some(Value::String(s)) => Some(s.as_str()),
-        Some(Value::Array(a)) => {
-            let non_null: Vec<&str> = a
-                .iter()
-                .filter_map(Value::as_str)
-                .filter(|t| *t != "null")
-                .collect();
-            if non_null.len() == 1 {
-                Some(non_null[0])
-            } else {
-                None
-            }
-        }
+        // Kratos's path lister types a path only when it has exactly one type (two types without
+        // a default make it unknown, so such form keys are ignored).
+        Some(Value::Array(a)) if a.len() == 1 => a[0].as_str(),
         _ => None,
     }
 }
@@ -282,10 +273,13 @@ fn texts(raw: &Raw) -> Vec<String> {
     match raw {
         Raw::Text(v) => v.clone(),
         Raw::Json(Value::String(s)) => vec![s.clone()],
+        // gjson renders JSON null as "", so a null field counts as absent.
+        Raw::Json(Value::Null) => vec![String::new()],
         Raw::Json(Value::Array(items)) => items
             .iter()
             .map(|i| match i {
                 Value::String(s) => s.clone(),
+                Value::Null => String::new(),
                 other => other.to_string(),
             })
             .collect(),
@@ -295,29 +289,32 @@ fn texts(raw: &Raw) -> Vec<String> {
 
 fn convert(raw: &Raw, path: &KnownPath) -> Option<Value> {
     let values = texts(raw);
+    // Go's `url.Values.Get` takes the first value; only booleans read the last one.
+    let first = values.first().cloned().unwrap_or_default();
     let last = values.last().cloned().unwrap_or_default();
     match path.kind {
-        PathType::String => (!last.is_empty()).then_some(Value::String(last)),
+        PathType::String => (!first.is_empty()).then_some(Value::String(first)),
         PathType::Number => {
-            if last.is_empty() {
+            if first.is_empty() {
                 return path.required.then(|| Value::from(0.0));
             }
-            Some(parse_number(&last))
+            Some(parse_number(&first))
         }
         PathType::Boolean => {
             if last.is_empty() {
                 return path.required.then_some(Value::Bool(false));
             }
-            Some(match last.as_str() {
-                "true" | "1" | "t" | "T" | "TRUE" | "True" | "on" => Value::Bool(true),
-                "false" | "0" | "f" | "F" | "FALSE" | "False" | "off" => Value::Bool(false),
-                _ => Value::String(last),
-            })
+            Some(
+                parse_bool(&last)
+                    .map(Value::Bool)
+                    .unwrap_or(Value::String(last)),
+            )
         }
         PathType::Json => match raw {
+            Raw::Json(Value::Null) => None,
             Raw::Json(v) => Some(v.clone()),
-            Raw::Text(_) if last.is_empty() => None,
-            Raw::Text(_) => Some(serde_json::from_str(&last).unwrap_or(Value::String(last))),
+            Raw::Text(_) if first.is_empty() => None,
+            Raw::Text(_) => Some(serde_json::from_str(&first).unwrap_or(Value::String(first))),
         },
         PathType::StringArray => Some(Value::Array(
             values.into_iter().map(Value::String).collect(),
@@ -328,13 +325,18 @@ fn convert(raw: &Raw, path: &KnownPath) -> Option<Value> {
         PathType::BooleanArray => Some(Value::Array(
             values
                 .into_iter()
-                .map(|v| match v.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    _ => Value::String(v),
-                })
+                .map(|v| parse_bool(&v).map(Value::Bool).unwrap_or(Value::String(v)))
                 .collect(),
         )),
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
     }
 }
 
@@ -410,6 +412,25 @@ mod tests {
         assert_eq!(doc["traits"]["email"], "a@b.c");
         assert_eq!(doc["traits"]["age"], 42);
         assert_eq!(doc["traits"]["name"], json!({}));
+    }
+
+    #[test]
+    fn nulls_are_absent_and_first_values_win() {
+        let doc = decode(
+            Some("application/json"),
+            br#"{"method":"password","password":null,"traits":null}"#,
+            &paths(),
+        )
+        .unwrap();
+        assert!(doc.get("password").is_none());
+        assert_eq!(doc["traits"], json!({"name": {}}));
+        let doc = decode(
+            Some("application/x-www-form-urlencoded"),
+            b"method=a&method=b",
+            &paths(),
+        )
+        .unwrap();
+        assert_eq!(doc["method"], "a");
     }
 
     #[test]

@@ -4,14 +4,18 @@
 use super::RegistrationFlow;
 use super::error::{SubmitError, store_error, write_flow_error};
 use super::handler::{restore_form, return_to_allow_list};
+use crate::error::ErrorObject;
 use crate::flow::redirect::secure_redirect_to;
 use crate::flow::{FlowType, Reply, RequestInfo};
-use crate::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url};
+use crate::identity::{
+    Credentials, Identity, RecoveryAddress, VerifiableAddress, duplicate_credentials_hints,
+    schema_url,
+};
 use crate::persistence::StoreError;
 use crate::registry::Registry;
 use crate::schema::{Extensions, FieldMessage};
 use crate::session::{AuthenticationMethod, Device, Session, new_logout_token, new_session_token};
-use crate::text::messages;
+use crate::text::{Message, messages};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -107,6 +111,25 @@ fn build_identity(reg: &Registry, flow: &RegistrationFlow, new: NewIdentity) -> 
     }
 }
 
+/// The message for a registration whose identifiers or addresses are taken (spec §14.2): 4000007,
+/// or with `login_hints` 4000028 naming how the existing account signs in, when that account can
+/// still be found and offers a hint.
+async fn duplicate_message(reg: &Registry, identity: &Identity) -> Result<Message, ErrorObject> {
+    if !reg.config.selfservice.registration.login_hints {
+        return Ok(messages::duplicate_credentials());
+    }
+    let conflict = reg
+        .persister
+        .find_conflicting_identity(identity)
+        .await
+        .map_err(store_error)?;
+    let hinted = match conflict {
+        Some(c) => duplicate_credentials_hints(&c)?,
+        None => None,
+    };
+    Ok(hinted.unwrap_or_else(messages::duplicate_credentials))
+}
+
 /// Spec §13.2: persist, issue the session, run hooks, answer.
 pub async fn post_registration(
     reg: &Registry,
@@ -120,10 +143,14 @@ pub async fn post_registration(
     match reg.persister.create_identity(&identity).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
+            let message = match duplicate_message(reg, &identity).await {
+                Ok(m) => m,
+                Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+            };
             restore_form(req, &mut flow, Some(&traits));
             let err = SubmitError::Form(vec![FieldMessage {
                 field: String::new(),
-                message: messages::duplicate_credentials(),
+                message,
             }]);
             return write_flow_error(reg, req, flow, err).await;
         }

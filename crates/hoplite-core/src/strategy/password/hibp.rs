@@ -1,11 +1,187 @@
-//! The pure parts of Kratos's "Have I Been Pwned" k-anonymity check
-//! (`ory/kratos: selfservice/strategy/password/validator.go`, `fetch`): the SHA-1 range prefix and
-//! suffix, the parsing of a `GET /range/<prefix>` body, and the 4000034 message. The HTTP request,
-//! caching and the 502 errors live with the HTTP client.
+//! Kratos's "Have I Been Pwned" k-anonymity check (`ory/kratos:
+//! selfservice/strategy/password/validator.go`, `fetch` and `validate`; spec §15.1 step 3): the
+//! SHA-1 range prefix and suffix, the `GET /range/<prefix>` request, the parsing of its body, the
+//! one-hour cache, the 4000034 message and the 502 errors.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::json;
+use time::OffsetDateTime;
 
+use crate::config::PasswordMethod;
+use crate::error::ErrorObject;
 use crate::text::{Message, MessageType};
+use crate::x::http_client::HttpFetcher;
+
+/// How long a breach count is trusted (Kratos's `hashCacheItemTTL`).
+pub const CACHE_TTL: time::Duration = time::Duration::hours(1);
+/// At most this many hashes are remembered; the cache never grows past it.
+pub const CACHE_CAPACITY: usize = 10_000;
+/// Kratos gives the range request one second in all (`ResilientClientWithConnectionTimeout`
+/// sets Go's whole-request `http.Client.Timeout`).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// Real range answers are about 40 KB; anything far larger is not one.
+const MAX_RANGE_BODY: usize = 1024 * 1024;
+
+/// Why a password did not pass the breach check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HibpError {
+    /// Listed more than `max_breaches` times: the 4000034 message for the `password` node.
+    Breached(Message),
+    /// The range API could not be asked, or answered nonsense: a 502 `upstream_error`.
+    Upstream(ErrorObject),
+}
+
+/// The breach check with its cache. One lives in the [`Registry`](crate::registry::Registry), so
+/// the cache outlives requests.
+#[derive(Debug, Default)]
+pub struct BreachChecker {
+    /// Upper-case hex SHA-1 of a password → (breach count, expiry).
+    cache: Mutex<HashMap<String, (u64, OffsetDateTime)>>,
+}
+
+impl BreachChecker {
+    /// A checker with an empty cache.
+    pub fn new() -> BreachChecker {
+        BreachChecker::default()
+    }
+
+    /// Checks `password` against the range API named by `cfg.haveibeenpwned_host` (callers check
+    /// `haveibeenpwned_enabled`). `now` comes from the registry's clock and dates the cache.
+    ///
+    /// Failures to reach the API, non-200 answers and unreadable bodies are ignored when
+    /// `ignore_network_errors` is set (with a warning naming neither password nor hash); a body
+    /// with a malformed count is never ignored, as in Kratos.
+    pub async fn check(
+        &self,
+        cfg: &PasswordMethod,
+        http: &dyn HttpFetcher,
+        now: OffsetDateTime,
+        password: &str,
+    ) -> Result<(), HibpError> {
+        let (prefix, suffix) = range_prefix_and_suffix(password);
+        let key = format!("{prefix}{suffix}");
+        let count = match self.cached(&key, now) {
+            Some(count) => count,
+            None => match fetch(http, &cfg.haveibeenpwned_host, &prefix, &suffix).await {
+                Ok(count) => {
+                    self.remember(key, count, now);
+                    count
+                }
+                Err(Fetch::Malformed(reason)) => {
+                    return Err(HibpError::Upstream(
+                        ErrorObject::upstream_error().with_reason(reason),
+                    ));
+                }
+                Err(Fetch::Status(status)) => {
+                    return network_failure(
+                        cfg,
+                        &format!("unexpected status code {status}"),
+                        "Unexpected status code from haveibeenpwned.com",
+                    );
+                }
+                Err(Fetch::Network(error)) => {
+                    return network_failure(
+                        cfg,
+                        &error,
+                        "Unable to check if password has been leaked because an unexpected \
+                         network error occurred",
+                    );
+                }
+            },
+        };
+        if count > cfg.max_breaches {
+            return Err(HibpError::Breached(breached_message(count)));
+        }
+        Ok(())
+    }
+
+    fn cached(&self, key: &str, now: OffsetDateTime) -> Option<u64> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(key)
+            .filter(|(_, expires_at)| *expires_at > now)
+            .map(|(count, _)| *count)
+    }
+
+    fn remember(&self, key: String, count: u64, now: OffsetDateTime) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE_CAPACITY && !cache.contains_key(&key) {
+            cache.retain(|_, (_, expires_at)| *expires_at > now);
+            // Still full of live entries: drop the one closest to expiring.
+            if cache.len() >= CACHE_CAPACITY
+                && let Some(oldest) = cache
+                    .iter()
+                    .min_by_key(|(_, (_, expires_at))| *expires_at)
+                    .map(|(k, _)| k.clone())
+            {
+                cache.remove(&oldest);
+            }
+        }
+        cache.insert(key, (count, now + CACHE_TTL));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.cache.lock().unwrap().len()
+    }
+}
+
+/// Why the range request gave no count.
+enum Fetch {
+    /// Kratos's `ErrNetworkFailure` (no answer, or an unreadable body): subject to
+    /// `ignore_network_errors`. The text is for the log.
+    Network(String),
+    /// Kratos's `ErrUnexpectedStatusCode`: subject to `ignore_network_errors`.
+    Status(u16),
+    /// A count that is not an integer: always a 502, with this reason.
+    Malformed(String),
+}
+
+/// The range API base: `https://<host>`. Hoplite extension: a host that already starts with
+/// `http://` or `https://` is the base itself, so tests and internal mirrors can be named.
+pub fn range_base_url(host: &str) -> String {
+    if host.starts_with("http://") || host.starts_with("https://") {
+        host.trim_end_matches('/').to_owned()
+    } else {
+        format!("https://{host}")
+    }
+}
+
+async fn fetch(
+    http: &dyn HttpFetcher,
+    host: &str,
+    prefix: &str,
+    suffix: &str,
+) -> Result<u64, Fetch> {
+    let url = format!("{}/range/{prefix}", range_base_url(host));
+    let response = http
+        .get(&url, REQUEST_TIMEOUT, MAX_RANGE_BODY)
+        .await
+        .map_err(Fetch::Network)?;
+    if response.status != 200 {
+        return Err(Fetch::Status(response.status));
+    }
+    // Go's scanner reads bytes; a stray invalid byte only spoils its own line.
+    count_in_range_body(&String::from_utf8_lossy(&response.body), suffix).map_err(Fetch::Malformed)
+}
+
+/// Kratos's `ErrNetworkFailure` / `ErrUnexpectedStatusCode`: accepted with a warning when
+/// `ignore_network_errors` is set, else a 502 with `reason`. `error` is logged, never sent.
+fn network_failure(cfg: &PasswordMethod, error: &str, reason: &str) -> Result<(), HibpError> {
+    let host = &cfg.haveibeenpwned_host;
+    if cfg.ignore_network_errors {
+        tracing::warn!(%host, %error, "the breached-password check failed; the password is accepted because ignore_network_errors is set");
+        return Ok(());
+    }
+    tracing::warn!(%host, %error, "the breached-password check failed");
+    Err(HibpError::Upstream(
+        ErrorObject::upstream_error()
+            .with_message("Leaked password server unavailable")
+            .with_reason(reason),
+    ))
+}
 
 /// Splits the upper-case hex SHA-1 of `password` into the 5-character prefix sent to the range API
 /// and the 35-character suffix looked up in its answer.
@@ -118,6 +294,7 @@ fn sha1(data: &[u8]) -> [u8; 20] {
 mod tests {
     use super::*;
     use crate::strategy::password::tsv_check::assert_matches_tsv;
+    use crate::x::http_client::HttpResponse;
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -238,5 +415,213 @@ mod tests {
             serde_json::to_string(&m).unwrap(),
             r#"{"id":4000034,"text":"The password has been found in data breaches and must no longer be used.","type":"error","context":{"breaches":42}}"#
         );
+    }
+
+    /// A stand-in for the network (the port's other side, not hoplite code): answers every request
+    /// from a closure and records the URLs asked for.
+    type Answer = Box<dyn Fn(&str) -> Result<HttpResponse, String> + Send + Sync>;
+
+    struct FakeHttp {
+        answer: Answer,
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl FakeHttp {
+        fn new(
+            answer: impl Fn(&str) -> Result<HttpResponse, String> + Send + Sync + 'static,
+        ) -> FakeHttp {
+            FakeHttp {
+                answer: Box::new(answer),
+                asked: Mutex::new(Vec::new()),
+            }
+        }
+        fn asked(&self) -> Vec<String> {
+            self.asked.lock().unwrap().clone()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpFetcher for FakeHttp {
+        async fn get(
+            &self,
+            url: &str,
+            timeout: std::time::Duration,
+            _max_body: usize,
+        ) -> Result<HttpResponse, String> {
+            assert_eq!(timeout, REQUEST_TIMEOUT);
+            self.asked.lock().unwrap().push(url.to_owned());
+            (self.answer)(url)
+        }
+    }
+
+    fn ok(body: &str) -> Result<HttpResponse, String> {
+        Ok(HttpResponse {
+            status: 200,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn cfg(host: &str, max_breaches: u64, ignore_network_errors: bool) -> PasswordMethod {
+        PasswordMethod {
+            enabled: true,
+            min_password_length: 8,
+            identifier_similarity_check_enabled: true,
+            haveibeenpwned_enabled: true,
+            haveibeenpwned_host: host.into(),
+            max_breaches,
+            ignore_network_errors,
+            profile_registration_node_group: "default".into(),
+        }
+    }
+
+    const PASSWORD_SUFFIX: &str = "1E4C9B93F3F0682250B6CF8331B7EE68FD8";
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2024-01-01 00:00 UTC)
+    }
+
+    #[test]
+    fn base_url_is_https_unless_a_scheme_is_given() {
+        assert_eq!(
+            range_base_url("api.pwnedpasswords.com"),
+            "https://api.pwnedpasswords.com"
+        );
+        assert_eq!(range_base_url("http://127.0.0.1:9/"), "http://127.0.0.1:9");
+        assert_eq!(
+            range_base_url("https://mirror.internal/hibp"),
+            "https://mirror.internal/hibp"
+        );
+    }
+
+    #[tokio::test]
+    async fn breached_password_is_rejected_and_cached_for_an_hour() {
+        let http = FakeHttp::new(|_| ok(&format!("{PASSWORD_SUFFIX}:3\nABC:1\n")));
+        let checker = BreachChecker::new();
+        let c = cfg("api.pwnedpasswords.com", 0, true);
+        let breached = Err(HibpError::Breached(breached_message(3)));
+        assert_eq!(checker.check(&c, &http, now(), "password").await, breached);
+        assert_eq!(
+            http.asked(),
+            vec!["https://api.pwnedpasswords.com/range/5BAA6"]
+        );
+        // Cached: no second request, until the hour is over.
+        let later = now() + time::Duration::minutes(59);
+        assert_eq!(checker.check(&c, &http, later, "password").await, breached);
+        assert_eq!(http.asked().len(), 1);
+        let expired = now() + CACHE_TTL;
+        assert_eq!(
+            checker.check(&c, &http, expired, "password").await,
+            breached
+        );
+        assert_eq!(http.asked().len(), 2);
+        // The count is cached, not the verdict: a higher limit lets the same password through.
+        let lenient = cfg("api.pwnedpasswords.com", 3, true);
+        assert_eq!(
+            checker.check(&lenient, &http, expired, "password").await,
+            Ok(())
+        );
+        assert_eq!(http.asked().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn unlisted_password_passes() {
+        let http = FakeHttp::new(|_| ok("ABC:100\n"));
+        let c = cfg("http://127.0.0.1:1", 0, false);
+        assert_eq!(
+            BreachChecker::new()
+                .check(&c, &http, now(), "password")
+                .await,
+            Ok(())
+        );
+        assert_eq!(http.asked(), vec!["http://127.0.0.1:1/range/5BAA6"]);
+    }
+
+    #[tokio::test]
+    async fn network_failures_are_ignored_or_502() {
+        let refused = FakeHttp::new(|_| Err("connection refused".into()));
+        let status = FakeHttp::new(|_| {
+            Ok(HttpResponse {
+                status: 503,
+                body: Vec::new(),
+            })
+        });
+        let checker = BreachChecker::new();
+        let lenient = cfg("h", 0, true);
+        assert_eq!(
+            checker.check(&lenient, &refused, now(), "password").await,
+            Ok(())
+        );
+        assert_eq!(
+            checker.check(&lenient, &status, now(), "password").await,
+            Ok(())
+        );
+        // Failures are not cached.
+        assert_eq!(checker.len(), 0);
+
+        let strict = cfg("h", 0, false);
+        let Err(HibpError::Upstream(e)) = checker.check(&strict, &refused, now(), "password").await
+        else {
+            panic!("expected a 502")
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "id": "upstream_error",
+                "code": 502,
+                "status": "Bad Gateway",
+                "reason": "Unable to check if password has been leaked because an unexpected network error occurred",
+                "message": "Leaked password server unavailable"
+            })
+        );
+        let Err(HibpError::Upstream(e)) = checker.check(&strict, &status, now(), "password").await
+        else {
+            panic!("expected a 502")
+        };
+        assert_eq!(e.reason, "Unexpected status code from haveibeenpwned.com");
+        assert_eq!(e.message, "Leaked password server unavailable");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_count_is_a_502_even_when_network_errors_are_ignored() {
+        let http = FakeHttp::new(|_| ok("ABC:lots\n"));
+        let Err(HibpError::Upstream(e)) = BreachChecker::new()
+            .check(&cfg("h", 0, true), &http, now(), "password")
+            .await
+        else {
+            panic!("expected a 502")
+        };
+        assert_eq!(
+            (e.code, e.id.as_str(), e.message.as_str(), e.reason.as_str()),
+            (
+                502,
+                "upstream_error",
+                "Upstream error",
+                "Expected password hash to contain a count formatted as int but got: lots"
+            )
+        );
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let checker = BreachChecker::new();
+        for i in 0..CACHE_CAPACITY {
+            checker.remember(
+                format!("{i:040X}"),
+                1,
+                now() + time::Duration::seconds(i as i64),
+            );
+        }
+        assert_eq!(checker.len(), CACHE_CAPACITY);
+        // Full of live entries: the one closest to expiring makes room.
+        checker.remember("NEW".into(), 1, now());
+        assert_eq!(checker.len(), CACHE_CAPACITY);
+        assert_eq!(checker.cached(&format!("{:040X}", 0), now()), None);
+        assert_eq!(checker.cached(&format!("{:040X}", 1), now()), Some(1));
+        assert_eq!(checker.cached("NEW", now()), Some(1));
+        // Once entries have expired, they are dropped first.
+        let much_later = now() + time::Duration::hours(5);
+        checker.remember("LATER".into(), 1, much_later);
+        assert_eq!(checker.len(), 1);
+        assert_eq!(checker.cached("LATER", much_later), Some(1));
     }
 }

@@ -1,5 +1,5 @@
 //! The `password` method (`ory/kratos: selfservice/strategy/password/`): registration, the password
-//! policy and the pure parts of the breached-password check.
+//! policy and the breached-password check.
 
 pub mod hibp;
 pub mod registration;

@@ -11,6 +11,7 @@ use crate::flow::registration::hook::{NewIdentity, post_registration};
 use crate::hash::HashError;
 use crate::registry::Registry;
 use crate::schema::{FieldMessage, IdentitySchema};
+use crate::strategy::password::hibp::HibpError;
 use crate::text::messages;
 use serde_json::{Value, json};
 
@@ -101,13 +102,27 @@ pub async fn submit(
         }]);
         return form_error(reg, req, flow, err).await;
     }
-    // The policy runs before hashing, so a rejected password never costs a hash.
-    let policy = identifiers.iter().try_for_each(|id| {
-        super::validator::validate_password(&reg.config.selfservice.password, id, &password)
-    });
-    if let Err(message) = policy {
-        restore_form(req, &mut flow, Some(&traits));
-        return form_error(reg, req, flow, on_password(message)).await;
+    // The policy runs before hashing, so a rejected password never costs a hash. Kratos checks
+    // each identifier in turn: length, similarity, then the breach lookup, which does not depend on
+    // the identifier and so is only asked after the first one.
+    let cfg = &reg.config.selfservice.password;
+    for (i, id) in identifiers.iter().enumerate() {
+        let mut verdict =
+            super::validator::validate_password(cfg, id, &password).map_err(on_password);
+        if i == 0 && verdict.is_ok() && cfg.haveibeenpwned_enabled {
+            verdict = reg
+                .breaches
+                .check(cfg, reg.http.as_ref(), reg.now(), &password)
+                .await
+                .map_err(|e| match e {
+                    HibpError::Breached(message) => on_password(message),
+                    HibpError::Upstream(e) => SubmitError::Http(e),
+                });
+        }
+        if let Err(e) = verdict {
+            restore_form(req, &mut flow, Some(&traits));
+            return form_error(reg, req, flow, e).await;
+        }
     }
     let hash = match reg.hasher.hash(password).await {
         Ok(h) => h,

@@ -1,6 +1,6 @@
 //! Kratos's password policy (`ory/kratos: selfservice/strategy/password/validator.go`): minimum
-//! length, similarity to the identifier. (The breached-password check is separate: it needs HTTP;
-//! its pure parts are in [`super::hibp`].)
+//! length, similarity to the identifier. (The breached-password check is separate, in
+//! [`super::hibp`]: it needs HTTP and a cache.)
 
 use serde_json::json;
 
