@@ -85,6 +85,29 @@ pub async fn dispatch_registration(
     .await
 }
 
+/// `transient_payload` must be an object (every method schema says so); the message is the
+/// JSON-schema type error Kratos attaches to a node of that name.
+pub(crate) fn transient_payload_problem(
+    doc: &serde_json::Value,
+) -> Option<crate::schema::FieldMessage> {
+    let t = doc.get("transient_payload")?;
+    if t.is_object() {
+        return None;
+    }
+    let actual = match t {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    };
+    Some(crate::schema::FieldMessage {
+        field: "transient_payload".into(),
+        message: crate::schema::errors::validation_wrong_type(&["object".to_string()], actual),
+    })
+}
+
 fn method_disabled() -> crate::error::ErrorObject {
     crate::error::ErrorObject::not_found().with_reason(
         "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",

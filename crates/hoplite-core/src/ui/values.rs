@@ -30,6 +30,26 @@ pub fn set_values_from_traits(nodes: &mut Vec<Node>, traits: &Value, group: &str
     }
 }
 
+/// Sets the values of the trait nodes that already exist and touches nothing else (Kratos's
+/// `SetValueAttribute` loop in the strategies' error handlers: no node is moved or added).
+pub fn set_existing_values_from_traits(nodes: &mut [Node], traits: &Value) {
+    if !traits.is_object() {
+        return;
+    }
+    let mut flat = Vec::new();
+    flatten(traits, &mut Vec::new(), &mut flat);
+    for (key, value) in flat {
+        let name = format!("traits.{key}");
+        if let Some(node) = nodes.iter_mut().find(|n| n.name() == name) {
+            node.attributes.value = match value {
+                Value::Null => None,
+                Value::Number(n) => Some(go_json_number(&n)),
+                other => Some(other),
+            };
+        }
+    }
+}
+
 /// `NewInputFieldFromJSON`: the input type follows the name, then the JSON type of the value.
 pub fn node_from_json(name: &str, value: Option<Value>, group: &str) -> Node {
     let input_type = match (name, &value) {

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub public: String,
     pub admin: String,
     pub clock: Arc<MovableClock>,
+    /// The server's registry, for storage contract tests that talk to the persister directly.
+    pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -179,6 +181,7 @@ impl TestApp {
             public: public_url.trim_end_matches('/').to_string(),
             admin: admin_url.trim_end_matches('/').to_string(),
             clock,
+            registry,
             shutdown: Some(tx),
         })
     }

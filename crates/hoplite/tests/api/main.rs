@@ -4,4 +4,5 @@
 mod app;
 mod hibp;
 mod openapi;
+mod persistence;
 mod registration;

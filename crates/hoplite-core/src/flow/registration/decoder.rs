@@ -120,7 +120,17 @@ enum Raw {
 }
 
 /// Parses the body by content type into (key, raw value) pairs. Errors are Kratos's 400s.
-fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, Raw)>, ErrorObject> {
+fn parse_body(
+    method: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<(String, Raw)>, ErrorObject> {
+    let method = method.to_ascii_uppercase();
+    if !matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+        return Err(ErrorObject::bad_request().with_reason(format!(
+            "Unable to decode body because HTTP Request Method was \"{method}\" but only [POST PUT PATCH] are supported."
+        )));
+    }
     let media = content_type
         .map(|c| {
             c.split(';')
@@ -189,7 +199,7 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Vec<(String, Ra
             Ok(out)
         }
         _ => Err(ErrorObject::bad_request().with_reason(format!(
-            "HTTP POST Request used unknown HTTP Header \"Content-Type: {}\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported.",
+            "HTTP {method} Request used unknown HTTP Header \"Content-Type: {}\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported.",
             content_type.unwrap_or("")
         ))),
     }
@@ -247,11 +257,12 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>,
 
 /// Decodes a body into a JSON document typed by `paths`. Keys matching no path are ignored.
 pub fn decode(
+    method: &str,
     content_type: Option<&str>,
     body: &[u8],
     paths: &[KnownPath],
 ) -> Result<Value, ErrorObject> {
-    let fields = parse_body(content_type, body)?;
+    let fields = parse_body(method, content_type, body)?;
     let mut doc = Value::Object(Map::new());
     for (key, raw) in fields {
         let Some(path) = paths.iter().find(|p| p.name == key) else {
@@ -397,8 +408,7 @@ mod tests {
 
     #[test]
     fn json_bodies_are_decoded_form_style() {
-        let doc = decode(
-            Some("application/json"),
+        let doc = decode("POST", Some("application/json"),
             br#"{"method":"password","password":"","traits":{"email":"a@b.c"},"traits.age":"42","foo":1}"#,
             &paths(),
         )
@@ -417,6 +427,7 @@ mod tests {
     #[test]
     fn nulls_are_absent_and_first_values_win() {
         let doc = decode(
+            "POST",
             Some("application/json"),
             br#"{"method":"password","password":null,"traits":null}"#,
             &paths(),
@@ -425,6 +436,7 @@ mod tests {
         assert!(doc.get("password").is_none());
         assert_eq!(doc["traits"], json!({"name": {}}));
         let doc = decode(
+            "POST",
             Some("application/x-www-form-urlencoded"),
             b"method=a&method=b",
             &paths(),
@@ -436,6 +448,7 @@ mod tests {
     #[test]
     fn forms_use_dotted_names() {
         let doc = decode(
+            "POST",
             Some("application/x-www-form-urlencoded; charset=utf-8"),
             b"traits.email=x%40y.z&method=password&traits.age=abc",
             &paths(),
@@ -452,6 +465,7 @@ mod tests {
     fn multipart_forms_are_read_like_url_encoded_ones() {
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"traits.email\"\r\n\r\nm@x.io\r\n--XyZ\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\npassword\r\n--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nignored\r\n--XyZ--\r\n";
         let doc = decode(
+            "POST",
             Some("multipart/form-data; boundary=XyZ"),
             body.as_bytes(),
             &paths(),
@@ -460,31 +474,37 @@ mod tests {
         assert_eq!(doc["traits"]["email"], "m@x.io");
         assert_eq!(doc["method"], "password");
         let e = decode(
+            "POST",
             Some("multipart/form-data; boundary=XyZ"),
             b"--XyZ\r\nbroken",
             &paths(),
         )
         .unwrap_err();
         assert_eq!(e.code, 400);
-        let e = decode(Some("multipart/form-data"), b"x", &paths()).unwrap_err();
+        let e = decode("POST", Some("multipart/form-data"), b"x", &paths()).unwrap_err();
         assert!(e.reason.contains("boundary"));
     }
 
     #[test]
     fn bad_bodies_get_kratos_reasons() {
-        let e = decode(Some("application/json"), b"1", &paths()).unwrap_err();
+        let e = decode("POST", Some("application/json"), b"1", &paths()).unwrap_err();
         assert_eq!(
             e.reason,
             "Expected JSON sent in request body to be an object but got: Number"
         );
-        let e = decode(Some("application/json"), b"[]", &paths()).unwrap_err();
+        let e = decode("POST", Some("application/json"), b"[]", &paths()).unwrap_err();
         assert_eq!(
             e.reason,
             "Expected JSON sent in request body to be an object but got: JSON"
         );
-        let e = decode(Some("text/plain"), b"x", &paths()).unwrap_err();
+        let e = decode("POST", Some("text/plain"), b"x", &paths()).unwrap_err();
         assert!(e.reason.contains("Content-Type: text/plain"));
-        let e = decode(Some("application/json"), b"", &paths()).unwrap_err();
+        let e = decode("POST", Some("application/json"), b"", &paths()).unwrap_err();
         assert!(e.reason.contains("Content-Length"));
+        let e = decode("GET", None, b"", &paths()).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "Unable to decode body because HTTP Request Method was \"GET\" but only [POST PUT PATCH] are supported."
+        );
     }
 }

@@ -155,11 +155,16 @@ pub async fn handle_expired_submit(
 ) -> Reply {
     let now = reg.now();
     let err = expired_error(&old, now);
-    let replacement = super::handler::new_flow(reg, req, old.flow_type, Some(&old)).await;
+    // Built from the submit request like any new flow; only the request URL (and so return_to)
+    // and the identity schema carry over, as Kratos's `FromOldFlow` does.
+    let replacement = super::handler::new_flow(reg, req, old.flow_type).await;
     let mut new_flow = match replacement {
         Ok(f) => f,
         Err(_) => return non_form_error(reg, req, Some(&old), err).await,
     };
+    new_flow.request_url = old.request_url.clone();
+    new_flow.return_to = old.return_to.clone();
+    new_flow.identity_schema = old.identity_schema.clone();
     new_flow
         .ui
         .messages

@@ -66,31 +66,26 @@ pub fn flow_schema(
     })
 }
 
-/// Spec §5: builds (but does not store) a new flow. `replacing` carries over `request_url` and
-/// `identity_schema` when an expired flow is replaced.
+/// Spec §5: builds (but does not store) a new flow from the request.
 pub async fn new_flow(
     reg: &Registry,
     req: &RequestInfo,
     flow_type: FlowType,
-    replacing: Option<&RegistrationFlow>,
 ) -> Result<RegistrationFlow, ErrorObject> {
-    let request_url = replacing
-        .map(|f| f.request_url.clone())
-        .unwrap_or_else(|| req.url.clone());
+    let request_url = req.url.clone();
     let return_to = RegistrationFlow::return_to_of(&request_url);
     secure_redirect_to(
         public_base_default(reg),
         &return_to_allow_list(reg),
         return_to.as_deref(),
     )?;
-    if req.query_param("login_challenge").is_some() && replacing.is_none() {
+    if req.query_param("login_challenge").is_some() {
         return Err(ErrorObject::misconfiguration(
             "refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset",
         ));
     }
-    let identity_schema = match replacing {
-        Some(f) => f.identity_schema.clone(),
-        None => match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
+    let identity_schema = {
+        match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
             None => None,
             Some(id) if id == reg.schemas.default_id => Some(id.to_string()),
             Some(id) => match reg.schemas.get(id) {
@@ -106,7 +101,7 @@ pub async fn new_flow(
                 }
                 Some(_) => Some(id.to_string()),
             },
-        },
+        }
     };
     let now = reg.now();
     let id = Uuid::new_v4();
@@ -158,7 +153,7 @@ fn public_base_default(reg: &Registry) -> &str {
 
 /// `GET /self-service/registration/browser` (`createBrowserRegistrationFlow`).
 pub async fn create_browser_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
-    let flow = match new_flow(reg, req, FlowType::Browser, None).await {
+    let flow = match new_flow(reg, req, FlowType::Browser).await {
         Ok(f) => f,
         Err(e) => return forward(reg, req, e).await,
     };
@@ -203,7 +198,7 @@ pub async fn create_native_registration_flow(reg: &Registry, req: &RequestInfo) 
         Ok(Some(_)) => return Reply::error(&session_already_available(), rid),
         Ok(None) => {}
     }
-    let flow = match new_flow(reg, req, FlowType::Api, None).await {
+    let flow = match new_flow(reg, req, FlowType::Api).await {
         Ok(f) => f,
         Err(e) => return Reply::error(&e, rid),
     };
@@ -313,8 +308,8 @@ pub async fn update_registration_flow(reg: &Registry, req: &RequestInfo, body: &
 /// Puts submitted trait values back into the form and refreshes the CSRF node (browser flows), as
 /// every strategy does before reporting a decoding error.
 pub fn restore_form(req: &RequestInfo, flow: &mut RegistrationFlow, traits: Option<&Value>) {
-    if let Some(t) = traits.filter(|t| t.is_object()) {
-        crate::ui::values::set_values_from_traits(&mut flow.ui.nodes, t, crate::ui::group::DEFAULT);
+    if let Some(t) = traits {
+        crate::ui::values::set_existing_values_from_traits(&mut flow.ui.nodes, t);
     }
     if flow.flow_type == FlowType::Browser {
         flow.ui.set_csrf(&req.masked_csrf_token());
@@ -377,7 +372,7 @@ pub fn decode_body(
     body: &[u8],
 ) -> Result<Value, ErrorObject> {
     let paths = decoder::known_paths(fields, &schema.raw);
-    decoder::decode(req.content_type.as_deref(), body, &paths)
+    decoder::decode(&req.method, req.content_type.as_deref(), body, &paths)
 }
 
 /// Answers a screen change of a multi-step form (profile → credentials, back): JSON callers get

@@ -66,24 +66,12 @@ pub async fn submit(
         }
     };
     let transient = doc.get("transient_payload").cloned();
-    if let Some(t) = &transient
-        && !t.is_object()
-    {
-        problems.push(FieldMessage {
-            field: "transient_payload".into(),
-            message: crate::text::Message::with_context(
-                4000026,
-                crate::text::MessageType::Error,
-                format!("expected object, but got {}", json_type(t)),
-                json!({"allowed_types": ["object"], "actual_type": json_type(t)}),
-            ),
-        });
-    }
+    problems.extend(super::super::transient_payload_problem(&doc));
     let Some(extensions) = extensions.filter(|_| problems.is_empty()) else {
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, SubmitError::Form(problems)).await;
     };
-    flow.transient_payload = transient.filter(|t| t.as_object().is_some_and(|o| !o.is_empty()));
+    flow.transient_payload = transient;
     if let Err(e) = check_csrf(req, &flow, doc.get("csrf_token").and_then(Value::as_str)) {
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, e).await;
@@ -155,15 +143,4 @@ pub async fn submit(
         credential_config: json!({ "hashed_password": hash }),
     };
     post_registration(reg, req, flow, identity, "password").await
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }

@@ -11,7 +11,8 @@ use crate::flow::registration::handler::{
 };
 use crate::flow::registration::populate::{populate_credentials, populate_initial};
 use crate::registry::Registry;
-use crate::schema::IdentitySchema;
+use crate::schema::{FieldMessage, IdentitySchema};
+use crate::text::messages;
 use serde_json::Value;
 
 /// Handles `method=profile` (→ credential selection) and `screen=previous` (→ back).
@@ -41,12 +42,26 @@ pub async fn submit(
         .get("traits")
         .cloned()
         .unwrap_or_else(|| Value::Object(Default::default()));
-    if let Err(messages) = schema.validate_traits(&traits) {
+    // The profile method schema: traits per the identity schema, `screen` one of two values,
+    // `transient_payload` an object.
+    let mut problems = schema.validate_traits(&traits).err().unwrap_or_default();
+    if !screen.is_empty() && screen != "credential-selection" && screen != "previous" {
+        problems.push(FieldMessage {
+            field: "screen".into(),
+            message: messages::validation_generic(
+                "value must be one of \"credential-selection\", \"previous\"",
+            ),
+        });
+    }
+    problems.extend(crate::strategy::transient_payload_problem(&doc));
+    if !problems.is_empty() {
         restore_form(req, &mut flow, Some(&traits));
-        return form_error(reg, req, flow, SubmitError::Form(messages)).await;
+        return form_error(reg, req, flow, SubmitError::Form(problems)).await;
     }
     let csrf = req.masked_csrf_token();
-    if screen == "previous" || method == "profile:back" {
+    // Kratos looks at `screen` first; the legacy `method=profile:back` only counts without one.
+    let back = screen == "previous" || (screen.is_empty() && method == "profile:back");
+    if back {
         flow.ui.reset_messages();
         flow.organization_id = None;
         crate::ui::values::set_values_from_traits(
@@ -74,10 +89,8 @@ pub async fn submit(
     flow.active = String::new();
     flow.state = "choose_method".into();
     flow.ui.reset_messages();
-    flow.transient_payload = doc
-        .get("transient_payload")
-        .cloned()
-        .filter(|t| t.as_object().is_some_and(|o| !o.is_empty()));
+    // Kept as decoded (`{}` when none was sent): this response shows the in-memory flow.
+    flow.transient_payload = doc.get("transient_payload").cloned();
     let sent = doc.get("csrf_token").and_then(Value::as_str);
     if let Err(e) = check_csrf(req, &flow, sent) {
         restore_form(req, &mut flow, Some(&traits));
