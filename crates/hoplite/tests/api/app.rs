@@ -35,6 +35,8 @@ pub struct TestApp {
     pub public: String,
     pub admin: String,
     pub clock: Arc<MovableClock>,
+    /// The database this server uses (sqlx URL form for the test's own connections).
+    pub dsn: String,
     /// The server's registry, for storage contract tests that talk to the persister directly.
     pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -141,8 +143,12 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         let admin_url = db.env()?;
+        let dir =
+            std::env::temp_dir().join(format!("hoplite-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // SQLite in a file, like the embedded default (WAL, several connections).
         let dsn = match db {
-            Db::Sqlite => "memory".to_string(),
+            Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()),
             _ => fresh_database(db, &admin_url).await,
         };
         let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -151,9 +157,6 @@ impl TestApp {
         let admin_url = format!("http://127.0.0.1:{}/", admin.local_addr().unwrap().port());
         let mut config = base_config();
         merge(&mut config, &overrides);
-        let dir =
-            std::env::temp_dir().join(format!("hoplite-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("kratos.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
         let env: HashMap<String, String> = [
@@ -182,6 +185,7 @@ impl TestApp {
             admin: admin_url.trim_end_matches('/').to_string(),
             clock,
             registry,
+            dsn: dsn.clone(),
             shutdown: Some(tx),
         })
     }

@@ -1101,3 +1101,38 @@ db_test!(
         assert_eq!(app.identities().await.len(), 1);
     }
 );
+
+db_test!(
+    seed_endpoint_reports_storage_failures_as_a_generic_500,
+    json!({}),
+    |app| {
+        let flow = app.api_flow().await;
+        // Break the storage from outside, as an operator's mistake or a failed disk would.
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.dsn)
+            .await
+            .unwrap();
+        sqlx::Executor::execute(&mut conn, "DROP TABLE selfservice_registration_flows")
+            .await
+            .unwrap();
+        let r = app
+            .api_client()
+            .get(app.url(&format!(
+                "/self-service/registration/flows?id={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
+        let body = json_of(r).await;
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["code"], 500);
+        assert_eq!(
+            body["error"]["message"],
+            "An internal server error occurred, please contact the system administrator"
+        );
+        // No database detail leaks to the client.
+        assert!(!body.to_string().contains("selfservice_registration_flows"));
+    }
+);
