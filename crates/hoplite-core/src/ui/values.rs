@@ -16,11 +16,7 @@ pub fn set_values_from_traits(nodes: &mut Vec<Node>, traits: &Value, group: &str
     flatten(traits, &mut Vec::new(), &mut flat);
     for (key, value) in flat {
         let name = format!("traits.{key}");
-        let value = match value {
-            Value::Null => None,
-            Value::Number(n) => Some(go_json_number(&n)),
-            other => Some(other),
-        };
+        let value = node_value(value);
         if let Some(node) = nodes.iter_mut().find(|n| n.name() == name) {
             node.attributes.value = value;
             node.group = group.to_string();
@@ -41,12 +37,17 @@ pub fn set_existing_values_from_traits(nodes: &mut [Node], traits: &Value) {
     for (key, value) in flat {
         let name = format!("traits.{key}");
         if let Some(node) = nodes.iter_mut().find(|n| n.name() == name) {
-            node.attributes.value = match value {
-                Value::Null => None,
-                Value::Number(n) => Some(go_json_number(&n)),
-                other => Some(other),
-            };
+            node.attributes.value = node_value(value);
         }
+    }
+}
+
+/// A flattened trait value as a node value: null is no value, numbers print as Go prints them.
+fn node_value(value: Value) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::Number(n) => Some(go_json_number(&n)),
+        other => Some(other),
     }
 }
 

@@ -999,6 +999,14 @@ db_test!(schemas_health_and_admin_listing, json!({}), |app| {
     let r = c.get(app.url("/schemas")).send().await.unwrap();
     let list = json_of(r).await;
     assert_eq!(list[0]["id"], "default");
+    for item in list.as_array().unwrap() {
+        assert_valid("identitySchemaContainer", item);
+    }
+    let r = c.get(app.url("/schemas/bm9wZQ")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body = json_of(r).await;
+    assert_valid("errorGeneric", &body);
+    assert_eq!(body["error"]["reason"], "Identity schema `bm9wZQ` could not be found.");
     for base in [&app.public, &app.admin] {
         assert_eq!(
             c.get(format!("{base}/health/alive"))
