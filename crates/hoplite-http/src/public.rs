@@ -3,7 +3,7 @@
 use crate::render::render;
 use crate::request::request_info;
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, Response};
 use axum::routing::get;
@@ -13,6 +13,7 @@ use hoplite_core::flow::registration::{
     ROUTE_GET_FLOW, ROUTE_INIT_API, ROUTE_INIT_BROWSER, ROUTE_SUBMIT, handler,
 };
 use hoplite_core::registry::Registry;
+use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -45,7 +46,7 @@ where
     let ignored = CSRF_IGNORED.contains(&parts.uri.path());
     let (info, csrf) = request_info(&reg, &parts, peer, ignored);
     let reply = f(reg.clone(), info).await;
-    with_vary(render(&reg, reply, Some(csrf)))
+    with_vary(render(&reg, reply, Some(csrf), &parts))
 }
 
 fn with_vary(mut resp: Response<Body>) -> Response<Body> {
@@ -79,9 +80,9 @@ async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
     let peer = peer(&req);
     let (parts, body) = req.into_parts();
     let (info, csrf) = request_info(&reg, &parts, peer, true);
-    let bytes = match to_bytes(body, crate::MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
+    let bytes = match read_body(body).await {
+        Some(b) => b,
+        None => {
             let err = ErrorObject::payload_too_large().with_reason(format!(
                 "The request body exceeds the limit of {} bytes.",
                 crate::MAX_BODY_BYTES
@@ -90,12 +91,36 @@ async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
                 &reg,
                 Reply::error(&err, info.request_id.as_deref()),
                 Some(csrf),
+                &parts,
             ));
         }
     };
     let reply = handler::update_registration_flow(&reg, &info, &bytes).await;
-    with_vary(render(&reg, reply, Some(csrf)))
+    with_vary(render(&reg, reply, Some(csrf), &parts))
 }
+
+/// Reads at most [`crate::MAX_BODY_BYTES`]; `None` when the body is larger. The rest of a
+/// too-large body (up to [`DRAIN_LIMIT`]) is read and dropped, so the client gets its 413 on a
+/// healthy connection instead of a reset while it is still sending.
+async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return None };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= crate::MAX_BODY_BYTES {
+                buf.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                return None;
+            }
+        }
+    }
+    (seen <= crate::MAX_BODY_BYTES).then_some(buf)
+}
+
+/// How much of an oversized body is drained before the connection is given up.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 async fn errors(State(reg): Reg, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {

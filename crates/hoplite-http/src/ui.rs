@@ -6,6 +6,7 @@ use crate::request::request_info;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::Response;
+use axum::http::request::Parts;
 use hoplite_core::flow::Body as ReplyBody;
 use hoplite_core::flow::registration::handler;
 use hoplite_core::registry::Registry;
@@ -44,12 +45,9 @@ fn page(title: &str, body: &str) -> Response<Body> {
         .expect("valid response")
 }
 
-fn redirect(to: &str) -> Response<Body> {
-    Response::builder()
-        .status(303)
-        .header("location", to)
-        .body(Body::empty())
-        .expect("valid response")
+/// A 303 written like Go's `http.Redirect` (HTML body on GET).
+fn redirect(parts: &Parts, to: &str) -> Response<Body> {
+    crate::render::redirect_response(&parts.method, parts.uri.path(), to, 303)
 }
 
 fn messages(list: Option<&Value>) -> String {
@@ -129,14 +127,14 @@ pub async fn registration(State(reg): Reg, req: Request) -> Response<Body> {
     let (mut info, _) = request_info(&reg, &parts, None, true);
     let restart = "/self-service/registration/browser";
     if info.query_param("flow").is_none() {
-        return redirect(restart);
+        return redirect(&parts, restart);
     }
     let flow_id = info.query_param("flow").unwrap_or("").to_string();
     info.query = vec![("id".into(), flow_id)];
     let reply = handler::get_registration_flow(&reg, &info).await;
     match (&reply.body, reply.status) {
         (ReplyBody::Json(flow), 200) => page("Sign up", &render_form(flow)),
-        _ => redirect(restart),
+        _ => redirect(&parts, restart),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Embedded schema migrations, one list per dialect (the DDL differs only in column types).
-//! Every statement is idempotent (`IF NOT EXISTS`), so instances starting together on one database
-//! cannot break each other.
+//! Every statement is idempotent (`IF NOT EXISTS`, or a no-op when repeated), so instances starting
+//! together on one database cannot break each other; SQLite migrations, which may rebuild a table,
+//! run in one transaction per version.
 
 use hoplite_core::config::DatabaseKind;
 
@@ -135,6 +136,50 @@ const V1: &[&str] = &[
         value {TEXT} NOT NULL)",
 ];
 
+/// Version 2: `session_devices.user_agent` becomes nullable, as in Kratos, so a request without a
+/// `User-Agent` is stored (and served) as `null` rather than conflated with an empty header. A real
+/// column change rather than a "" ↔ `None` mapping, because `User-Agent:` with an empty value is a
+/// different request (Kratos answers `""` for it).
+///
+/// PostgreSQL and MySQL alter the column in place (both statements are no-ops when repeated).
+/// SQLite cannot drop `NOT NULL`, so the table is rebuilt; the runner applies SQLite migrations in
+/// one transaction, and the rebuild leaves the same table when repeated.
+fn v2(kind: DatabaseKind) -> Vec<String> {
+    match kind {
+        DatabaseKind::Postgres => {
+            vec!["ALTER TABLE session_devices ALTER COLUMN user_agent DROP NOT NULL".into()]
+        }
+        DatabaseKind::Mysql => {
+            vec!["ALTER TABLE session_devices MODIFY user_agent VARCHAR(512) NULL".into()]
+        }
+        DatabaseKind::Sqlite => {
+            let t = types(kind);
+            let cols = "id, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at";
+            vec![
+                "DROP TABLE IF EXISTS session_devices_v2".into(),
+                format!(
+                    "CREATE TABLE session_devices_v2 (
+                        id {id} PRIMARY KEY,
+                        session_id {id} NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        identity_id {id} NOT NULL,
+                        ip_address VARCHAR(50) NOT NULL,
+                        user_agent VARCHAR(512) NULL,
+                        location VARCHAR(512) NOT NULL,
+                        created_at {ts} NOT NULL,
+                        updated_at {ts} NOT NULL)",
+                    id = t.id,
+                    ts = t.ts
+                ),
+                format!(
+                    "INSERT INTO session_devices_v2 ({cols}) SELECT {cols} FROM session_devices"
+                ),
+                "DROP TABLE session_devices".into(),
+                "ALTER TABLE session_devices_v2 RENAME TO session_devices".into(),
+            ]
+        }
+    }
+}
+
 /// Every migration as (version, statements) with the dialect's types filled in.
 pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
     let t = types(kind);
@@ -144,5 +189,5 @@ pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
             .replace("{TS}", t.ts)
             .replace("{INT}", t.int)
     };
-    vec![(1, V1.iter().map(render).collect())]
+    vec![(1, V1.iter().map(render).collect()), (2, v2(kind))]
 }

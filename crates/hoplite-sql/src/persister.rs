@@ -82,11 +82,24 @@ impl SqlPersister {
             if applied.is_some() {
                 continue;
             }
-            for s in statements {
-                sqlx::query(AssertSqlSafe(s))
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| StoreError::Other(format!("migration {version}: {e}")))?;
+            let failed = |e: sqlx::Error| StoreError::Other(format!("migration {version}: {e}"));
+            if self.kind == DatabaseKind::Sqlite {
+                // SQLite has transactional DDL, and its table rebuilds must not be seen half done.
+                let mut tx = self.pool.begin().await.map_err(failed)?;
+                for s in statements {
+                    sqlx::query(AssertSqlSafe(s))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed)?;
+                }
+                tx.commit().await.map_err(failed)?;
+            } else {
+                for s in statements {
+                    sqlx::query(AssertSqlSafe(s))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(failed)?;
+                }
             }
             let now = ts(hoplite_core::clock::Clock::now(
                 &hoplite_core::clock::SystemClock,
@@ -578,7 +591,7 @@ impl Persister for SqlPersister {
             .bind(&id)
             .bind(s_.identity_id.to_string())
             .bind(truncate(&d.ip_address, 50))
-            .bind(truncate(&d.user_agent, 512))
+            .bind(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
             .bind(truncate(&d.location, 512))
             .bind(ts(s_.issued_at))
             .bind(ts(s_.issued_at))
@@ -610,7 +623,7 @@ impl Persister for SqlPersister {
                 Ok(Device {
                     id: parse_uuid(&s(d, "id")?)?,
                     ip_address: s(d, "ip_address")?,
-                    user_agent: s(d, "user_agent")?,
+                    user_agent: opt(d, "user_agent")?,
                     location: s(d, "location")?,
                 })
             })

@@ -101,27 +101,32 @@ impl Reply {
     }
 }
 
-/// Sets (replaces) query parameter `key` on `url`, re-encoding all parameters sorted by key as Go's
-/// `url.Values.Encode` does. Relative URLs stay relative.
+/// Sets (replaces) query parameter `key` on `url` as Kratos's `urlx.CopyWithQuery` does: the
+/// query is decoded with Go's `ParseQuery` (invalid pairs dropped), re-encoded with
+/// `url.Values.Encode` (keys sorted, `QueryEscape`: spaces as `+`, only `A-Za-z0-9-_.~` kept) and
+/// the URL printed with Go's `URL.String`. Relative URLs stay relative.
 pub fn with_query_param(url: &str, key: &str, value: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, q),
-        None => (url, ""),
+    use crate::x::gourl;
+    let set = |raw_query: &str| {
+        let mut q = gourl::parse_query(raw_query);
+        q.insert(key.as_bytes().to_vec(), vec![value.as_bytes().to_vec()]);
+        gourl::encode_values(&q)
     };
-    let (base, fragment) = match base.split_once('#') {
-        Some((b, f)) => (b.to_string(), format!("#{f}")),
-        None => (base.to_string(), String::new()),
-    };
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .filter(|(k, _)| k != key)
-        .collect();
-    pairs.push((key.to_string(), value.to_string()));
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    let encoded = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{base}?{encoded}{fragment}")
+    match gourl::parse(url) {
+        Ok(mut u) => {
+            u.raw_query = set(&u.raw_query);
+            u.to_string()
+        }
+        // Not a URL Go could parse: splice the query in textually.
+        Err(_) => {
+            let (rest, fragment) = match url.split_once('#') {
+                Some((r, f)) => (r, format!("#{f}")),
+                None => (url, String::new()),
+            };
+            let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
+            format!("{base}?{}{fragment}", set(query))
+        }
+    }
 }
 
 /// Joins the public base URL and an absolute path (`/self-service/...`).
@@ -142,6 +147,31 @@ mod tests {
         assert_eq!(
             with_query_param("/registration", "flow", "1"),
             "/registration?flow=1"
+        );
+    }
+
+    #[test]
+    fn query_params_encode_like_go_values() {
+        // Expected values printed by Go: u.Query(); q.Set(k, v); u.RawQuery = q.Encode().
+        assert_eq!(
+            with_query_param("http://a/b", "return_to", "http://x/y?a=b c*~"),
+            "http://a/b?return_to=http%3A%2F%2Fx%2Fy%3Fa%3Db+c%2A~"
+        );
+        assert_eq!(
+            with_query_param("http://a/b?b=1+2&a=%7E&a=x&bad=%zz&s;x=1#frag", "flow", "f"),
+            "http://a/b?a=~&a=x&b=1+2&flow=f#frag"
+        );
+        assert_eq!(
+            with_query_param("http://127.0.0.1:4455", "flow", "1"),
+            "http://127.0.0.1:4455?flow=1"
+        );
+        assert_eq!(
+            with_query_param("http://a/?", "flow", "1"),
+            "http://a/?flow=1"
+        );
+        assert_eq!(
+            with_query_param("http://a/p#x?y", "flow", "1"),
+            "http://a/p?flow=1#x?y"
         );
     }
 }

@@ -37,7 +37,9 @@ pub struct RequestInfo {
     pub request_id: Option<String>,
     /// Client address as Kratos picks it (forwarding headers, else the peer address with port).
     pub client_ip: String,
-    pub user_agent: String,
+    /// Every `User-Agent` value joined by spaces; `None` when the request had no `User-Agent`.
+    pub user_agent: Option<String>,
+    /// The non-empty `Cf-Ipcity` and `Cf-Ipcountry` joined by `, `.
     pub location: String,
 }
 

@@ -30,7 +30,8 @@ pub fn get_identity_schema(reg: &Registry, req: &RequestInfo, id: &str) -> Reply
     match schema {
         Some(s) => Reply::json(200, s.raw.clone()),
         None => Reply::error(
-            &ErrorObject::not_found().with_reason(format!("Identity schema `{id}` could not be found.")),
+            &ErrorObject::not_found()
+                .with_reason(format!("Identity schema `{id}` could not be found.")),
             req.request_id.as_deref(),
         ),
     }

@@ -42,12 +42,13 @@ pub struct AuthenticationMethod {
     pub completed_at: OffsetDateTime,
 }
 
-/// `sessionDevice`.
+/// `sessionDevice`. Kratos's fields are pointers: `ip_address` and `location` are always set, but
+/// `user_agent` is `null` when the request had no `User-Agent` header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     pub id: Uuid,
     pub ip_address: String,
-    pub user_agent: String,
+    pub user_agent: Option<String>,
     pub location: String,
 }
 

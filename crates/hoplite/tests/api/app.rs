@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+/// The `User-Agent` the test clients send.
+pub const USER_AGENT: &str = "hoplite-tests/1.0";
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -190,19 +193,24 @@ impl TestApp {
         })
     }
 
-    /// A client like a native app: no cookies, no redirects followed.
+    /// A client like a native app: no cookies, no redirects followed. It sends a `User-Agent`
+    /// (as real clients do), so session devices carry one: Kratos's OpenAPI types
+    /// `sessionDevice.user_agent` as a non-null string although Kratos answers `null` without one.
     pub fn api_client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
             .build()
             .unwrap()
     }
 
-    /// A client like a browser: a cookie jar, redirects not followed (tests follow them by hand).
+    /// A client like a browser: a cookie jar, redirects not followed (tests follow them by hand),
+    /// a `User-Agent`.
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            .user_agent(USER_AGENT)
             .build()
             .unwrap()
     }

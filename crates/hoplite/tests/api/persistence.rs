@@ -127,3 +127,71 @@ db_test!(sessions_round_trip_by_token, serde_json::json!({}), |app| {
     };
     assert_eq!(p.create_session(&dup).await, Err(StoreError::Conflict));
 });
+
+db_test!(
+    migration_2_makes_device_user_agent_nullable_keeping_rows,
+    serde_json::json!({}),
+    |app| {
+        use sqlx::{Connection, Executor};
+        let kind = if app.dsn.starts_with("sqlite") {
+            hoplite_core::config::DatabaseKind::Sqlite
+        } else if app.dsn.starts_with("postgres") {
+            hoplite_core::config::DatabaseKind::Postgres
+        } else {
+            hoplite_core::config::DatabaseKind::Mysql
+        };
+        let migrations = hoplite_sql::migrate::migrations(kind);
+        let v1_devices = migrations[0]
+            .1
+            .iter()
+            .find(|s| s.contains("session_devices ("))
+            .expect("version 1 creates session_devices")
+            .clone();
+        let v2 = migrations[1].clone();
+        assert_eq!(v2.0, 2);
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
+        // Put the table back as version 1 left it, with a row in it.
+        conn.execute("DROP TABLE session_devices").await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(v1_devices)).await.unwrap();
+        let r = app
+            .register_api("upgrade@example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.json().await.unwrap();
+        let token = body["session_token"].as_str().unwrap().to_string();
+        let session_id = body["session"]["id"].as_str().unwrap().to_string();
+        let identity_id = body["identity"]["id"].as_str().unwrap().to_string();
+        let before = body["session"]["devices"].clone();
+        // Apply version 2 twice (as two instances starting together might), as the runner does.
+        for _ in 0..2 {
+            let mut tx = conn.begin().await.unwrap();
+            for s in &v2.1 {
+                tx.execute(sqlx::AssertSqlSafe(s.clone())).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        // The row survived, and a device without a user agent can now be stored.
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO session_devices (id, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) \
+             VALUES ('{}', '{session_id}', '{identity_id}', '127.0.0.1', NULL, '', '9999-01-01T00:00:00.000000Z', '9999-01-01T00:00:00.000000Z')",
+            uuid::Uuid::new_v4()
+        )))
+        .await
+        .unwrap();
+        let r = app
+            .api_client()
+            .get(app.url("/sessions/whoami"))
+            .header("x-session-token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let session: serde_json::Value = r.json().await.unwrap();
+        let devices = session["devices"].as_array().unwrap();
+        assert_eq!(devices.len(), 2);
+        assert_eq!(devices[0], before[0]);
+        assert_eq!(devices[0]["user_agent"], crate::app::USER_AGENT);
+        assert_eq!(devices[1]["user_agent"], serde_json::Value::Null);
+    }
+);

@@ -380,7 +380,43 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
-        assert_valid("errorGeneric", &json_of(r).await);
+        let err = json_of(r).await;
+        assert_valid("errorGeneric", &err);
+        // Kratos formats the types parsed before the bad one (none here), not the bad value.
+        assert_eq!(
+            err["error"]["reason"],
+            "Invalid value `[]` for parameter `include_credential`."
+        );
+        // `profile` is not a type Kratos's ParseCredentialsType accepts.
+        let r = app
+            .api_client()
+            .get(format!(
+                "{}/admin/identities/{id}?include_credential=password&include_credential=profile",
+                app.admin
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            json_of(r).await["error"]["reason"],
+            "Invalid value `[password]` for parameter `include_credential`."
+        );
+        // The list endpoint names the bad value itself.
+        let r = app
+            .api_client()
+            .get(format!(
+                "{}/admin/identities?include_credential=nope",
+                app.admin
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            json_of(r).await["error"]["reason"],
+            "Invalid value `nope` for parameter `include_credential`."
+        );
     }
 );
 
@@ -500,10 +536,21 @@ db_test!(
             .iter()
             .find(|c| c.starts_with("ory_kratos_session="))
             .expect("session cookie");
+        // Go's attribute order; a persistent cookie has both Expires and Max-Age (the 24h lifespan).
+        let attrs = session_cookie.split_once("; ").expect("attributes").1;
+        let (path_expires, rest) = attrs.split_once(" GMT; ").expect("an Expires date");
         assert!(
-            session_cookie.contains("HttpOnly")
-                && session_cookie.contains("Path=/")
-                && session_cookie.contains("SameSite=Lax")
+            path_expires.starts_with("Path=/; Expires="),
+            "{session_cookie}"
+        );
+        assert_eq!(rest, "Max-Age=86400; HttpOnly; SameSite=Lax");
+        let csrf_cookie = cookies
+            .iter()
+            .find(|c| c.starts_with("csrf_token_"))
+            .expect("the CSRF cookie is rotated");
+        assert!(
+            csrf_cookie.ends_with("; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"),
+            "{csrf_cookie}"
         );
         assert!(
             cookies.iter().any(|c| c.starts_with("csrf_token_")),
@@ -1006,7 +1053,10 @@ db_test!(schemas_health_and_admin_listing, json!({}), |app| {
     assert_eq!(r.status(), 404);
     let body = json_of(r).await;
     assert_valid("errorGeneric", &body);
-    assert_eq!(body["error"]["reason"], "Identity schema `bm9wZQ` could not be found.");
+    assert_eq!(
+        body["error"]["reason"],
+        "Identity schema `bm9wZQ` could not be found."
+    );
     for base in [&app.public, &app.admin] {
         assert_eq!(
             c.get(format!("{base}/health/alive"))
@@ -1073,6 +1123,23 @@ db_test!(schemas_health_and_admin_listing, json!({}), |app| {
         .unwrap();
     assert_eq!(r.status(), 307);
     assert_eq!(location(&r), app.url("/self-service/registration/api"));
+    // Kratos registers these redirects for GET only; the submit route also for POST.
+    let r = c
+        .post(format!("{}/admin/self-service/registration/api", app.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let r = c
+        .post(format!(
+            "{}/admin/self-service/registration?flow=x",
+            app.admin
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(location(&r), app.url("/self-service/registration?flow=x"));
 });
 
 db_test!(
@@ -1142,5 +1209,155 @@ db_test!(
         );
         // No database detail leaks to the client.
         assert!(!body.to_string().contains("selfservice_registration_flows"));
+    }
+);
+
+db_test!(
+    session_device_user_agent_is_null_without_a_user_agent_header,
+    json!({}),
+    |app| {
+        // reqwest sends no User-Agent unless told to.
+        let bare = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = bare
+            .get(app.url("/self-service/registration/api"))
+            .send()
+            .await
+            .unwrap();
+        let flow = json_of(r).await;
+        let submit = |body: Value| {
+            bare.post(app.url(&format!(
+                "/self-service/registration?flow={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .json(&body)
+            .send()
+        };
+        let email = "no-agent@example.com";
+        let r = submit(json!({"method": "profile", "traits": {"email": email}}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let r = submit(json!({
+            "method": "password",
+            "password": "correct horse battery staple",
+            "traits": {"email": email}
+        }))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        let device = &body["session"]["devices"][0];
+        assert_eq!(device["user_agent"], Value::Null);
+        assert!(device.as_object().unwrap().contains_key("user_agent"));
+        assert_eq!(device["location"], "");
+        // The stored device reads back the same, whoever asks.
+        let r = app
+            .api_client()
+            .get(app.url("/sessions/whoami"))
+            .header("x-session-token", body["session_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let session = json_of(r).await;
+        assert_eq!(session["devices"][0]["user_agent"], Value::Null);
+        assert_eq!(session["devices"], body["session"]["devices"]);
+
+        // With a User-Agent the device records it.
+        let r = app
+            .register_api("agent@example.com", "correct horse battery staple")
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = json_of(r).await;
+        assert_valid("successfulNativeRegistration", &body);
+        assert_eq!(
+            body["session"]["devices"][0]["user_agent"],
+            crate::app::USER_AGENT
+        );
+    }
+);
+
+db_test!(
+    redirects_are_written_like_go_http_redirect,
+    json!({}),
+    |app| {
+        let body = json_of(
+            app.register_api("redirect@example.com", "correct horse battery staple")
+                .await,
+        )
+        .await;
+        let token = body["session_token"].as_str().unwrap();
+        let flow = app.api_flow().await;
+        let id = flow["id"].as_str().unwrap();
+        let signed_in_post = |return_to: String| {
+            app.api_client()
+                .post(app.url(&format!(
+                    "/self-service/registration?flow={id}&return_to={return_to}"
+                )))
+                .header("x-session-token", token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("method=password")
+                .send()
+        };
+        // A signed-in browser-style submission goes to return_to when it is a public
+        // /self-service URL (session.RedirectOnAuthenticated); non-ASCII must not break the reply.
+        let r = signed_in_post(app.url("/self-service/%C3%BC"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302);
+        assert_eq!(location(&r), app.url("/self-service/%C3%BC"));
+        assert!(r.headers().get("content-type").is_none());
+        assert_eq!(r.text().await.unwrap(), "");
+        // A raw query is kept as given and its non-ASCII bytes hex-escaped in the header.
+        let r = signed_in_post(app.url("/self-service/x%3Fq%3D%C3%BC"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302);
+        assert_eq!(location(&r), app.url("/self-service/x?q=%c3%bc"));
+        // Anything else falls back to the default return URL.
+        for other in [
+            "http://127.0.0.1:4455/elsewhere".to_string(),
+            "http://%zz".to_string(),
+            app.url("/sessions/whoami"),
+        ] {
+            let r = signed_in_post(other.clone()).await.unwrap();
+            assert_eq!(r.status(), 302, "{other}");
+            assert_eq!(location(&r), "http://127.0.0.1:4455/welcome", "{other}");
+        }
+
+        // GET redirects carry Go's short HTML body.
+        let r = app
+            .browser()
+            .get(app.url("/self-service/registration/browser"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        let loc = location(&r);
+        assert!(loc.starts_with("http://127.0.0.1:4455/registration?flow="));
+        assert_eq!(
+            r.text().await.unwrap(),
+            format!("<a href=\"{loc}\">See Other</a>.\n\n")
+        );
+        let r = app
+            .api_client()
+            .get(format!(
+                "{}/admin/self-service/registration/api?a=%C3%BC",
+                app.admin
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 307);
+        let loc = location(&r);
+        assert_eq!(loc, app.url("/self-service/registration/api?a=%C3%BC"));
+        assert_eq!(
+            r.text().await.unwrap(),
+            format!("<a href=\"{loc}\">Temporary Redirect</a>.\n\n")
+        );
     }
 );

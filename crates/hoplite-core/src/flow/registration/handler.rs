@@ -272,12 +272,14 @@ pub async fn update_registration_flow(reg: &Registry, req: &RequestInfo, body: &
             if req.is_json_request {
                 return Reply::error(&session_already_available(), rid);
             }
-            let self_service = public_url(reg.public_base(), "/self-service");
-            let to = req
-                .query_param("return_to")
-                .filter(|r| r.starts_with(&self_service))
-                .map(str::to_string)
-                .unwrap_or_else(|| reg.config.selfservice.default_browser_return_url.clone());
+            // `session.RedirectOnAuthenticated`: only public /self-service URLs, else the default.
+            let default = &reg.config.selfservice.default_browser_return_url;
+            let to = secure_redirect_to(
+                default,
+                &[public_url(reg.public_base(), "/self-service")],
+                req.query_param("return_to"),
+            )
+            .unwrap_or_else(|_| crate::flow::redirect::go_url_string(default));
             return Reply::redirect(302, to);
         }
         Ok(None) => {}
