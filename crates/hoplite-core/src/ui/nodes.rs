@@ -382,6 +382,41 @@ mod tests {
         );
     }
 
+    /// Before the registration sort the trait nodes come in path order, and JSON-schema
+    /// constraints (`minimum`, `minLength`) leave no trace on the nodes.
+    #[test]
+    fn unsorted_nodes_are_in_path_order_without_constraints() {
+        let schema = traits(json!({
+            "email": {"type": "string", "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
+            "stringy": {"type": "string"},
+            "numby": {"type": "number"},
+            "booly": {"type": "boolean"},
+            "should_big_number": {"type": "number", "minimum": 1200},
+            "should_long_string": {"type": "string", "minLength": 25}
+        }));
+        let nodes = nodes_from_schema(&schema, "default").unwrap();
+        let got: Vec<String> = nodes
+            .iter()
+            .map(|n| serde_json::to_string(n).unwrap())
+            .collect();
+        let want: Vec<String> = [
+            ("traits.booly", "checkbox"),
+            ("traits.email", "text"),
+            ("traits.numby", "number"),
+            ("traits.should_big_number", "number"),
+            ("traits.should_long_string", "text"),
+            ("traits.stringy", "text"),
+        ]
+        .iter()
+        .map(|(name, t)| {
+            format!(
+                r#"{{"type":"input","group":"default","attributes":{{"name":"{name}","type":"{t}","disabled":false,"node_type":"input"}},"messages":[],"meta":{{}}}}"#
+            )
+        })
+        .collect();
+        assert_eq!(got, want);
+    }
+
     fn traits(props: Value) -> Value {
         json!({"type": "object", "properties": {"traits": {"type": "object", "properties": props}}})
     }

@@ -433,6 +433,38 @@ mod tests {
         );
     }
 
+    /// Required traits listed before the CSRF token and the password nodes: CSRF first, the
+    /// identifier, the password, the remaining trait, the submit.
+    #[test]
+    fn scrambled_required_traits_are_put_in_schema_order() {
+        let schema = json!({"type": "object", "properties": {"traits": {"type": "object", "properties": {
+            "username": {"type": "string", "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
+            "foobar": {"type": "string"}
+        }}}});
+        let mut foobar = node("default", "traits.foobar", None);
+        foobar.attributes.required = true;
+        let mut username = node("default", "traits.username", None);
+        username.attributes.required = true;
+        let mut nodes = vec![
+            foobar,
+            username,
+            csrf("token"),
+            node("password", "password", None),
+            submit("password", "method", "password", (1040001, "Sign up")),
+        ];
+        sort_registration_nodes(&mut nodes, &schema);
+        assert_eq!(
+            names(&nodes),
+            vec![
+                "default:csrf_token",
+                "default:traits.username",
+                "password:password",
+                "default:traits.foobar",
+                "password:method"
+            ]
+        );
+    }
+
     /// Fixture produced with Go 1.26 `sort.SliceStable` and the same non-total comparator
     /// (`a%3 == b%3 && a/3 < b/3`, i.e. only same-residue elements are ordered) on 0..45
     /// reversed: the exact permutation depends on the block-insertion + SymMerge algorithm.

@@ -1361,3 +1361,674 @@ db_test!(
         );
     }
 );
+
+// ---------------------------------------------------------------------------------------------
+// Node lists pinned to Kratos's registration fixtures (profile and password strategies, with the
+// other methods disabled). Each expected list is written out in full: group, type, attributes,
+// labels and messages as Kratos renders them.
+// ---------------------------------------------------------------------------------------------
+
+/// An identity schema with one trait of each scalar kind and two constrained ones; `email` is the
+/// password identifier and a verification address (no `format`).
+fn mixed_traits_schema() -> Value {
+    json!({
+        "$id": "https://hoplite.test/schemas/mixed-traits.json",
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "traits": {
+                "type": "object",
+                "properties": {
+                    "email": {
+                        "type": "string",
+                        "ory.sh/kratos": {
+                            "credentials": {"password": {"identifier": true}},
+                            "verification": {"via": "email"}
+                        }
+                    },
+                    "stringy": {"type": "string"},
+                    "numby": {"type": "number"},
+                    "booly": {"type": "boolean"},
+                    "should_big_number": {"type": "number", "minimum": 1200},
+                    "should_long_string": {"type": "string", "minLength": 25}
+                }
+            }
+        }
+    })
+}
+
+/// Two plain string traits, the first one being the identifier.
+fn two_strings_schema() -> Value {
+    json!({
+        "$id": "https://hoplite.test/schemas/two-strings.json",
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "traits": {
+                "type": "object",
+                "properties": {
+                    "username": {
+                        "type": "string",
+                        "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}
+                    },
+                    "bar": {"type": "string"}
+                }
+            }
+        }
+    })
+}
+
+/// A required, titled e-mail trait with a length limit.
+fn titled_email_schema() -> Value {
+    json!({
+        "$id": "https://hoplite.test/schemas/titled-email.json",
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "traits": {
+                "type": "object",
+                "properties": {
+                    "email": {
+                        "type": "string",
+                        "format": "email",
+                        "title": "E-Mail",
+                        "maxLength": 320,
+                        "ory.sh/kratos": {
+                            "credentials": {"password": {"identifier": true}},
+                            "recovery": {"via": "email"},
+                            "verification": {"via": "email"}
+                        }
+                    }
+                },
+                "required": ["email"],
+                "additionalProperties": false
+            }
+        }
+    })
+}
+
+/// Writes `schema` to a fresh file and returns its `file://` URL.
+fn schema_url(schema: &Value) -> String {
+    let dir =
+        std::env::temp_dir().join(format!("hoplite-schema-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("identity.schema.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(schema).unwrap()).unwrap();
+    format!("file://{}", path.display())
+}
+
+/// Config overrides: `schemas` as (id, document, selectable), `default` the default id, `style`
+/// the registration style.
+fn schemas_config(schemas: &[(&str, Value, bool)], default: &str, style: &str) -> Value {
+    let list: Vec<Value> = schemas
+        .iter()
+        .map(|(id, doc, selectable)| {
+            json!({"id": id, "url": schema_url(doc), "selfservice_selectable": selectable})
+        })
+        .collect();
+    json!({
+        "identity": {"default_schema_id": default, "schemas": list},
+        "selfservice": {"flows": {"registration": {"style": style}}}
+    })
+}
+
+mod expect {
+    use serde_json::{Value, json};
+
+    pub fn csrf() -> Value {
+        json!({"type": "input", "group": "default", "attributes": {"name": "csrf_token", "type": "hidden", "required": true, "disabled": false, "node_type": "input"}, "messages": [], "meta": {}})
+    }
+
+    pub fn input(name: &str, input_type: &str, value: Option<Value>) -> Value {
+        let attributes = match value {
+            Some(v) => {
+                json!({"name": name, "type": input_type, "value": v, "disabled": false, "node_type": "input"})
+            }
+            None => {
+                json!({"name": name, "type": input_type, "disabled": false, "node_type": "input"})
+            }
+        };
+        json!({"type": "input", "group": "default", "attributes": attributes, "messages": [], "meta": {}})
+    }
+
+    pub fn password() -> Value {
+        json!({"type": "input", "group": "password", "attributes": {"name": "password", "type": "password", "required": true, "autocomplete": "new-password", "disabled": false, "node_type": "input"}, "messages": [], "meta": {"label": {"id": 1070001, "text": "Password", "type": "info"}}})
+    }
+
+    pub fn submit(group: &str, name: &str, value: &str, label: (i64, &str)) -> Value {
+        json!({"type": "input", "group": group, "attributes": {"name": name, "type": "submit", "value": value, "disabled": false, "node_type": "input"}, "messages": [], "meta": {"label": {"id": label.0, "text": label.1, "type": "info"}}})
+    }
+
+    pub fn password_submit() -> Value {
+        submit("password", "method", "password", (1040001, "Sign up"))
+    }
+
+    pub fn profile_submit() -> Value {
+        submit("profile", "method", "profile", (1040001, "Sign up"))
+    }
+
+    pub fn back() -> Value {
+        submit("profile", "screen", "previous", (1040008, "Back"))
+    }
+
+    /// The mixed-traits nodes in schema order, all of one input type (or their own) and with
+    /// the given values (`None` for none).
+    pub fn mixed_traits(hidden: bool, values: [Option<Value>; 6]) -> Vec<Value> {
+        let own = [
+            ("traits.email", "text"),
+            ("traits.stringy", "text"),
+            ("traits.numby", "number"),
+            ("traits.booly", "checkbox"),
+            ("traits.should_big_number", "number"),
+            ("traits.should_long_string", "text"),
+        ];
+        own.iter()
+            .zip(values)
+            .map(|((name, t), v)| input(name, if hidden { "hidden" } else { t }, v))
+            .collect()
+    }
+
+    /// The second screen with only the password method: Kratos's sort moves the password input
+    /// right behind the first trait (with passkey/code nodes in between it would stay behind
+    /// them, after all traits), the back button goes last.
+    pub fn credentials_screen(traits: Vec<Value>) -> Vec<Value> {
+        let mut nodes = vec![csrf(), traits[0].clone(), password()];
+        nodes.extend(traits[1..].iter().cloned());
+        nodes.extend([password_submit(), back()]);
+        nodes
+    }
+
+    pub fn no_values() -> [Option<Value>; 6] {
+        [None, None, None, None, None, None]
+    }
+
+    pub const LONG: &str = "1111111111111111111111111111111111111111111111111111111111";
+
+    pub fn all_values(email: &str) -> [Option<Value>; 6] {
+        [
+            Some(json!(email)),
+            Some(json!("string")),
+            Some(json!(1)),
+            Some(json!(true)),
+            Some(json!(1000000)),
+            Some(json!(LONG)),
+        ]
+    }
+}
+
+/// The flow's nodes with the CSRF token's value removed (it differs on every run).
+fn nodes_without_csrf_value(flow: &Value) -> Vec<Value> {
+    let mut nodes = flow["ui"]["nodes"].as_array().unwrap().clone();
+    for n in &mut nodes {
+        if n["attributes"]["name"] == "csrf_token" {
+            assert!(n["attributes"]["value"].is_string(), "{n}");
+            n["attributes"]
+                .as_object_mut()
+                .unwrap()
+                .shift_remove("value");
+        }
+    }
+    nodes
+}
+
+fn assert_nodes(flow: &Value, want: &[Value]) {
+    let got = nodes_without_csrf_value(flow);
+    let text = |n: &Value| serde_json::to_string(n).unwrap();
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(text(g), text(w), "node {i} differs");
+    }
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "got {:#?}",
+        got.iter()
+            .map(|n| n["attributes"]["name"].clone())
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Starts a browser flow (optionally for one schema), posts `form` plus its CSRF token, follows
+/// the redirect and returns the flow the UI then fetches.
+async fn browser_submit(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    flow: &Value,
+    form: &[(&str, &str)],
+) -> Value {
+    let csrf = csrf_of(flow);
+    let mut fields: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+    fields.extend_from_slice(form);
+    let r = browser
+        .post(flow["ui"]["action"].as_str().unwrap())
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let id = flow_param(&location(&r));
+    let r = browser
+        .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let flow = json_of(r).await;
+    assert_valid("registrationFlow", &flow);
+    flow
+}
+
+async fn browser_flow_for(app: &TestApp, browser: &reqwest::Client, schema: &str) -> Value {
+    let r = browser
+        .get(app.url(&format!(
+            "/self-service/registration/browser?identity_schema={schema}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let id = flow_param(&location(&r));
+    let r = browser
+        .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    json_of(r).await
+}
+
+fn all_traits_form(email: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("traits.email", email),
+        ("traits.booly", "true"),
+        ("traits.numby", "1"),
+        ("traits.stringy", "string"),
+        ("traits.should_big_number", "1000000"),
+        ("traits.should_long_string", expect::LONG),
+    ]
+}
+
+fn choose_credentials_messages() -> Value {
+    json!([{"id": 1040009, "text": "Please choose a credential to authenticate yourself with.", "type": "info"}])
+}
+
+db_test!(
+    kratos_two_step_screens_with_mixed_traits,
+    schemas_config(
+        &[("default", mixed_traits_schema(), false)],
+        "default",
+        "profile_first"
+    ),
+    |app| {
+        use expect::*;
+        let browser = app.browser();
+        // First screen of a fresh flow: the traits in schema order, then the profile submit.
+        let flow = browser_flow(&app, &browser).await;
+        let mut want = vec![csrf()];
+        want.extend(mixed_traits(false, no_values()));
+        want.push(profile_submit());
+        assert_nodes(&flow, &want);
+        assert!(flow["ui"].get("messages").is_none());
+
+        // `method=profile` with every trait: the traits turn hidden and keep their typed values,
+        // the password inputs follow, `screen=previous` comes last.
+        let mut form = all_traits_form("browser-1@example.org");
+        form.push(("method", "profile"));
+        let second = browser_submit(&app, &browser, &flow, &form).await;
+        let credentials =
+            credentials_screen(mixed_traits(true, all_values("browser-1@example.org")));
+        assert_nodes(&second, &credentials);
+        assert_eq!(second["ui"]["messages"], choose_credentials_messages());
+
+        // `screen=previous` on a fresh flow (whose form already has the profile submit, so it
+        // gets a second one), with the form's `method=profile` sent along.
+        let fresh = browser_flow(&app, &browser).await;
+        let mut form = all_traits_form("browser-1-1@example.org");
+        form.extend([("method", "profile"), ("screen", "previous")]);
+        let back_screen = browser_submit(&app, &browser, &fresh, &form).await;
+        let mut want = vec![csrf()];
+        want.extend(mixed_traits(false, all_values("browser-1-1@example.org")));
+        want.extend([profile_submit(), profile_submit()]);
+        assert_nodes(&back_screen, &want);
+        assert!(back_screen["ui"].get("messages").is_none());
+
+        // `method=profile` with only the e-mail on a fresh flow: the other traits have no value.
+        let fresh = browser_flow(&app, &browser).await;
+        let again = browser_submit(
+            &app,
+            &browser,
+            &fresh,
+            &[
+                ("traits.email", "browser-1-1@example.org"),
+                ("method", "profile"),
+            ],
+        )
+        .await;
+        let mut values = no_values();
+        values[0] = Some(json!("browser-1-1@example.org"));
+        let want = credentials_screen(mixed_traits(true, values));
+        assert_nodes(&again, &want);
+        assert_eq!(again["ui"]["messages"], choose_credentials_messages());
+    }
+);
+
+db_test!(
+    kratos_two_step_back_and_forth_on_one_flow_is_idempotent,
+    schemas_config(
+        &[("default", mixed_traits_schema(), false)],
+        "default",
+        "profile_first"
+    ),
+    |app| {
+        use expect::*;
+        let browser = app.browser();
+        let flow = browser_flow(&app, &browser).await;
+        let mut profile_form = all_traits_form("same@example.org");
+        profile_form.push(("method", "profile"));
+        let mut back_form = all_traits_form("same@example.org");
+        back_form.push(("screen", "previous"));
+
+        let credentials = credentials_screen(mixed_traits(true, all_values("same@example.org")));
+        let mut profile = vec![csrf()];
+        profile.extend(mixed_traits(false, all_values("same@example.org")));
+        profile.push(profile_submit());
+
+        let f = browser_submit(&app, &browser, &flow, &profile_form).await;
+        assert_nodes(&f, &credentials);
+        // Back on the same flow: the back button and the password inputs go, the traits get
+        // their own input types again, one profile submit.
+        let f = browser_submit(&app, &browser, &f, &back_form).await;
+        assert_nodes(&f, &profile);
+        assert!(f["ui"].get("messages").is_none());
+        let f = browser_submit(&app, &browser, &f, &profile_form).await;
+        assert_nodes(&f, &credentials);
+        assert_eq!(f["ui"]["messages"], choose_credentials_messages());
+        let f = browser_submit(&app, &browser, &f, &back_form).await;
+        assert_nodes(&f, &profile);
+    }
+);
+
+db_test!(
+    kratos_two_step_selected_schema,
+    schemas_config(
+        &[
+            (
+                "default",
+                serde_json::from_str(&std::fs::read_to_string(crate::app::schema_path()).unwrap())
+                    .unwrap(),
+                false
+            ),
+            ("not-default", mixed_traits_schema(), true)
+        ],
+        "default",
+        "profile_first"
+    ),
+    |app| {
+        use expect::*;
+        let browser = app.browser();
+        let flow = browser_flow_for(&app, &browser, "not-default").await;
+        let mut want = vec![csrf()];
+        want.extend(mixed_traits(false, no_values()));
+        want.push(profile_submit());
+        assert_nodes(&flow, &want);
+
+        // An e-mail that is not one (the verification extension checks it) on the selected
+        // schema: 4000040 on the node.
+        let r = browser
+            .post(flow["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("csrf_token", csrf_of(&flow).as_str()),
+                ("traits.email", "invalidemail"),
+                ("traits.booly", "true"),
+                ("traits.numby", "1"),
+                ("traits.stringy", "string"),
+                ("traits.should_big_number", "1000000"),
+                ("traits.should_long_string", LONG),
+                ("method", "profile"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        // Kratos answers a browser form error with 302 (a new screen with 303).
+        assert_eq!(r.status(), 302);
+        let id = flow_param(&location(&r));
+        let f = json_of(
+            browser
+                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let email = node(&f, "traits.email").unwrap();
+        assert_eq!(
+            email["messages"],
+            json!([{"id": 4000040, "text": "Enter a valid email address", "type": "error", "context": {"value": "invalidemail"}}])
+        );
+    }
+);
+
+db_test!(
+    kratos_unified_form_with_mixed_traits,
+    schemas_config(
+        &[
+            ("default", mixed_traits_schema(), false),
+            ("not-default", mixed_traits_schema(), true)
+        ],
+        "default",
+        "unified"
+    ),
+    |app| {
+        use expect::*;
+        // Password right after the first trait, the submit last.
+        let mut want = vec![csrf()];
+        let traits = mixed_traits(false, no_values());
+        want.push(traits[0].clone());
+        want.push(password());
+        want.extend(traits[1..].iter().cloned());
+        want.push(password_submit());
+        let browser = app.browser();
+        assert_nodes(&browser_flow(&app, &browser).await, &want);
+        let selected = browser_flow_for(&app, &browser, "not-default").await;
+        assert_nodes(&selected, &want);
+        assert!(selected["ui"].get("messages").is_none());
+        let api = app.api_flow().await;
+        assert_nodes(&api, &want);
+
+        // An invalid e-mail with the password method: 4000040 on the node.
+        let r = browser
+            .post(selected["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("csrf_token", csrf_of(&selected).as_str()),
+                ("traits.email", "invalidemail"),
+                ("traits.booly", "true"),
+                ("traits.numby", "1"),
+                ("traits.stringy", "string"),
+                ("traits.should_big_number", "1000000"),
+                ("traits.should_long_string", LONG),
+                ("password", "password"),
+                ("method", "password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        // Kratos answers a browser form error with 302 (a new screen with 303).
+        assert_eq!(r.status(), 302);
+        let id = flow_param(&location(&r));
+        let f = json_of(
+            browser
+                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            node(&f, "traits.email").unwrap()["messages"][0]["id"],
+            4000040
+        );
+        assert_eq!(
+            node(&f, "traits.email").unwrap()["messages"][0]["text"],
+            "Enter a valid email address"
+        );
+    }
+);
+
+db_test!(
+    kratos_legacy_one_step_puts_password_after_the_identifier,
+    {
+        let mut c = schemas_config(
+            &[("default", two_strings_schema(), false)],
+            "default",
+            "profile_first",
+        );
+        c["selfservice"]["flows"]["registration"]["enable_legacy_one_step"] = json!(true);
+        c
+    },
+    |app| {
+        use expect::*;
+        let browser = app.browser();
+        let flow = browser_flow(&app, &browser).await;
+        assert_nodes(
+            &flow,
+            &[
+                csrf(),
+                input("traits.username", "text", None),
+                password(),
+                input("traits.bar", "text", None),
+                password_submit(),
+            ],
+        );
+    }
+);
+
+db_test!(
+    kratos_legacy_one_step_selected_email_schema,
+    {
+        let mut c = schemas_config(
+            &[
+                ("username", two_strings_schema(), true),
+                ("email", titled_email_schema(), true),
+                ("phone", mixed_traits_schema(), false),
+            ],
+            "phone",
+            "profile_first",
+        );
+        c["selfservice"]["flows"]["registration"]["enable_legacy_one_step"] = json!(true);
+        c
+    },
+    |app| {
+        use expect::*;
+        let email = json!({"type": "input", "group": "default", "attributes": {"name": "traits.email", "type": "email", "required": true, "autocomplete": "email", "disabled": false, "node_type": "input"}, "messages": [], "meta": {"label": {"id": 1070002, "text": "E-Mail", "type": "info", "context": {"name": "traits.email", "title": "E-Mail"}}}});
+        let want = [csrf(), email, password(), password_submit()];
+        let browser = app.browser();
+        let flow = browser_flow_for(&app, &browser, "email").await;
+        assert_nodes(&flow, &want);
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/registration/api?identity_schema=email"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let api = json_of(r).await;
+        assert_eq!(node(&api, "csrf_token").unwrap()["attributes"]["value"], "");
+        assert_nodes(&api, &want);
+    }
+);
+
+/// Two required traits, the identifier listed second.
+fn identifier_second_schema() -> Value {
+    json!({
+        "$id": "https://hoplite.test/schemas/identifier-second.json",
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "traits": {
+                "type": "object",
+                "properties": {
+                    "foobar": {"type": "string", "minLength": 2},
+                    "username": {
+                        "type": "string",
+                        "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}
+                    }
+                },
+                "required": ["foobar", "username"]
+            }
+        },
+        "additionalProperties": false
+    })
+}
+
+db_test!(
+    kratos_password_follows_the_first_schema_key_not_the_identifier,
+    {
+        let mut c = schemas_config(
+            &[("default", identifier_second_schema(), false)],
+            "default",
+            "profile_first",
+        );
+        c["selfservice"]["flows"]["registration"]["enable_legacy_one_step"] = json!(true);
+        c
+    },
+    |app| {
+        use expect::*;
+        let mut foobar = input("traits.foobar", "text", None);
+        foobar["attributes"] = json!({"name": "traits.foobar", "type": "text", "required": true, "disabled": false, "node_type": "input"});
+        let mut username = input("traits.username", "text", None);
+        username["attributes"] = json!({"name": "traits.username", "type": "text", "required": true, "disabled": false, "node_type": "input"});
+        let want = [csrf(), foobar, password(), username, password_submit()];
+        // Browser and SPA flows alike.
+        let browser = app.browser();
+        assert_nodes(&browser_flow(&app, &browser).await, &want);
+        let r = app
+            .browser()
+            .get(app.url("/self-service/registration/browser"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_nodes(&json_of(r).await, &want);
+    }
+);
+
+db_test!(
+    kratos_two_step_screens_over_the_api,
+    schemas_config(
+        &[("default", mixed_traits_schema(), false)],
+        "default",
+        "profile_first"
+    ),
+    |app| {
+        use expect::*;
+        let traits = json!({"email": "api@example.org", "stringy": "string", "numby": 1, "booly": true, "should_big_number": 1000000, "should_long_string": LONG});
+        let flow = app.api_flow().await;
+        let id = flow["id"].as_str().unwrap();
+        let mut first = vec![csrf()];
+        first.extend(mixed_traits(false, no_values()));
+        first.push(profile_submit());
+        assert_nodes(&flow, &first);
+        // Each screen answers 400 with the flow, the CSRF token empty.
+        let r = app
+            .submit_api(id, json!({"method": "profile", "traits": traits}))
+            .await;
+        assert_eq!(r.status(), 400);
+        let f = json_of(r).await;
+        assert_eq!(node(&f, "csrf_token").unwrap()["attributes"]["value"], "");
+        assert_nodes(
+            &f,
+            &credentials_screen(mixed_traits(true, all_values("api@example.org"))),
+        );
+        assert_eq!(f["ui"]["messages"], choose_credentials_messages());
+        let r = app
+            .submit_api(id, json!({"screen": "previous", "traits": traits}))
+            .await;
+        assert_eq!(r.status(), 400);
+        let f = json_of(r).await;
+        let mut back_screen = vec![csrf()];
+        back_screen.extend(mixed_traits(false, all_values("api@example.org")));
+        back_screen.push(profile_submit());
+        assert_nodes(&f, &back_screen);
+        assert!(f["ui"].get("messages").is_none());
+    }
+);
