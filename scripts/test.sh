@@ -3,6 +3,7 @@
 #
 #   bash scripts/test.sh
 #
+# 0. checks formatting and lints (cargo fmt --check, cargo clippy -D warnings),
 # 1. builds the server binary,
 # 2. runs every Rust test in the workspace; storage and flow tests also cover PostgreSQL and
 #    MySQL/MariaDB when TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL are set,
@@ -19,6 +20,10 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 for var in TEST_DATABASE_POSTGRESQL TEST_DATABASE_MYSQL; do
   if [ -n "${!var:-}" ]; then log "$var is set"; else log "$var is not set: those database tests are skipped"; fi
 done
+
+log "cargo fmt --check and cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
 
 log "cargo build --bin hoplite"
 cargo build --bin hoplite

@@ -42,3 +42,13 @@ pub fn db_err(e: sqlx::Error) -> StoreError {
     }
     StoreError::Other(e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_have_fixed_width() {
+        let t = time::macros::datetime!(2024-01-02 03:04:05.5 UTC);
+        assert_eq!(super::ts(t), "2024-01-02T03:04:05.500000Z");
+        assert_eq!(super::parse_ts(&super::ts(t)).unwrap(), t);
+    }
+}

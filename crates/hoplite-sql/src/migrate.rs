@@ -1,6 +1,7 @@
 //! Embedded schema migrations, one list per dialect (the DDL differs only in column types).
-//! Every statement is idempotent (`IF NOT EXISTS`, or a no-op when repeated), so instances starting
-//! together on one database cannot break each other; SQLite migrations, which may rebuild a table,
+//! Every statement is idempotent (`IF NOT EXISTS`, or a no-op when repeated, or an index whose
+//! "already exists" error the runner ignores), so instances starting together on one database
+//! cannot break each other; SQLite migrations, which may rebuild a table,
 //! run in one transaction per version.
 
 use hoplite_core::config::DatabaseKind;
@@ -180,6 +181,100 @@ fn v2(kind: DatabaseKind) -> Vec<String> {
     }
 }
 
+/// The foreign-key columns version 3 indexes, as (index name, table, column). PostgreSQL and SQLite
+/// never index a referencing column by themselves, and MySQL ignores inline `REFERENCES` (so it
+/// never created the index an InnoDB foreign key would have); without these, loading an identity's
+/// credentials, addresses and sessions scans whole tables. MariaDB does honour inline `REFERENCES`
+/// and indexes the column itself; InnoDB drops such an implicit index once another index can serve
+/// the foreign key, so there the column ends up with ours alone, not two. Index names are global
+/// in a PostgreSQL schema, hence the table in every name.
+pub const FOREIGN_KEY_INDEXES: &[(&str, &str, &str)] = &[
+    (
+        "identity_credentials_identity_id_idx",
+        "identity_credentials",
+        "identity_id",
+    ),
+    (
+        "identity_credential_identifiers_identity_id_idx",
+        "identity_credential_identifiers",
+        "identity_id",
+    ),
+    (
+        "identity_credential_identifiers_identity_credential_id_idx",
+        "identity_credential_identifiers",
+        "identity_credential_id",
+    ),
+    (
+        "identity_verifiable_addresses_identity_id_idx",
+        "identity_verifiable_addresses",
+        "identity_id",
+    ),
+    (
+        "identity_recovery_addresses_identity_id_idx",
+        "identity_recovery_addresses",
+        "identity_id",
+    ),
+    ("sessions_identity_id_idx", "sessions", "identity_id"),
+    (
+        "session_devices_identity_id_idx",
+        "session_devices",
+        "identity_id",
+    ),
+    (
+        "session_devices_session_id_idx",
+        "session_devices",
+        "session_id",
+    ),
+];
+
+/// Version 3: indexes on the foreign-key columns ([`FOREIGN_KEY_INDEXES`]).
+///
+/// SQLite and PostgreSQL (and MariaDB) accept `CREATE INDEX IF NOT EXISTS`; MySQL 8 does not, so
+/// MySQL gets a plain `CREATE INDEX` and the runner treats "duplicate key name" (error 1061) from an
+/// index statement as done (see [`is_index_already_created`]). That is also why we do not ask
+/// `information_schema` first: two instances starting together can both see the index missing, so
+/// the duplicate error has to be tolerated anyway, and then the check adds nothing.
+fn v3(kind: DatabaseKind) -> Vec<String> {
+    let if_not_exists = if kind == DatabaseKind::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    };
+    FOREIGN_KEY_INDEXES
+        .iter()
+        .map(|(name, table, column)| {
+            format!("CREATE INDEX {if_not_exists}{name} ON {table} ({column})")
+        })
+        .collect()
+}
+
+/// Whether `statement` failed only because another instance created the same index first.
+///
+/// MySQL (no `IF NOT EXISTS` for indexes) reports error 1061, `ER_DUP_KEYNAME`. PostgreSQL's
+/// `IF NOT EXISTS` checks before it creates, and two concurrent `CREATE INDEX` on one table do not
+/// block each other (both take a `SHARE` lock), so the slower one can fail on the catalog's unique
+/// index (`23505`) once the faster one commits; the index exists then, too. SQLite serialises
+/// writers, so its `IF NOT EXISTS` is enough.
+pub(crate) fn is_index_already_created(
+    kind: DatabaseKind,
+    statement: &str,
+    e: &sqlx::Error,
+) -> bool {
+    if !statement.starts_with("CREATE INDEX ") {
+        return false;
+    }
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    match kind {
+        DatabaseKind::Mysql => d
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|m| m.number() == 1061),
+        DatabaseKind::Postgres => d.code().as_deref() == Some("23505"),
+        DatabaseKind::Sqlite => false,
+    }
+}
+
 /// Every migration as (version, statements) with the dialect's types filled in.
 pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
     let t = types(kind);
@@ -189,5 +284,9 @@ pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
             .replace("{TS}", t.ts)
             .replace("{INT}", t.int)
     };
-    vec![(1, V1.iter().map(render).collect()), (2, v2(kind))]
+    vec![
+        (1, V1.iter().map(render).collect()),
+        (2, v2(kind)),
+        (3, v3(kind)),
+    ]
 }

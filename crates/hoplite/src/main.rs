@@ -139,10 +139,29 @@ async fn main() {
                 },
         } => {
             let mut env = env_map();
+            // The DSN must come from somewhere explicit: configuration is loaded in dev mode here
+            // (a migration needs no identity schema or return URL), and dev mode would otherwise
+            // fill in the embedded default and migrate ./hoplite.sqlite instead.
+            let from_env = env.get("DSN").is_some_and(|d| !d.is_empty());
+            let from_file = config.last().is_some_and(|path| {
+                std::fs::read_to_string(path)
+                    .ok()
+                    .and_then(|text| {
+                        let json = path.extension().is_some_and(|e| e == "json");
+                        hoplite_core::config::parse_document(&text, json).ok()
+                    })
+                    .is_some_and(|doc| {
+                        doc.get("dsn")
+                            .and_then(|d| d.as_str())
+                            .is_some_and(|d| !d.is_empty())
+                    })
+            });
             if let Some(d) = dsn {
                 env.insert("DSN".into(), d);
-            } else if !read_from_env && config.is_empty() {
-                fail("give a DSN, -e to read it from the environment variable DSN, or -c with a config file".into());
+            } else if read_from_env && !from_env {
+                fail("-e was given but the environment variable DSN is not set".into());
+            } else if !read_from_env && !from_file {
+                fail("give a DSN, -e to read it from the environment variable DSN, or -c with a config file that sets dsn".into());
             }
             let cfg = hoplite_core::config::load(config.last().map(PathBuf::as_path), &env, true)
                 .unwrap_or_else(|e| fail(format!("configuration: {e}")));

@@ -86,6 +86,33 @@ fn migrate_sql_creates_the_schema() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(db.exists());
+    // -e reads DSN from the environment: the new file is created where it says.
+    let other = dir.join("other.sqlite");
+    let out = Command::new(BIN)
+        .args(["migrate", "sql", "-e", "--yes"])
+        .current_dir(&dir)
+        .env("DSN", format!("sqlite://{}?mode=rwc", other.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(other.exists());
+    // Without a DSN it refuses instead of migrating the embedded default in the working directory.
+    let out = Command::new(BIN)
+        .args(["migrate", "sql", "-e", "--yes"])
+        .current_dir(&dir)
+        .env_remove("DSN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DSN is not set"));
+    assert!(
+        !dir.join("hoplite.sqlite").exists(),
+        "never the embedded default"
+    );
 }
 
 #[test]
@@ -102,22 +129,34 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut ready = false;
-    while Instant::now() < deadline {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", public)) {
-            use std::io::Write;
-            s.write_all(b"GET /health/ready HTTP/1.0\r\n\r\n").unwrap();
-            let mut resp = String::new();
-            let _ = s.read_to_string(&mut resp);
-            if resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200") {
-                ready = true;
-                break;
-            }
+    // Wait for the server to say it listens (no polling), keeping every log line.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
         }
-        std::thread::sleep(Duration::from_millis(50));
+    });
+    let mut log = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the server did not report listening: {log}"));
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("hoplite is listening") {
+            break;
+        }
     }
-    assert!(ready, "the server became ready");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", public)).unwrap();
+    std::io::Write::write_all(&mut s, b"GET /health/ready HTTP/1.0\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(
+        resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
+        "{resp}"
+    );
     assert!(
         dir.join("hoplite.sqlite").exists(),
         "the embedded default is a SQLite file in the working directory"
@@ -128,13 +167,8 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success());
     let code = child.wait().unwrap();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    reader.join().unwrap();
+    log.extend(rx.try_iter().map(|l| l + "\n"));
     assert!(code.success(), "exit {code:?}: {log}");
     assert!(
         log.contains("breached-password check"),

@@ -31,8 +31,7 @@ pub enum RegistrationStyle {
 /// The effective configuration. Every field has Kratos's default applied.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The effective configuration document (after env overrides), for `GET /admin/config`-style
-    /// inspection and for keys not typed here.
+    /// The effective configuration document (after env overrides), for keys not typed here.
     pub raw: serde_json::Value,
     /// `dsn`, in Kratos's form (`memory`, `sqlite://...`, `postgres://...`, `mysql://...`).
     pub dsn: String,
@@ -97,6 +96,17 @@ pub struct SelfService {
     pub verification_enabled: bool,
 }
 
+impl SelfService {
+    /// The default return URL after registering with `method`: the method's
+    /// `after.<method>.default_browser_return_url`, else `after.default_browser_return_url`, else
+    /// `selfservice.default_browser_return_url` (Kratos's `SelfServiceFlowRegistrationReturnTo`).
+    pub fn registration_return_url_for(&self, method: &str) -> &str {
+        self.registration
+            .after_return_url_for(method)
+            .unwrap_or(&self.default_browser_return_url)
+    }
+}
+
 /// The registration flow's settings.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -123,15 +133,17 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The post-registration hook names configured for `method` (empty when none).
+    /// The post-persist hook names for `method`: the method's own list, else the global
+    /// `after.hooks` (Kratos's `PostRegistrationPostPersistHooks`).
     pub fn after_hooks_for(&self, method: &str) -> &[String] {
-        self.after_methods
-            .get(method)
-            .map_or(&[], |m| m.hooks.as_slice())
+        match self.after_methods.get(method) {
+            Some(m) if !m.hooks.is_empty() => &m.hooks,
+            _ => &self.after_hooks,
+        }
     }
 
     /// The return URL after registering with `method`: the method's own, else the flow's, else
-    /// `None` (callers then use `selfservice.default_browser_return_url`).
+    /// `None` (see [`SelfService::registration_return_url_for`], which adds the global default).
     pub fn after_return_url_for(&self, method: &str) -> Option<&str> {
         self.after_methods
             .get(method)

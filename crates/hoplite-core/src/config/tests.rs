@@ -507,9 +507,15 @@ fn registration_style_and_hooks() {
     assert_eq!(r.style, RegistrationStyle::Unified);
     assert_eq!(r.after_hooks, ["web_hook"]);
     assert_eq!(r.after_hooks_for("code"), ["session"]);
+    // Methods without their own hooks fall back to the global post-persist list.
+    assert_eq!(r.after_hooks_for("password"), ["web_hook"]);
     assert_eq!(
         r.after_return_url_for("code"),
         Some("http://127.0.0.1:4455/after")
+    );
+    assert_eq!(
+        c.selfservice.registration_return_url_for("password"),
+        "http://127.0.0.1:4455/after"
     );
 
     let yaml = format!(

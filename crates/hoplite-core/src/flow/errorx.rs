@@ -1,7 +1,6 @@
 //! `GET /self-service/errors?id=` (`getFlowError`, `ory/kratos: selfservice/errorx/handler.go`).
 
 use crate::error::ErrorObject;
-use crate::flow::registration::error::store_error;
 use crate::flow::{Reply, RequestInfo};
 use crate::registry::Registry;
 use crate::x::timefmt::rfc3339_nano;
@@ -42,6 +41,6 @@ pub async fn get_flow_error(reg: &Registry, req: &RequestInfo) -> Reply {
             }),
         ),
         Ok(None) => Reply::error(&ErrorObject::row_not_found(), rid),
-        Err(e) => Reply::error(&store_error(e), rid),
+        Err(e) => Reply::error(&e.into(), rid),
     }
 }

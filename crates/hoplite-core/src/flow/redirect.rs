@@ -2,6 +2,7 @@
 
 use crate::error::ErrorObject;
 use crate::ui::gofmt::go_quote;
+use crate::x::gostrings::go_to_lower;
 use crate::x::gourl::{self, GoUrl};
 
 /// Go's `url.Parse(s).String()`, or `s` itself when Go could not parse it.
@@ -75,14 +76,10 @@ fn is_allowed_host(target: &GoUrl, allowed: &GoUrl) -> bool {
     go_lower(&allowed.host) == go_lower(&target.host)
 }
 
-/// Go's `strings.ToLower` (per code point; `İ` lowers to `i`), ASCII-only on invalid UTF-8.
+/// Go's `strings.ToLower` on a host's bytes, ASCII-only on invalid UTF-8.
 fn go_lower(b: &[u8]) -> Vec<u8> {
     match std::str::from_utf8(b) {
-        Ok(s) => s
-            .chars()
-            .map(|c| c.to_lowercase().next().unwrap_or(c))
-            .collect::<String>()
-            .into_bytes(),
+        Ok(s) => go_to_lower(s).into_bytes(),
         Err(_) => b.to_ascii_lowercase(),
     }
 }

@@ -1,7 +1,6 @@
 //! The admin identity API, the part registration needs (`ory/kratos: identity/handler.go`).
 
 use crate::error::ErrorObject;
-use crate::flow::registration::error::store_error;
 use crate::flow::{Reply, RequestInfo};
 use crate::registry::Registry;
 use serde_json::{Value, json};
@@ -72,7 +71,7 @@ pub async fn get_identity(reg: &Registry, req: &RequestInfo, id: &str) -> Reply 
             )
         }
         Ok(None) => Reply::error(&ErrorObject::row_not_found(), rid),
-        Err(e) => Reply::error(&store_error(e), rid),
+        Err(e) => Reply::error(&e.into(), rid),
     }
 }
 
@@ -125,7 +124,7 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
             });
             (Reply::json(200, json!(body)), link)
         }
-        Err(e) => (Reply::error(&store_error(e), rid), None),
+        Err(e) => (Reply::error(&e.into(), rid), None),
     }
 }
 

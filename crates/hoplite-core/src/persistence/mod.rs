@@ -19,6 +19,20 @@ pub enum StoreError {
     Other(String),
 }
 
+/// A storage failure as the error Kratos's SQL layer reports: a conflict is 409, anything else a
+/// 500 whose detail is logged here and never sent.
+impl From<StoreError> for crate::error::ErrorObject {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => crate::error::ErrorObject::conflict(),
+            StoreError::Other(detail) => {
+                tracing::error!(error = %detail, "database error");
+                crate::error::ErrorObject::internal()
+            }
+        }
+    }
+}
+
 /// A stored self-service error (`selfservice_errors`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredError {
@@ -61,7 +75,13 @@ pub struct ConflictingIdentity {
     pub source: ConflictSource,
 }
 
-/// Everything the flows read and write. Every method is one transaction.
+/// Everything the flows read and write.
+///
+/// Transactions: `create_identity` and `create_session` each write all their rows in one
+/// transaction; the flow and error inserts/updates are single statements. The multi-statement
+/// reads (`get_identity`, `list_identities`, `find_conflicting_identity`, `get_session_by_token`),
+/// `read_error` (a read, then marking it seen) and `get_or_init_value` (an insert, then a read)
+/// run their statements without a shared transaction.
 #[async_trait]
 pub trait Persister: Send + Sync + 'static {
     /// Whether the database answers.
@@ -82,7 +102,7 @@ pub trait Persister: Send + Sync + 'static {
         &self,
         identity: &Identity,
     ) -> Result<Option<ConflictingIdentity>, StoreError>;
-    /// Loads an identity with addresses and credentials.
+    /// Loads an identity with addresses and credentials (several reads, no shared transaction).
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError>;
     /// Identities ordered by id, after `after`, at most `limit`.
     async fn list_identities(
@@ -96,7 +116,7 @@ pub trait Persister: Send + Sync + 'static {
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError>;
 
     async fn create_error(&self, error: &StoredError) -> Result<(), StoreError>;
-    /// Loads a stored error and marks it seen.
+    /// Loads a stored error and marks it seen (two statements, not one transaction).
     async fn read_error(
         &self,
         id: Uuid,

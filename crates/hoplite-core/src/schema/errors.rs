@@ -26,19 +26,9 @@ fn error(id: i64, text: impl Into<String>, context: Value) -> Message {
     Message::with_context(id, MessageType::Error, text, context)
 }
 
-/// 4000001 `NewValidationErrorGeneric`.
-pub fn validation_generic(reason: &str) -> Message {
-    error(4000001, reason, json!({"reason": reason}))
-}
-
-/// 4000002 `NewValidationErrorRequired`.
-pub fn validation_required(property: &str) -> Message {
-    error(
-        4000002,
-        format!("Property {property} is missing."),
-        json!({"property": property}),
-    )
-}
+/// 4000001 `NewValidationErrorGeneric` and 4000002 `NewValidationErrorRequired`, defined with the
+/// other message constructors in `text::messages`.
+pub use crate::text::messages::{validation_generic, validation_required};
 
 /// 4000003 `NewErrorValidationMinLength`.
 pub fn validation_min_length(min_length: i64, actual_length: i64) -> Message {
@@ -246,18 +236,16 @@ pub(crate) fn map_validation_errors(
                 });
             }
             ValidationErrorKind::UniqueItems => {
-                // ory/jsonschema reports every equal pair, Kratos one message per pair.
+                // ory/jsonschema reports every equal pair, Kratos one message per pair. Equal
+                // items are grouped by a canonical key (linear, not a pairwise scan of a large
+                // array) and at most MAX_UNIQUE_PAIRS pairs are reported.
                 if let Value::Array(items) = e.instance().as_ref() {
-                    for i in 1..items.len() {
-                        for j in 0..i {
-                            if json_equal(&items[i], &items[j]) {
-                                leaves.push(Leaf {
-                                    field: field.clone(),
-                                    schema_path: segments.clone(),
-                                    message: validation_unique_items(j as i64, i as i64),
-                                });
-                            }
-                        }
+                    for (j, i) in equal_pairs(items, MAX_UNIQUE_PAIRS) {
+                        leaves.push(Leaf {
+                            field: field.clone(),
+                            schema_path: segments.clone(),
+                            message: validation_unique_items(j as i64, i as i64),
+                        });
                     }
                 }
             }
@@ -271,15 +259,20 @@ pub(crate) fn map_validation_errors(
 
     // Messages of one field come out in ory/jsonschema's keyword order; fields keep the order
     // in which they were first reported (Kratos's own order is Go-map random across fields).
-    let mut order: Vec<String> = Vec::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: std::collections::HashMap<&str, Vec<&Leaf>> = std::collections::HashMap::new();
     for l in &leaves {
-        if !order.contains(&l.field) {
-            order.push(l.field.clone());
-        }
+        groups
+            .entry(l.field.as_str())
+            .or_insert_with(|| {
+                order.push(l.field.as_str());
+                Vec::new()
+            })
+            .push(l);
     }
     let mut out = Vec::new();
     for field in order {
-        let mut group: Vec<&Leaf> = leaves.iter().filter(|l| l.field == field).collect();
+        let mut group = groups.remove(field).unwrap_or_default();
         group.sort_by(|a, b| compare_schema_paths(&a.schema_path, &b.schema_path));
         out.extend(group.into_iter().map(|l| FieldMessage {
             field: l.field.clone(),
@@ -390,6 +383,48 @@ fn json_type(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+/// At most this many `uniqueItems` pairs are reported for one array.
+const MAX_UNIQUE_PAIRS: usize = 100;
+
+/// The (earlier, later) index pairs of equal items in the order of a nested `for i { for j < i }`
+/// scan, computed in linear time by grouping items under a canonical key.
+fn equal_pairs(items: &[Value], max: usize) -> Vec<(usize, usize)> {
+    let mut seen: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    let mut pairs = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let earlier = seen.entry(canonical(item)).or_default();
+        for &j in earlier.iter() {
+            if pairs.len() == max {
+                return pairs;
+            }
+            debug_assert!(json_equal(&items[j], item));
+            pairs.push((j, i));
+        }
+        earlier.push(i);
+    }
+    pairs
+}
+
+/// A string equal for exactly the values [`json_equal`] calls equal.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Number(n) => format!("n{:?}", n.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        Value::Object(o) => {
+            let mut entries: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect();
+            entries.sort();
+            format!("{{{}}}", entries.join(","))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -596,6 +631,30 @@ fn match_format_error(text: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn equal_pairs_come_in_nested_scan_order_and_are_capped() {
+        use serde_json::json;
+        let items = vec![
+            json!("a"),
+            json!("b"),
+            json!("a"),
+            json!("a"),
+            json!(1),
+            json!(1.0),
+        ];
+        assert_eq!(
+            super::equal_pairs(&items, 100),
+            vec![(0, 2), (0, 3), (2, 3), (4, 5)]
+        );
+        assert_eq!(super::equal_pairs(&items, 2), vec![(0, 2), (0, 3)]);
+        // A large array with one duplicate at the end is handled without a pairwise scan.
+        let mut big: Vec<serde_json::Value> = (0..200_000).map(|i| json!(i)).collect();
+        big.push(json!(199_999));
+        assert_eq!(super::equal_pairs(&big, 100), vec![(199_999, 200_000)]);
+        let objects = vec![json!({"a": 1, "b": [1]}), json!({"b": [1.0], "a": 1.0})];
+        assert_eq!(super::equal_pairs(&objects, 100), vec![(0, 1)]);
+    }
+
     use super::*;
 
     #[test]

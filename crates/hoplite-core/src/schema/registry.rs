@@ -7,6 +7,8 @@ use super::extension::{
 };
 use super::{Extensions, FieldMessage};
 use crate::config::IdentityConfig;
+use crate::flow::registration::decoder::{self, KnownPath};
+use crate::ui::{Node, group, nodes::nodes_from_schema, sort::registration_key_order};
 use crate::x::http_client::HttpFetcher;
 use base64::Engine;
 use jsonschema::{Draft, Retrieve, Uri, Validator};
@@ -45,8 +47,9 @@ static META_VALIDATOR: LazyLock<Result<Validator, String>> = LazyLock::new(|| {
         .map_err(|e| e.to_string())
 });
 
-/// One identity schema: its id, source URL, raw document (document order preserved) and compiled
-/// validator.
+/// One identity schema: its id, source URL, raw document (document order preserved), compiled
+/// validator, and what the registration forms derive from it (computed once, so a schema the form
+/// builder can not walk, e.g. one with a circular `$ref`, is refused at startup).
 pub struct IdentitySchema {
     /// `identity.schemas[].id`.
     pub id: String,
@@ -56,6 +59,14 @@ pub struct IdentitySchema {
     pub raw: Value,
     /// `identity.schemas[].selfservice_selectable`.
     pub selfservice_selectable: bool,
+    /// The typed `traits` paths the submission decoder knows (`decoder::known_paths` without any
+    /// method fields).
+    pub trait_paths: Vec<KnownPath>,
+    /// The registration node order keys (`registration_key_order`).
+    pub key_order: Vec<String>,
+    /// The trait input nodes (`nodes_from_schema`) in group `default`; see
+    /// [`IdentitySchema::trait_nodes`].
+    trait_nodes_default: Vec<Node>,
     validator: Validator,
 }
 
@@ -119,13 +130,29 @@ impl IdentitySchema {
             .build(&raw)
             .map_err(|e| format!("it does not compile: {e}"))?;
 
+        let trait_nodes_default = nodes_from_schema(&raw, group::DEFAULT)
+            .map_err(|e| format!("its form fields can not be derived: {e}"))?;
         Ok(IdentitySchema {
             id: id.to_string(),
             url: url.to_string(),
+            trait_paths: decoder::known_paths(&[], &raw),
+            key_order: registration_key_order(&raw),
+            trait_nodes_default,
             raw,
             selfservice_selectable: selectable,
             validator,
         })
+    }
+
+    /// The trait input nodes in `group`.
+    pub fn trait_nodes(&self, group: &str) -> Vec<Node> {
+        let mut nodes = self.trait_nodes_default.clone();
+        if group != group::DEFAULT {
+            for n in &mut nodes {
+                n.group = group.to_string();
+            }
+        }
+        nodes
     }
 
     /// Validates `{"traits": traits}` against the whole schema and runs the `ory.sh/kratos`
@@ -644,6 +671,25 @@ mod tests {
     }
 
     #[test]
+    fn schema_derived_form_data_is_computed_once_and_refuses_circular_refs() {
+        let s = quickstart();
+        assert_eq!(s.key_order[..3], ["csrf_token", "traits.email", "password"]);
+        assert_eq!(s.trait_paths[0].name, "traits");
+        let password_nodes = s.trait_nodes(crate::ui::group::PASSWORD);
+        assert_eq!(password_nodes.len(), 3);
+        assert!(password_nodes.iter().all(|n| n.group == "password"));
+
+        let circular = json!({
+            "type": "object",
+            "properties": {"traits": {"type": "object", "properties": {
+                "child": {"$ref": "#/properties/traits"}
+            }}}
+        });
+        let err = IdentitySchema::new("c", "base64://", circular, false).unwrap_err();
+        assert!(err.contains("circular"), "{err}");
+    }
+
+    #[test]
     fn registry_loads_file_and_base64() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -777,27 +823,6 @@ mod tests {
 
     #[test]
     fn emitted_messages_match_messages_tsv() {
-        let tsv_path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/messages.tsv"
-        );
-        let tsv = std::fs::read_to_string(tsv_path).unwrap();
-        let rows: std::collections::HashMap<i64, (String, String, String)> = tsv
-            .lines()
-            .skip(1)
-            .filter_map(|l| {
-                let cols: Vec<&str> = l.split('\t').collect();
-                Some((
-                    cols[0].parse().ok()?,
-                    (
-                        cols[1].to_string(),
-                        cols[3].to_string(),
-                        cols[4].to_string(),
-                    ),
-                ))
-            })
-            .collect();
-
         let mut emitted = message_battery();
         emitted.extend(
             errors(&quickstart(), json!({"email": "ab"}))
@@ -805,24 +830,27 @@ mod tests {
                 .map(|(_, m)| m),
         );
         emitted.push(crate::ui::nodes::label_generated("E-Mail", "traits.email"));
-        emitted.push(super::super::errors::validation_generic("some reason"));
+        emitted.push(crate::text::messages::validation_generic("some reason"));
         let mut ids = std::collections::BTreeSet::new();
         for m in emitted {
-            let (kind, template, keys) = rows
-                .get(&m.id)
-                .unwrap_or_else(|| panic!("{} not in messages.tsv", m.id));
+            let row = crate::text::tsv::row(m.id);
             assert_eq!(
                 &serde_json::to_value(m.kind).unwrap(),
-                &json!(kind),
+                &json!(row.kind),
                 "type of {}",
                 m.id
             );
             let ctx = m.context.clone().unwrap_or_default();
-            let mut want_keys: Vec<&str> = keys.split(',').filter(|k| !k.is_empty()).collect();
+            let mut want_keys: Vec<&str> = row.keys.iter().map(String::as_str).collect();
             want_keys.sort();
             let got_keys: Vec<&str> = ctx.keys().map(String::as_str).collect();
             assert_eq!(got_keys, want_keys, "context keys of {}", m.id);
-            assert_eq!(render_template(template, &ctx), m.text, "text of {}", m.id);
+            assert_eq!(
+                render_template(&row.template, &ctx),
+                m.text,
+                "text of {}",
+                m.id
+            );
             ids.insert(m.id);
         }
         // Every constructor in schema::errors is covered.

@@ -1,7 +1,6 @@
 //! `GET /sessions/whoami` (`toSession`, `ory/kratos: session/handler.go`).
 
 use crate::error::ErrorObject;
-use crate::flow::registration::error::store_error;
 use crate::flow::{Reply, RequestInfo};
 use crate::registry::Registry;
 
@@ -18,20 +17,18 @@ pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
     let mut session = match reg.persister.get_session_by_token(token).await {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(&unauthorized(), rid),
-        Err(e) => return Reply::error(&store_error(e), rid),
+        Err(e) => return Reply::error(&e.into(), rid),
     };
     match reg.persister.get_identity(session.identity_id).await {
         Ok(Some(identity)) => session.identity = Some(identity.public_view()),
         Ok(None) => return Reply::error(&unauthorized(), rid),
-        Err(e) => return Reply::error(&store_error(e), rid),
+        Err(e) => return Reply::error(&e.into(), rid),
     }
     if !session.is_active(reg.now()) {
         return Reply::error(&unauthorized(), rid);
     }
-    let mut reply = Reply::json(
+    Reply::json(
         200,
         serde_json::to_value(&session).expect("session serialises"),
-    );
-    reply.set_cookies.clear();
-    reply
+    )
 }

@@ -13,7 +13,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub id: Uuid,
-    /// Computed on output: stored flag ∧ not expired ∧ identity active.
+    /// The stored flag (`sessions.active`), serialised as is; whether the session authenticates a
+    /// request also depends on expiry and the identity's state ([`Session::is_active`]).
     pub active: bool,
     #[serde(with = "serde_rfc3339")]
     pub expires_at: OffsetDateTime,

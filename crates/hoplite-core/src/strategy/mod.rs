@@ -5,12 +5,12 @@ pub mod password;
 pub mod profile;
 
 use crate::flow::Reply;
+use crate::flow::RequestInfo;
 use crate::flow::registration::RegistrationFlow;
 use crate::flow::registration::decoder::PathType;
 use crate::flow::registration::error::SubmitError;
 use crate::flow::registration::handler::{decode_body, form_error, non_form_error, restore_form};
 use crate::flow::registration::populate::two_step;
-use crate::flow::{FlowType, RequestInfo};
 use crate::registry::Registry;
 use crate::schema::IdentitySchema;
 use crate::text::messages;
@@ -72,7 +72,6 @@ pub async fn dispatch_registration(
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, SubmitError::Form(messages)).await;
     }
-    let _ = FlowType::Api;
     form_error(
         reg,
         req,

@@ -284,20 +284,9 @@ mod tests {
 
     /// id → (type, template) from the reference catalogue.
     fn catalogue() -> HashMap<i64, (String, String)> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/messages.tsv"
-        );
-        let text = std::fs::read_to_string(path).expect("messages.tsv beside the repository");
-        text.lines()
-            .skip(1)
-            .filter_map(|l| {
-                let cols: Vec<&str> = l.split('\t').collect();
-                Some((
-                    cols[0].parse().ok()?,
-                    (cols[1].to_string(), cols[3].to_string()),
-                ))
-            })
+        crate::text::tsv::rows()
+            .iter()
+            .map(|(id, row)| (*id, (row.kind.clone(), row.template.clone())))
             .collect()
     }
 

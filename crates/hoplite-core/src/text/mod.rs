@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod messages;
+#[cfg(test)]
+pub(crate) mod tsv;
 
 /// The kind of a UI message, as Kratos names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,25 @@ pub fn label_generated(title: &str, name: &str) -> Message {
     )
 }
 
+/// The value type an input type depends on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum FormValueKind {
+    Number,
+    Bool,
+    Other,
+}
+
+/// Kratos's `toFormType`: the node name wins over the value's type.
+pub(crate) fn to_form_type(name: &str, kind: FormValueKind) -> &'static str {
+    match (name, kind) {
+        ("csrf_token", _) => "hidden",
+        ("password", _) => "password",
+        (_, FormValueKind::Number) => "number",
+        (_, FormValueKind::Bool) => "checkbox",
+        _ => "text",
+    }
+}
+
 /// One input node per leaf property path of `schema` (dotted names from the root, e.g.
 /// `traits.email`), in `group`, sorted by name, as spec §11.1 describes.
 pub fn nodes_from_schema(schema: &Value, group: &str) -> Result<Vec<Node>, String> {
@@ -82,14 +101,12 @@ struct SchemaPath {
 
 impl SchemaPath {
     fn into_node(self, group: &str) -> Node {
-        // `toFormType`: the node name wins over the Go type.
-        let mut input_type = match (self.name.as_str(), self.go_type) {
-            ("csrf_token", _) => "hidden",
-            ("password", _) => "password",
-            (_, GoType::Number) => "number",
-            (_, GoType::Bool) => "checkbox",
-            _ => "text",
+        let kind = match self.go_type {
+            GoType::Number => FormValueKind::Number,
+            GoType::Bool => FormValueKind::Bool,
+            _ => FormValueKind::Other,
         };
+        let mut input_type = to_form_type(&self.name, kind);
         let mut autocomplete = None;
         match self.format.as_deref() {
             Some("date-time") => input_type = "datetime-local",

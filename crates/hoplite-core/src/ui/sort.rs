@@ -18,7 +18,12 @@ const APPENDED_KEYS: [&str; 3] = [
 
 /// Sorts registration nodes as Kratos does (spec §11.6), keyed by the identity schema document.
 pub fn sort_registration_nodes(nodes: &mut [Node], schema: &Value) {
-    let keys = registration_key_order(schema);
+    sort_registration_nodes_with_order(nodes, &registration_key_order(schema));
+}
+
+/// [`sort_registration_nodes`] with the schema's key order already computed
+/// ([`registration_key_order`], kept on [`crate::schema::IdentitySchema::key_order`]).
+pub fn sort_registration_nodes_with_order(nodes: &mut [Node], keys: &[String]) {
     let total = nodes.len();
     let position = |node: &Node| -> usize {
         // Kratos keeps `method` last whatever the schema says.

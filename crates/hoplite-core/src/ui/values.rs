@@ -2,6 +2,7 @@
 
 use super::Node;
 use super::gofmt::go_json_number;
+use super::nodes::{FormValueKind, to_form_type};
 use serde_json::Value;
 
 /// Flattens `traits` into `traits.<dotted>` keys and sets each node's value, moving it to `group`;
@@ -53,14 +54,12 @@ fn node_value(value: Value) -> Option<Value> {
 
 /// `NewInputFieldFromJSON`: the input type follows the name, then the JSON type of the value.
 pub fn node_from_json(name: &str, value: Option<Value>, group: &str) -> Node {
-    let input_type = match (name, &value) {
-        ("csrf_token", _) => "hidden",
-        ("password", _) => "password",
-        (_, Some(Value::Number(_))) => "number",
-        (_, Some(Value::Bool(_))) => "checkbox",
-        _ => "text",
+    let kind = match &value {
+        Some(Value::Number(_)) => FormValueKind::Number,
+        Some(Value::Bool(_)) => FormValueKind::Bool,
+        _ => FormValueKind::Other,
     };
-    let mut node = Node::input(group, name, input_type);
+    let mut node = Node::input(group, name, to_form_type(name, kind));
     node.attributes.value = value;
     node
 }

@@ -1,8 +1,8 @@
-//! Small helpers shared by every flow (Kratos's `x/` package): CSRF tokens, identifier
-//! normalisation, time formatting, random strings, the outbound HTTP port, Go-compatible URLs.
+//! Small helpers shared by every flow (Kratos's `x/` package): CSRF tokens, time formatting, the
+//! outbound HTTP port, Go-compatible URLs and Go's string case mapping.
 
 pub mod csrf;
+pub mod gostrings;
 pub mod gourl;
 pub mod http_client;
-pub mod normalize;
 pub mod timefmt;

@@ -291,6 +291,11 @@ macro_rules! db_test {
             use super::*;
             async fn run(db: $crate::app::Db) {
                 let Some($app) = $crate::app::TestApp::spawn(db, $overrides).await else {
+                    // CI must run every database; a missing variable there is a failure.
+                    assert!(
+                        std::env::var("CI").is_err(),
+                        "{db:?} is not configured (TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL) but CI is set"
+                    );
                     eprintln!("skipped: {db:?} is not configured");
                     return;
                 };

@@ -2,11 +2,24 @@
 //! not at all, and uniqueness holds across credential identifiers and addresses.
 
 use crate::db_test;
+use hoplite_core::config::DatabaseKind;
 use hoplite_core::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress};
 use hoplite_core::persistence::StoreError;
 use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use uuid::Uuid;
+
+/// Which database a test app's DSN names.
+fn kind_of(dsn: &str) -> DatabaseKind {
+    if dsn.starts_with("sqlite") {
+        DatabaseKind::Sqlite
+    } else if dsn.starts_with("postgres") {
+        DatabaseKind::Postgres
+    } else {
+        DatabaseKind::Mysql
+    }
+}
 
 fn identity(now: time::OffsetDateTime, identifier: &str, address: &str) -> Identity {
     let mut credentials = BTreeMap::new();
@@ -133,13 +146,7 @@ db_test!(
     serde_json::json!({}),
     |app| {
         use sqlx::{Connection, Executor};
-        let kind = if app.dsn.starts_with("sqlite") {
-            hoplite_core::config::DatabaseKind::Sqlite
-        } else if app.dsn.starts_with("postgres") {
-            hoplite_core::config::DatabaseKind::Postgres
-        } else {
-            hoplite_core::config::DatabaseKind::Mysql
-        };
+        let kind = kind_of(&app.dsn);
         let migrations = hoplite_sql::migrate::migrations(kind);
         let v1_devices = migrations[0]
             .1
@@ -193,5 +200,352 @@ db_test!(
         assert_eq!(devices[0], before[0]);
         assert_eq!(devices[0]["user_agent"], crate::app::USER_AGENT);
         assert_eq!(devices[1]["user_agent"], serde_json::Value::Null);
+    }
+);
+
+/// A session of `identity_id` with one device.
+fn session_of(identity_id: Uuid, now: time::OffsetDateTime) -> hoplite_core::session::Session {
+    hoplite_core::session::Session {
+        id: Uuid::new_v4(),
+        active: true,
+        expires_at: now + time::Duration::hours(1),
+        authenticated_at: now,
+        authenticator_assurance_level: "aal1".into(),
+        authentication_methods: vec![],
+        issued_at: now,
+        identity: None,
+        devices: vec![hoplite_core::session::Device {
+            id: Uuid::new_v4(),
+            ip_address: "127.0.0.1".into(),
+            user_agent: Some(crate::app::USER_AGENT.into()),
+            location: String::new(),
+        }],
+        identity_id,
+        token: hoplite_core::session::new_session_token(),
+        logout_token: hoplite_core::session::new_logout_token(),
+    }
+}
+
+/// Asks the database how it would run `select`. Returns the plan (one line per plan row) and
+/// whether every table in it is reached through an index lookup: SQLite `SEARCH ... USING
+/// [COVERING] INDEX`, PostgreSQL an `Index Cond` (a full index scan only has a `Filter`), MySQL a
+/// `key` with access type `const`, `eq_ref`, `ref` or `range` (`index` would be a full scan).
+async fn explain(conn: &mut AnyConnection, kind: DatabaseKind, select: &str) -> (String, bool) {
+    match kind {
+        DatabaseKind::Sqlite => {
+            let lines: Vec<String> =
+                sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {select}")))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.try_get("detail").unwrap())
+                    .collect();
+            let indexed = lines
+                .iter()
+                .filter(|l| l.starts_with("SEARCH") || l.starts_with("SCAN"))
+                .all(|l| {
+                    l.starts_with("SEARCH")
+                        && (l.contains(" USING INDEX ") || l.contains(" USING COVERING INDEX "))
+                });
+            (lines.join(" | "), indexed)
+        }
+        DatabaseKind::Postgres => {
+            let lines: Vec<String> = sqlx::query(AssertSqlSafe(format!("EXPLAIN {select}")))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>(0).unwrap().trim().to_string())
+                .collect();
+            let indexed = lines.iter().any(|l| l.contains("Index Cond"))
+                && !lines.iter().any(|l| l.contains("Seq Scan"));
+            (lines.join(" | "), indexed)
+        }
+        DatabaseKind::Mysql => {
+            let rows = sqlx::query(AssertSqlSafe(format!("EXPLAIN {select}")))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+            let mut indexed = !rows.is_empty();
+            let mut lines = Vec::new();
+            for r in &rows {
+                let table: Option<String> = r.try_get("table").unwrap();
+                let access: Option<String> = r.try_get("type").unwrap();
+                let key: Option<String> = r.try_get("key").unwrap();
+                indexed &= key.is_some()
+                    && matches!(
+                        access.as_deref(),
+                        Some("const" | "eq_ref" | "ref" | "range")
+                    );
+                lines.push(format!(
+                    "table={} type={} key={}",
+                    table.unwrap_or_default(),
+                    access.unwrap_or_else(|| "NULL".into()),
+                    key.unwrap_or_else(|| "NULL".into())
+                ));
+            }
+            (lines.join(" | "), indexed)
+        }
+    }
+}
+
+db_test!(
+    lookups_by_identifier_token_and_foreign_key_use_indexes,
+    serde_json::json!({}),
+    |app| {
+        use sqlx::{Connection, Executor};
+        let p = &app.registry.persister;
+        let now = app.registry.now();
+        let kind = kind_of(&app.dsn);
+        // Rows to look up: MySQL answers a unique lookup that finds nothing without any index
+        // ("no matching row in const table"), which would prove nothing.
+        let mut identities = Vec::new();
+        for n in 0..3 {
+            let email = format!("ix{n}@example.com");
+            let i = identity(now, &email, &email);
+            p.create_identity(&i).await.unwrap();
+            identities.push(i);
+        }
+        let session = session_of(identities[0].id, now);
+        p.create_session(&session).await.unwrap();
+        let (a, b) = (identities[0].id, identities[1].id);
+        let credential = identities[0].credentials["password"].id;
+
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(&app.dsn).await.unwrap();
+        if kind == DatabaseKind::Postgres {
+            // Empty or tiny tables are cheapest to scan; forbid that to learn whether an index
+            // could answer at all.
+            conn.execute("SET enable_seqscan = off").await.unwrap();
+        }
+        // (what, query, the index version 3 added that must answer it)
+        let cases: Vec<(&str, String, Option<&str>)> = vec![
+            (
+                "identity by id",
+                format!("SELECT * FROM identities WHERE id = '{a}'"),
+                None,
+            ),
+            (
+                "credential identifier by (type, identifier)",
+                "SELECT identity_id FROM identity_credential_identifiers WHERE type = 'password' AND identifier = 'ix0@example.com'".into(),
+                None,
+            ),
+            (
+                "verifiable address by (via, value)",
+                "SELECT identity_id FROM identity_verifiable_addresses WHERE via = 'email' AND value = 'ix0@example.com'".into(),
+                None,
+            ),
+            (
+                "recovery address by (via, value)",
+                "SELECT identity_id FROM identity_recovery_addresses WHERE via = 'email' AND value = 'ix0@example.com'".into(),
+                None,
+            ),
+            (
+                "session by token",
+                format!("SELECT * FROM sessions WHERE token = '{}'", session.token),
+                None,
+            ),
+            (
+                "verifiable addresses of identities",
+                format!("SELECT * FROM identity_verifiable_addresses WHERE identity_id IN ('{a}', '{b}') ORDER BY id"),
+                Some("identity_verifiable_addresses_identity_id_idx"),
+            ),
+            (
+                "recovery addresses of identities",
+                format!("SELECT * FROM identity_recovery_addresses WHERE identity_id IN ('{a}', '{b}') ORDER BY id"),
+                Some("identity_recovery_addresses_identity_id_idx"),
+            ),
+            (
+                "credentials of identities",
+                format!("SELECT * FROM identity_credentials WHERE identity_id IN ('{a}', '{b}') ORDER BY type"),
+                Some("identity_credentials_identity_id_idx"),
+            ),
+            (
+                "credential identifiers of identities",
+                format!("SELECT identity_credential_id, identifier FROM identity_credential_identifiers WHERE identity_id IN ('{a}', '{b}') ORDER BY identifier"),
+                Some("identity_credential_identifiers_identity_id_idx"),
+            ),
+            (
+                "identifiers of a credential",
+                format!("SELECT identifier FROM identity_credential_identifiers WHERE identity_credential_id = '{credential}'"),
+                Some("identity_credential_identifiers_identity_credential_id_idx"),
+            ),
+            (
+                "sessions of an identity",
+                format!("SELECT id FROM sessions WHERE identity_id = '{a}'"),
+                Some("sessions_identity_id_idx"),
+            ),
+            (
+                "devices of a session",
+                format!("SELECT * FROM session_devices WHERE session_id = '{}' ORDER BY created_at, id", session.id),
+                Some("session_devices_session_id_idx"),
+            ),
+            (
+                "devices of an identity",
+                format!("SELECT id FROM session_devices WHERE identity_id = '{a}'"),
+                Some("session_devices_identity_id_idx"),
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (what, select, index) in &cases {
+            let (plan, indexed) = explain(&mut conn, kind, select).await;
+            eprintln!("{kind:?} {what}: {plan}");
+            if !indexed || index.is_some_and(|i| !plan.contains(i)) {
+                failures.push(format!("{what}: {plan}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{kind:?} lookups without their index:\n{}",
+            failures.join("\n")
+        );
+    }
+);
+
+db_test!(
+    migration_3_survives_two_instances_migrating_at_once,
+    serde_json::json!({}),
+    |app| {
+        use sqlx::{Connection, Executor};
+        let kind = kind_of(&app.dsn);
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(&app.dsn).await.unwrap();
+        // Back to version 2. MySQL keeps the indexes (MariaDB's foreign keys need them), so there
+        // both instances meet "duplicate key name" instead.
+        if kind != DatabaseKind::Mysql {
+            for (name, _, _) in hoplite_sql::migrate::FOREIGN_KEY_INDEXES {
+                conn.execute(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                    .await
+                    .unwrap();
+            }
+        }
+        conn.execute("DELETE FROM hoplite_migrations WHERE version = 3")
+            .await
+            .unwrap();
+        let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
+        let first = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        let second = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(first.migrate(), second.migrate());
+        a.unwrap();
+        b.unwrap();
+        for (name, _, _) in hoplite_sql::migrate::FOREIGN_KEY_INDEXES {
+            let count_sql = match kind {
+                DatabaseKind::Sqlite => {
+                    format!(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '{name}'"
+                    )
+                }
+                DatabaseKind::Postgres => {
+                    format!("SELECT COUNT(*) FROM pg_indexes WHERE indexname = '{name}'")
+                }
+                DatabaseKind::Mysql => format!(
+                    "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = '{name}'"
+                ),
+            };
+            let count: i64 = sqlx::query(AssertSqlSafe(count_sql))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(count, 1, "{name}");
+        }
+        let versions: i64 =
+            sqlx::query("SELECT COUNT(*) FROM hoplite_migrations WHERE version = 3")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+                .get(0);
+        assert_eq!(versions, 1);
+    }
+);
+
+db_test!(
+    listing_identities_loads_the_same_parts_as_getting_each,
+    serde_json::json!({}),
+    |app| {
+        let p = &app.registry.persister;
+        let now = app.registry.now();
+        let mut created = Vec::new();
+        for n in 0..4 {
+            let email = format!("list{n}@example.com");
+            let mut i = identity(now, &email, &email);
+            // Several credentials, identifiers and addresses per identity, none in sorted order,
+            // so the batched load has to put every row with its owner in the right place.
+            i.credentials.insert(
+                "code".into(),
+                Credentials {
+                    id: Uuid::new_v4(),
+                    credential_type: "code".into(),
+                    identifiers: vec![format!("z{n}@example.com"), format!("b{n}@example.com")],
+                    config: Some(json!({})),
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            );
+            for k in 0..3 {
+                let value = format!("extra{n}-{k}@example.com");
+                i.verifiable_addresses.push(VerifiableAddress {
+                    id: Uuid::new_v4(),
+                    value: value.clone(),
+                    verified: k == 1,
+                    via: "email".into(),
+                    status: "pending".into(),
+                    verified_at: None,
+                    created_at: now,
+                    updated_at: now,
+                });
+                i.recovery_addresses.push(RecoveryAddress {
+                    id: Uuid::new_v4(),
+                    value,
+                    via: "email".into(),
+                    created_at: now,
+                    updated_at: now,
+                });
+            }
+            p.create_identity(&i).await.unwrap();
+            created.push(i);
+        }
+        // An identity with nothing but its row.
+        let mut bare = identity(now, "bare@example.com", "bare@example.com");
+        bare.credentials.clear();
+        bare.verifiable_addresses.clear();
+        bare.recovery_addresses.clear();
+        p.create_identity(&bare).await.unwrap();
+
+        let page = p.list_identities(None, 100).await.unwrap();
+        assert_eq!(page.identities.len(), 5);
+        for listed in &page.identities {
+            let got = p.get_identity(listed.id).await.unwrap().expect("stored");
+            assert_eq!(listed, &got);
+        }
+        let listed = page
+            .identities
+            .iter()
+            .find(|i| i.id == created[0].id)
+            .unwrap();
+        assert_eq!(
+            listed.credentials["code"].identifiers,
+            vec!["b0@example.com", "z0@example.com"]
+        );
+        let ids: Vec<Uuid> = listed.verifiable_addresses.iter().map(|a| a.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by_key(|id| id.to_string());
+        assert_eq!(ids, sorted);
+        assert_eq!(listed.verifiable_addresses.len(), 4);
+        assert_eq!(listed.recovery_addresses.len(), 4);
+        let bare = page.identities.iter().find(|i| i.id == bare.id).unwrap();
+        assert!(bare.credentials.is_empty() && bare.verifiable_addresses.is_empty());
+        // Pages split where they should.
+        let first = p.list_identities(None, 2).await.unwrap();
+        assert_eq!(first.identities, page.identities[..2]);
+        let rest = p.list_identities(first.next, 100).await.unwrap();
+        assert_eq!(rest.identities, page.identities[2..]);
+        assert!(rest.next.is_none());
     }
 );

@@ -170,14 +170,9 @@ fn parse_body(
             let text = std::str::from_utf8(body).map_err(|_| {
                 ErrorObject::bad_request().with_reason("Unable to decode the form body: it is not valid UTF-8.")
             })?;
-            let mut out: Vec<(String, Raw)> = Vec::new();
-            for (k, v) in form_urlencoded::parse(text.as_bytes()) {
-                match out.iter_mut().find(|(key, _)| key.as_str() == k) {
-                    Some((_, Raw::Text(values))) => values.push(v.into_owned()),
-                    _ => out.push((k.into_owned(), Raw::Text(vec![v.into_owned()]))),
-                }
-            }
-            Ok(out)
+            Ok(group_fields(
+                form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            ))
         }
         "multipart/form-data" => {
             let boundary = content_type
@@ -189,20 +184,34 @@ fn parse_body(
                 })
                 .filter(|b| !b.is_empty())
                 .ok_or_else(|| ErrorObject::bad_request().with_reason("Unable to parse the multipart form: no boundary given."))?;
-            let mut out: Vec<(String, Raw)> = Vec::new();
-            for (k, v) in parse_multipart(body, &boundary)? {
-                match out.iter_mut().find(|(key, _)| *key == k) {
-                    Some((_, Raw::Text(values))) => values.push(v),
-                    _ => out.push((k, Raw::Text(vec![v]))),
-                }
-            }
-            Ok(out)
+            Ok(group_fields(parse_multipart(body, &boundary)?))
         }
         _ => Err(ErrorObject::bad_request().with_reason(format!(
             "HTTP {method} Request used unknown HTTP Header \"Content-Type: {}\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported.",
             content_type.unwrap_or("")
         ))),
     }
+}
+
+/// Groups repeated form keys (in first-seen order) in linear time: a large body of distinct keys
+/// must not cost a quadratic search.
+fn group_fields(fields: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Raw)> {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(String, Raw)> = Vec::new();
+    for (k, v) in fields {
+        match index.get(&k) {
+            Some(&i) => {
+                if let Raw::Text(values) = &mut out[i].1 {
+                    values.push(v);
+                }
+            }
+            None => {
+                index.insert(k.clone(), out.len());
+                out.push((k, Raw::Text(vec![v])));
+            }
+        }
+    }
+    out
 }
 
 /// The text fields of a `multipart/form-data` body (file parts are ignored, as Kratos's decoder

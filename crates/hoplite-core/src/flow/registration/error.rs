@@ -50,15 +50,11 @@ pub async fn write_flow_error(
         }
         SubmitError::Http(e) => return non_form_error(reg, req, Some(&flow), e).await,
     }
-    if let Some(schema) = reg.schemas.get(
-        flow.identity_schema
-            .as_deref()
-            .unwrap_or(&reg.schemas.default_id),
-    ) {
-        crate::ui::sort::sort_registration_nodes(&mut flow.ui.nodes, &schema.raw);
+    if let Some(schema) = reg.schemas.get(flow.schema_id(&reg.schemas.default_id)) {
+        crate::ui::sort::sort_registration_nodes_with_order(&mut flow.ui.nodes, &schema.key_order);
     }
     if let Err(e) = reg.persister.update_registration_flow(&flow).await {
-        return non_form_error(reg, req, Some(&flow), store_error(e)).await;
+        return non_form_error(reg, req, Some(&flow), ErrorObject::from(e)).await;
     }
     if flow.flow_type == FlowType::Browser && !req.is_json_request {
         return Reply::redirect(
@@ -70,15 +66,10 @@ pub async fn write_flow_error(
             ),
         );
     }
-    // Kratos re-reads the flow, so in-memory-only fields such as transient_payload disappear.
-    match reg.persister.get_registration_flow(flow.id).await {
-        Ok(Some(mut stored)) => {
-            stored.return_to = RegistrationFlow::return_to_of(&stored.request_url);
-            Reply::json(400, stored.to_json())
-        }
-        Ok(None) => Reply::error(&ErrorObject::row_not_found(), req.request_id.as_deref()),
-        Err(e) => Reply::error(&store_error(e), req.request_id.as_deref()),
-    }
+    // Kratos answers with the flow re-read from the database, so in-memory-only fields such as
+    // transient_payload disappear; everything else was just written.
+    flow.transient_payload = None;
+    Reply::json(400, flow.to_json())
 }
 
 /// Spec §9.6: errors that are not shown inside the form.
@@ -125,17 +116,6 @@ pub async fn forward(reg: &Registry, req: &RequestInfo, err: ErrorObject) -> Rep
     )
 }
 
-/// Turns a storage failure into the error Kratos's SQL layer would report.
-pub fn store_error(e: crate::persistence::StoreError) -> ErrorObject {
-    match e {
-        crate::persistence::StoreError::Conflict => ErrorObject::conflict(),
-        crate::persistence::StoreError::Other(detail) => {
-            tracing::error!(error = %detail, "database error");
-            ErrorObject::internal()
-        }
-    }
-}
-
 /// The expired-flow error (`self_service_flow_expired`) with its self-describing fields.
 pub fn expired_error(flow: &RegistrationFlow, now: time::OffsetDateTime) -> ErrorObject {
     let minutes = (now - flow.expires_at).as_seconds_f64() / 60.0;
@@ -157,7 +137,7 @@ pub async fn handle_expired_submit(
     let err = expired_error(&old, now);
     // Built from the submit request like any new flow; only the request URL (and so return_to)
     // and the identity schema carry over, as Kratos's `FromOldFlow` does.
-    let replacement = super::handler::new_flow(reg, req, old.flow_type).await;
+    let replacement = super::handler::new_flow(reg, req, old.flow_type);
     let mut new_flow = match replacement {
         Ok(f) => f,
         Err(_) => return non_form_error(reg, req, Some(&old), err).await,
@@ -170,7 +150,7 @@ pub async fn handle_expired_submit(
         .messages
         .push(messages::registration_flow_expired(old.expires_at, now));
     if let Err(e) = reg.persister.create_registration_flow(&new_flow).await {
-        return non_form_error(reg, req, Some(&old), store_error(e)).await;
+        return non_form_error(reg, req, Some(&old), ErrorObject::from(e)).await;
     }
     if old.flow_type == FlowType::Api || req.is_json_request {
         let mut body_err = err;

@@ -47,6 +47,12 @@ impl RegistrationFlow {
         self.expires_at < now
     }
 
+    /// The id of the identity schema the flow uses: its own, else `default_id`
+    /// (`identity.default_schema_id`).
+    pub fn schema_id<'a>(&'a self, default_id: &'a str) -> &'a str {
+        self.identity_schema.as_deref().unwrap_or(default_id)
+    }
+
     /// The `return_to` query parameter of a request URL.
     pub fn return_to_of(request_url: &str) -> Option<String> {
         let query = request_url.split_once('?')?.1;

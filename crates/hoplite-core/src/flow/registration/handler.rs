@@ -2,7 +2,7 @@
 //! one function per OpenAPI operation; the HTTP layer only extracts a [`RequestInfo`] and renders
 //! the [`Reply`].
 
-use super::error::{SubmitError, forward, handle_expired_submit, store_error};
+use super::error::{SubmitError, forward, handle_expired_submit};
 use super::{RegistrationFlow, decoder, populate};
 use crate::error::ErrorObject;
 use crate::flow::redirect::secure_redirect_to;
@@ -44,11 +44,7 @@ pub async fn active_session(
     let Some(token) = req.session_token.as_deref().filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let session = reg
-        .persister
-        .get_session_by_token(token)
-        .await
-        .map_err(store_error)?;
+    let session = reg.persister.get_session_by_token(token).await?;
     Ok(session.filter(|s| s.is_active(reg.now())))
 }
 
@@ -57,17 +53,14 @@ pub fn flow_schema(
     reg: &Registry,
     flow: &RegistrationFlow,
 ) -> Result<Arc<IdentitySchema>, ErrorObject> {
-    let id = flow
-        .identity_schema
-        .as_deref()
-        .unwrap_or(&reg.schemas.default_id);
+    let id = flow.schema_id(&reg.schemas.default_id);
     reg.schemas.get(id).ok_or_else(|| {
         ErrorObject::misconfiguration(format!("The identity schema \"{id}\" is not configured."))
     })
 }
 
 /// Spec §5: builds (but does not store) a new flow from the request.
-pub async fn new_flow(
+pub fn new_flow(
     reg: &Registry,
     req: &RequestInfo,
     flow_type: FlowType,
@@ -75,7 +68,7 @@ pub async fn new_flow(
     let request_url = req.url.clone();
     let return_to = RegistrationFlow::return_to_of(&request_url);
     secure_redirect_to(
-        public_base_default(reg),
+        &reg.config.selfservice.default_browser_return_url,
         &return_to_allow_list(reg),
         return_to.as_deref(),
     )?;
@@ -142,23 +135,18 @@ pub async fn new_flow(
         return Ok(flow);
     }
     let schema = flow_schema(reg, &flow)?;
-    populate::populate_initial(reg, &mut flow, &schema, &csrf, None)
-        .map_err(ErrorObject::misconfiguration)?;
+    populate::populate_initial(reg, &mut flow, &schema, &csrf, None);
     Ok(flow)
-}
-
-fn public_base_default(reg: &Registry) -> &str {
-    &reg.config.selfservice.default_browser_return_url
 }
 
 /// `GET /self-service/registration/browser` (`createBrowserRegistrationFlow`).
 pub async fn create_browser_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
-    let flow = match new_flow(reg, req, FlowType::Browser).await {
+    let flow = match new_flow(reg, req, FlowType::Browser) {
         Ok(f) => f,
         Err(e) => return forward(reg, req, e).await,
     };
     if let Err(e) = reg.persister.create_registration_flow(&flow).await {
-        return forward(reg, req, store_error(e)).await;
+        return forward(reg, req, ErrorObject::from(e)).await;
     }
     match active_session(reg, req).await {
         Err(e) => return forward(reg, req, e).await,
@@ -198,12 +186,12 @@ pub async fn create_native_registration_flow(reg: &Registry, req: &RequestInfo) 
         Ok(Some(_)) => return Reply::error(&session_already_available(), rid),
         Ok(None) => {}
     }
-    let flow = match new_flow(reg, req, FlowType::Api).await {
+    let flow = match new_flow(reg, req, FlowType::Api) {
         Ok(f) => f,
         Err(e) => return Reply::error(&e, rid),
     };
     if let Err(e) = reg.persister.create_registration_flow(&flow).await {
-        return Reply::error(&store_error(e), rid);
+        return Reply::error(&e.into(), rid);
     }
     Reply::json(200, flow.to_json())
 }
@@ -217,18 +205,16 @@ pub async fn get_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
         None => None,
         Some(id) => match reg.persister.get_registration_flow(id).await {
             Ok(f) => f,
-            Err(e) => return Reply::error(&store_error(e), rid),
+            Err(e) => return Reply::error(&e.into(), rid),
         },
     };
-    let Some(flow) = found else {
-        if !enabled {
-            return forward(reg, req, registration_disabled()).await;
-        }
-        return Reply::error(&ErrorObject::row_not_found(), rid);
-    };
+    // Disabled wins over "not found", but not over a failed lookup.
     if !enabled {
         return forward(reg, req, registration_disabled()).await;
     }
+    let Some(flow) = found else {
+        return Reply::error(&ErrorObject::row_not_found(), rid);
+    };
     if flow.flow_type == FlowType::Browser {
         let ok = req
             .csrf_cookie
@@ -295,7 +281,7 @@ pub async fn update_registration_flow(reg: &Registry, req: &RequestInfo, body: &
     let flow = match reg.persister.get_registration_flow(id).await {
         Ok(Some(f)) => f,
         Ok(None) => return non_form_error(reg, req, None, ErrorObject::row_not_found()).await,
-        Err(e) => return non_form_error(reg, req, None, store_error(e)).await,
+        Err(e) => return non_form_error(reg, req, None, ErrorObject::from(e)).await,
     };
     if flow.is_expired(reg.now()) {
         return handle_expired_submit(reg, req, flow).await;
@@ -358,14 +344,6 @@ pub fn check_csrf(
     }
 }
 
-/// Validates traits and reports the messages as a form error.
-pub fn validate_traits(
-    schema: &IdentitySchema,
-    traits: &Value,
-) -> Result<crate::schema::Extensions, SubmitError> {
-    schema.validate_traits(traits).map_err(SubmitError::Form)
-}
-
 /// Decodes a submission for a method with the given extra fields.
 pub fn decode_body(
     req: &RequestInfo,
@@ -373,7 +351,16 @@ pub fn decode_body(
     fields: &[(&str, decoder::PathType)],
     body: &[u8],
 ) -> Result<Value, ErrorObject> {
-    let paths = decoder::known_paths(fields, &schema.raw);
+    // The method's own fields first, then the schema's `traits` paths, as `known_paths` lists them.
+    let paths: Vec<decoder::KnownPath> = fields
+        .iter()
+        .map(|(name, kind)| decoder::KnownPath {
+            name: (*name).to_string(),
+            kind: *kind,
+            required: false,
+        })
+        .chain(schema.trait_paths.iter().cloned())
+        .collect();
     decoder::decode(&req.method, req.content_type.as_deref(), body, &paths)
 }
 
@@ -381,7 +368,7 @@ pub fn decode_body(
 /// 400 with the flow, browsers a 303 to the UI.
 pub async fn answer_screen(reg: &Registry, req: &RequestInfo, flow: RegistrationFlow) -> Reply {
     if let Err(e) = reg.persister.update_registration_flow(&flow).await {
-        return non_form_error(reg, req, Some(&flow), store_error(e)).await;
+        return non_form_error(reg, req, Some(&flow), ErrorObject::from(e)).await;
     }
     if req.is_json_request {
         return Reply::json(400, flow.to_json());

@@ -2,7 +2,7 @@
 //! (`ory/kratos: selfservice/flow/registration/hook.go`, `selfservice/hook/session_issuer.go`, spec §13).
 
 use super::RegistrationFlow;
-use super::error::{SubmitError, store_error, write_flow_error};
+use super::error::{SubmitError, write_flow_error};
 use super::handler::{restore_form, return_to_allow_list};
 use crate::error::ErrorObject;
 use crate::flow::redirect::secure_redirect_to;
@@ -24,33 +24,16 @@ use uuid::Uuid;
 pub struct NewIdentity {
     pub traits: Value,
     pub extensions: Extensions,
+    /// The credential type, which is also the method the session records.
     pub credential_type: &'static str,
     pub identifiers: Vec<String>,
     pub credential_config: Value,
 }
 
-/// The after-registration hooks configured for `method` (global list as post-persist fallback).
-fn hooks_for(reg: &Registry, method: &str) -> Vec<String> {
-    let r = &reg.config.selfservice.registration;
-    let specific = r
-        .after_methods
-        .get(method)
-        .map(|m| m.hooks.clone())
-        .unwrap_or_default();
-    if specific.is_empty() {
-        r.after_hooks.clone()
-    } else {
-        specific
-    }
-}
-
 /// Builds the identity the method produced.
 fn build_identity(reg: &Registry, flow: &RegistrationFlow, new: NewIdentity) -> Identity {
     let now = reg.now();
-    let schema_id = flow
-        .identity_schema
-        .clone()
-        .unwrap_or_else(|| reg.schemas.default_id.clone());
+    let schema_id = flow.schema_id(&reg.schemas.default_id).to_string();
     let verifiable_addresses = new
         .extensions
         .verifiable_addresses
@@ -118,11 +101,7 @@ async fn duplicate_message(reg: &Registry, identity: &Identity) -> Result<Messag
     if !reg.config.selfservice.registration.login_hints {
         return Ok(messages::duplicate_credentials());
     }
-    let conflict = reg
-        .persister
-        .find_conflicting_identity(identity)
-        .await
-        .map_err(store_error)?;
+    let conflict = reg.persister.find_conflicting_identity(identity).await?;
     let hinted = match conflict {
         Some(c) => duplicate_credentials_hints(&c)?,
         None => None,
@@ -136,8 +115,8 @@ pub async fn post_registration(
     req: &RequestInfo,
     mut flow: RegistrationFlow,
     new: NewIdentity,
-    method: &str,
 ) -> Reply {
+    let method = new.credential_type;
     let traits = new.traits.clone();
     let identity = build_identity(reg, &flow, new);
     match reg.persister.create_identity(&identity).await {
@@ -154,19 +133,14 @@ pub async fn post_registration(
             }]);
             return write_flow_error(reg, req, flow, err).await;
         }
-        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(store_error(e))).await,
+        Err(e) => {
+            return write_flow_error(reg, req, flow, SubmitError::Http(ErrorObject::from(e))).await;
+        }
     }
     tracing::info!(identity_id = %identity.id, method, "identity registered");
 
-    let r = &reg.config.selfservice.registration;
-    let default_return = r
-        .after_methods
-        .get(method)
-        .and_then(|m| m.default_browser_return_url.clone())
-        .or_else(|| r.after_default_browser_return_url.clone())
-        .unwrap_or_else(|| reg.config.selfservice.default_browser_return_url.clone());
     let return_to = match secure_redirect_to(
-        &default_return,
+        reg.config.selfservice.registration_return_url_for(method),
         &return_to_allow_list(reg),
         flow.return_to.as_deref(),
     ) {
@@ -179,7 +153,9 @@ pub async fn post_registration(
             .push(json!({ "action": "redirect_browser_to", "redirect_browser_to": return_to }));
     }
 
-    // Kratos always writes the session row, even when no `session` hook hands it out.
+    // Kratos always writes the session row, even when no `session` hook hands it out. The identity
+    // and the session are written in separate transactions, as Kratos does: the identity is complete
+    // on its own, so a failed session insert leaves a usable identity (one can sign in later).
     let now = reg.now();
     let lifespan =
         time::Duration::try_from(reg.config.session.lifespan).unwrap_or(time::Duration::days(1));
@@ -208,12 +184,18 @@ pub async fn post_registration(
     };
     if let Err(e) = reg.persister.create_session(&session).await {
         tracing::error!(error = %e, "storing the session after registration failed");
-        return Reply::error(&store_error(e), req.request_id.as_deref());
+        return Reply::error(&e.into(), req.request_id.as_deref());
     }
     let public_identity = identity.public_view();
     session.identity = Some(public_identity.clone());
 
-    let issue_session = hooks_for(reg, method).iter().any(|h| h == "session");
+    let issue_session = reg
+        .config
+        .selfservice
+        .registration
+        .after_hooks_for(method)
+        .iter()
+        .any(|h| h == "session");
     if issue_session {
         match flow.flow_type {
             FlowType::Api => {

@@ -7,19 +7,13 @@ use crate::registry::Registry;
 use crate::schema::IdentitySchema;
 use crate::text::messages;
 use crate::ui::container::nodes;
-use crate::ui::{
-    group, nodes::nodes_from_schema, sort::sort_registration_nodes, values::set_values_from_traits,
-};
+use crate::ui::{group, sort::sort_registration_nodes_with_order, values::set_values_from_traits};
 use serde_json::Value;
 
-/// Whether the two-step (`profile_first`) style is active.
+/// Whether the two-step (`profile_first`) style is active (config already turns the deprecated
+/// `enable_legacy_one_step` into `unified`).
 pub fn two_step(reg: &Registry) -> bool {
-    let r = &reg.config.selfservice.registration;
-    r.style == RegistrationStyle::ProfileFirst && !r.enable_legacy_one_step
-}
-
-fn trait_nodes(schema: &IdentitySchema, group: &str) -> Result<Vec<crate::ui::Node>, String> {
-    nodes_from_schema(&schema.raw, group)
+    reg.config.selfservice.registration.style == RegistrationStyle::ProfileFirst
 }
 
 /// The initial screen: unified form, or the first (profile) screen of two-step registration.
@@ -29,13 +23,13 @@ pub fn populate_initial(
     schema: &IdentitySchema,
     csrf: &str,
     traits: Option<&Value>,
-) -> Result<(), String> {
+) {
     let password_enabled = reg.config.selfservice.password.enabled;
     if two_step(reg) {
         // profile
         flow.ui.remove_matching(&nodes::back());
         flow.ui.set_csrf(csrf);
-        flow.ui.upsert_all(trait_nodes(schema, group::DEFAULT)?);
+        flow.ui.upsert_all(schema.trait_nodes(group::DEFAULT));
         if let Some(t) = traits {
             set_values_from_traits(&mut flow.ui.nodes, t, group::DEFAULT);
         }
@@ -48,7 +42,7 @@ pub fn populate_initial(
         }
     } else {
         flow.ui.set_csrf(csrf);
-        flow.ui.upsert_all(trait_nodes(schema, group::DEFAULT)?);
+        flow.ui.upsert_all(schema.trait_nodes(group::DEFAULT));
         if password_enabled {
             if reg
                 .config
@@ -57,15 +51,14 @@ pub fn populate_initial(
                 .profile_registration_node_group
                 == group::PASSWORD
             {
-                flow.ui.upsert_all(trait_nodes(schema, group::PASSWORD)?);
+                flow.ui.upsert_all(schema.trait_nodes(group::PASSWORD));
             }
             flow.ui.set_csrf(csrf);
             flow.ui.upsert(nodes::password_input());
             flow.ui.upsert(nodes::password_submit());
         }
     }
-    sort_registration_nodes(&mut flow.ui.nodes, &schema.raw);
-    Ok(())
+    sort_registration_nodes_with_order(&mut flow.ui.nodes, &schema.key_order);
 }
 
 /// The second screen of two-step registration: hidden traits, then the credential inputs.
@@ -95,5 +88,5 @@ pub fn populate_credentials(
         flow.ui.upsert(nodes::password_submit());
     }
     set_values_from_traits(&mut flow.ui.nodes, traits, group::DEFAULT);
-    sort_registration_nodes(&mut flow.ui.nodes, &schema.raw);
+    sort_registration_nodes_with_order(&mut flow.ui.nodes, &schema.key_order);
 }

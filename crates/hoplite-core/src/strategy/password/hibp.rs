@@ -293,7 +293,7 @@ fn sha1(data: &[u8]) -> [u8; 20] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::password::tsv_check::assert_matches_tsv;
+    use crate::text::tsv::assert_matches_tsv;
     use crate::x::http_client::HttpResponse;
 
     fn hex(bytes: &[u8]) -> String {

@@ -4,6 +4,3 @@
 pub mod hibp;
 pub mod registration;
 pub mod validator;
-
-#[cfg(test)]
-mod tsv_check;

@@ -120,7 +120,7 @@ pub async fn submit(
                 reg,
                 req,
                 flow,
-                on_password(messages::password_max_length(72, len)),
+                on_password(super::validator::too_long_message(len)),
             )
             .await;
         }
@@ -142,5 +142,5 @@ pub async fn submit(
         identifiers,
         credential_config: json!({ "hashed_password": hash }),
     };
-    post_registration(reg, req, flow, identity, "password").await
+    post_registration(reg, req, flow, identity).await
 }

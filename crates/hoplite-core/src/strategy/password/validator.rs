@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::config::PasswordMethod;
 use crate::hash::hasher::BCRYPT_MAX_PASSWORD_LENGTH;
 use crate::text::{Message, MessageType};
+use crate::x::gostrings::go_to_lower;
 
 /// Operands longer than this (in bytes, before and after lower-casing) skip the similarity check,
 /// as in Kratos: it bounds the O(n·m) comparison, and real identifiers are far shorter.
@@ -81,22 +82,6 @@ fn too_similar(identifier: &str, password: &str) -> bool {
     ratio > MAX_IDENTIFIER_PASSWORD_SUBSTRING_RATIO
 }
 
-/// Go's `strings.ToLower`: a per-character *simple* lower-case mapping. Rust's `str::to_lowercase`
-/// differs in two places that change the result: `İ` (U+0130) becomes `i` + U+0307 instead of `i`,
-/// and a word-final `Σ` becomes `ς` instead of `σ`.
-fn go_to_lower(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) => l,
-                // Only U+0130 has a multi-character full mapping; its simple mapping is `i`.
-                _ => 'i',
-            }
-        })
-        .collect()
-}
-
 /// Levenshtein distance over Unicode code points (Kratos uses `github.com/arbovm/levenshtein`,
 /// which works on runes), with unit costs.
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -145,7 +130,7 @@ fn go_lcs_length(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::password::tsv_check::assert_matches_tsv;
+    use crate::text::tsv::assert_matches_tsv;
 
     fn policy(min: usize, similarity: bool) -> PasswordMethod {
         PasswordMethod {
@@ -321,13 +306,5 @@ mod tests {
             validate_password(&cfg, "abcdefghij", "abcdefghijxyzwvu"),
             Err(too_similar_message())
         );
-    }
-
-    #[test]
-    fn lower_casing_follows_go() {
-        assert_eq!(go_to_lower("İSTANBUL"), "istanbul");
-        assert_eq!(go_to_lower("ΟΔΟΣ"), "οδοσ");
-        assert_eq!(go_to_lower("Foo@Bar.COM"), "foo@bar.com");
-        assert_eq!(go_to_lower("\u{23A}"), "\u{2C65}");
     }
 }

@@ -58,7 +58,12 @@ pub async fn submit(
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, SubmitError::Form(problems)).await;
     }
-    let csrf = req.masked_csrf_token();
+    // Browser flows get a fresh masked token, API flows keep the one they were created with.
+    let token = if flow.flow_type == crate::flow::FlowType::Browser {
+        req.masked_csrf_token()
+    } else {
+        flow.csrf_token.clone()
+    };
     // Kratos looks at `screen` first; the legacy `method=profile:back` only counts without one.
     let back = screen == "previous" || (screen.is_empty() && method == "profile:back");
     if back {
@@ -69,20 +74,7 @@ pub async fn submit(
             &traits,
             crate::ui::group::DEFAULT,
         );
-        let token = if flow.flow_type == crate::flow::FlowType::Browser {
-            csrf
-        } else {
-            flow.csrf_token.clone()
-        };
-        if let Err(e) = populate_initial(reg, &mut flow, schema, &token, Some(&traits)) {
-            return form_error(
-                reg,
-                req,
-                flow,
-                SubmitError::Http(crate::error::ErrorObject::misconfiguration(e)),
-            )
-            .await;
-        }
+        populate_initial(reg, &mut flow, schema, &token, Some(&traits));
         return answer_screen(reg, req, flow).await;
     }
     // Credential selection.
@@ -96,11 +88,6 @@ pub async fn submit(
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, e).await;
     }
-    let token = if flow.flow_type == crate::flow::FlowType::Browser {
-        csrf
-    } else {
-        flow.csrf_token.clone()
-    };
     populate_credentials(reg, &mut flow, schema, &token, &traits);
     answer_screen(reg, req, flow).await
 }

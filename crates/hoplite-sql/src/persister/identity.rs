@@ -1,0 +1,369 @@
+//! Identities with their credentials, identifiers and addresses
+//! (`ory/kratos: identity/persister_identity.go` behind `persistence/sql`).
+//!
+//! Reading an identity costs a fixed number of queries however many credentials it has: its parts
+//! are selected by `identity_id` (indexed since migration 3), and a page of identities loads the
+//! parts of all of them at once, `IN (...)` lists of [`IN_CHUNK`] ids at a time.
+
+use super::{SqlPersister, json_text, opt, other, s};
+use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
+use hoplite_core::identity::{
+    Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url,
+};
+use hoplite_core::persistence::{ConflictSource, ConflictingIdentity, IdentityPage, StoreError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+const IDENTITY_COLUMNS: &str = "id, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at";
+
+/// Identity ids per `IN (...)` list: well below every database's limit on bound parameters (SQLite
+/// allows 32766, PostgreSQL 65535), so a page of 1000 identities takes two rounds of queries.
+const IN_CHUNK: usize = 500;
+
+pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<(), StoreError> {
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    let id = i.id.to_string();
+    sqlx::query(p.q(&format!(
+        "INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )))
+    .bind(&id)
+    .bind(&i.schema_id)
+    .bind(json_text(&i.traits))
+    .bind(&i.state)
+    .bind(i.state_changed_at.map(ts))
+    .bind(i.metadata_public.as_ref().map(json_text))
+    .bind(i.metadata_admin.as_ref().map(json_text))
+    .bind(i.available_aal.clone())
+    .bind(i.organization_id.map(|o| o.to_string()))
+    .bind(i.external_id.clone())
+    .bind(ts(i.created_at))
+    .bind(ts(i.updated_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    for a in &i.verifiable_addresses {
+        sqlx::query(p.q(
+            "INSERT INTO identity_verifiable_addresses (id, identity_id, status, via, verified, value, verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(a.id.to_string())
+        .bind(&id)
+        .bind(&a.status)
+        .bind(&a.via)
+        .bind(i64::from(a.verified))
+        .bind(&a.value)
+        .bind(a.verified_at.map(ts))
+        .bind(ts(a.created_at))
+        .bind(ts(a.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    }
+    for a in &i.recovery_addresses {
+        sqlx::query(p.q(
+            "INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(a.id.to_string())
+        .bind(&id)
+        .bind(&a.via)
+        .bind(&a.value)
+        .bind(ts(a.created_at))
+        .bind(ts(a.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    }
+    for c in i.credentials.values() {
+        let cid = c.id.to_string();
+        sqlx::query(p.q(
+            "INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(&cid)
+        .bind(&id)
+        .bind(&c.credential_type)
+        .bind(c.config.as_ref().map(json_text).unwrap_or_else(|| "{}".into()))
+        .bind(c.version)
+        .bind(ts(c.created_at))
+        .bind(ts(c.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for ident in &c.identifiers {
+            if ident.is_empty() {
+                return Err(StoreError::Other(
+                    "Unable to create identity credentials with missing or empty identifier."
+                        .into(),
+                ));
+            }
+            sqlx::query(p.q(
+                "INSERT INTO identity_credential_identifiers (id, identity_id, identity_credential_id, type, identifier, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ))
+            .bind(Uuid::new_v4().to_string())
+            .bind(&id)
+            .bind(&cid)
+            .bind(&c.credential_type)
+            .bind(ident)
+            .bind(ts(c.created_at))
+            .bind(ts(c.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+pub(super) async fn get_identity(
+    p: &SqlPersister,
+    id: Uuid,
+) -> Result<Option<Identity>, StoreError> {
+    let row = sqlx::query(p.q(&format!(
+        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&p.pool)
+    .await
+    .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    let mut identity = identity_from_row(p, &r)?;
+    load_identity_parts(p, std::slice::from_mut(&mut identity)).await?;
+    Ok(Some(identity))
+}
+
+pub(super) async fn find_conflicting_identity(
+    p: &SqlPersister,
+    i: &Identity,
+) -> Result<Option<ConflictingIdentity>, StoreError> {
+    // One point lookup per value, each answered by a unique index ((type, identifier) or
+    // (via, value)), run in priority order so the first hit is the one Kratos reports.
+    let mut lookups: Vec<(&str, &str, &str, ConflictSource)> = Vec::new();
+    for (credential_type, c) in &i.credentials {
+        for identifier in &c.identifiers {
+            lookups.push((
+                "SELECT identity_id, identifier AS matched FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
+                credential_type,
+                identifier,
+                ConflictSource::CredentialIdentifier(credential_type.clone()),
+            ));
+        }
+    }
+    for a in &i.verifiable_addresses {
+        lookups.push((
+            "SELECT identity_id, value AS matched FROM identity_verifiable_addresses WHERE via = ? AND value = ?",
+            &a.via,
+            &a.value,
+            ConflictSource::VerifiableAddress(a.via.clone()),
+        ));
+    }
+    for a in &i.recovery_addresses {
+        lookups.push((
+            "SELECT identity_id, value AS matched FROM identity_recovery_addresses WHERE via = ? AND value = ?",
+            &a.via,
+            &a.value,
+            ConflictSource::RecoveryAddress(a.via.clone()),
+        ));
+    }
+    for (sql, kind, value, source) in lookups {
+        let row = sqlx::query(p.q(sql))
+            .bind(kind)
+            .bind(value)
+            .fetch_optional(&p.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(r) = row else { continue };
+        // Kratos reports the new identity's identifier for credentials and the stored value
+        // for addresses; both are equal unless the collation folds case.
+        let matched = match source {
+            ConflictSource::CredentialIdentifier(_) => value.to_string(),
+            _ => s(&r, "matched")?,
+        };
+        let identity_id = parse_uuid(&s(&r, "identity_id")?)?;
+        // The identity may have been deleted since; then there is nothing to hint at.
+        return Ok(get_identity(p, identity_id)
+            .await?
+            .map(|identity| ConflictingIdentity {
+                identity,
+                matched,
+                source,
+            }));
+    }
+    Ok(None)
+}
+
+pub(super) async fn list_identities(
+    p: &SqlPersister,
+    after: Option<Uuid>,
+    limit: u32,
+) -> Result<IdentityPage, StoreError> {
+    let after = after.map(|a| a.to_string()).unwrap_or_default();
+    let rows = sqlx::query(p.q(&format!(
+        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE id > ? ORDER BY id LIMIT ?"
+    )))
+    .bind(after)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&p.pool)
+    .await
+    .map_err(db_err)?;
+    let mut identities = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| identity_from_row(p, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    load_identity_parts(p, &mut identities).await?;
+    let next = if rows.len() > limit as usize {
+        identities.last().map(|i| i.id)
+    } else {
+        None
+    };
+    Ok(IdentityPage { identities, next })
+}
+
+/// Fills in the addresses and credentials of `identities` (rows fresh from [`identity_from_row`]):
+/// four queries per [`IN_CHUNK`] identities. Each list keeps the order a per-identity query gave it
+/// (addresses by id, identifiers by the database's order of `identifier`), because rows are
+/// selected in that order and distributed to their identities in turn.
+async fn load_identity_parts(
+    p: &SqlPersister,
+    identities: &mut [Identity],
+) -> Result<(), StoreError> {
+    let position: HashMap<Uuid, usize> = identities
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.id, n))
+        .collect();
+    let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
+    // Which identity a part row belongs to; rows of identities not asked for cannot occur.
+    let owner = |r: &AnyRow| -> Result<Option<usize>, StoreError> {
+        Ok(position.get(&parse_uuid(&s(r, "identity_id")?)?).copied())
+    };
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = select_by_identity(
+            p,
+            "SELECT identity_id, id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses",
+            "id",
+            chunk,
+        )
+        .await?;
+        for r in rows {
+            let Some(n) = owner(&r)? else { continue };
+            identities[n].verifiable_addresses.push(VerifiableAddress {
+                id: parse_uuid(&s(&r, "id")?)?,
+                value: s(&r, "value")?,
+                verified: r.try_get::<i64, _>("verified").map_err(other)? != 0,
+                via: s(&r, "via")?,
+                status: s(&r, "status")?,
+                verified_at: opt(&r, "verified_at")?.map(|v| parse_ts(&v)).transpose()?,
+                created_at: parse_ts(&s(&r, "created_at")?)?,
+                updated_at: parse_ts(&s(&r, "updated_at")?)?,
+            });
+        }
+
+        let rows = select_by_identity(
+            p,
+            "SELECT identity_id, id, via, value, created_at, updated_at FROM identity_recovery_addresses",
+            "id",
+            chunk,
+        )
+        .await?;
+        for r in rows {
+            let Some(n) = owner(&r)? else { continue };
+            identities[n].recovery_addresses.push(RecoveryAddress {
+                id: parse_uuid(&s(&r, "id")?)?,
+                value: s(&r, "value")?,
+                via: s(&r, "via")?,
+                created_at: parse_ts(&s(&r, "created_at")?)?,
+                updated_at: parse_ts(&s(&r, "updated_at")?)?,
+            });
+        }
+
+        // Identifiers by credential, each list in the database's order of `identifier`.
+        let mut identifiers: HashMap<Uuid, Vec<String>> = HashMap::new();
+        let rows = select_by_identity(
+            p,
+            "SELECT identity_credential_id, identifier FROM identity_credential_identifiers",
+            "identifier",
+            chunk,
+        )
+        .await?;
+        for r in rows {
+            identifiers
+                .entry(parse_uuid(&s(&r, "identity_credential_id")?)?)
+                .or_default()
+                .push(s(&r, "identifier")?);
+        }
+
+        let rows = select_by_identity(
+            p,
+            "SELECT identity_id, id, type, config, version, created_at, updated_at FROM identity_credentials",
+            "type",
+            chunk,
+        )
+        .await?;
+        for r in rows {
+            let Some(n) = owner(&r)? else { continue };
+            let id = parse_uuid(&s(&r, "id")?)?;
+            let t = s(&r, "type")?;
+            identities[n].credentials.insert(
+                t.clone(),
+                Credentials {
+                    id,
+                    credential_type: t,
+                    identifiers: identifiers.remove(&id).unwrap_or_default(),
+                    config: Some(parse_json(&s(&r, "config")?)?),
+                    version: r.try_get::<i64, _>("version").map_err(other)?,
+                    created_at: parse_ts(&s(&r, "created_at")?)?,
+                    updated_at: parse_ts(&s(&r, "updated_at")?)?,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `select WHERE identity_id IN (<ids>) ORDER BY order_by`, one placeholder per id.
+async fn select_by_identity(
+    p: &SqlPersister,
+    select: &str,
+    order_by: &str,
+    ids: &[String],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let sql = format!("{select} WHERE identity_id IN ({placeholders}) ORDER BY {order_by}");
+    let mut query = sqlx::query(p.q(&sql));
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(&p.pool).await.map_err(db_err)
+}
+
+fn identity_from_row(p: &SqlPersister, r: &AnyRow) -> Result<Identity, StoreError> {
+    let schema_id = s(r, "schema_id")?;
+    Ok(Identity {
+        id: parse_uuid(&s(r, "id")?)?,
+        external_id: opt(r, "external_id")?,
+        schema_url: schema_url(&p.public_base_url, &schema_id),
+        schema_id,
+        state: s(r, "state")?,
+        state_changed_at: opt(r, "state_changed_at")?
+            .map(|v| parse_ts(&v))
+            .transpose()?,
+        traits: parse_json(&s(r, "traits")?)?,
+        verifiable_addresses: Vec::new(),
+        recovery_addresses: Vec::new(),
+        metadata_public: opt(r, "metadata_public")?
+            .map(|v| parse_json(&v))
+            .transpose()?,
+        metadata_admin: opt(r, "metadata_admin")?
+            .map(|v| parse_json(&v))
+            .transpose()?,
+        created_at: parse_ts(&s(r, "created_at")?)?,
+        updated_at: parse_ts(&s(r, "updated_at")?)?,
+        organization_id: opt(r, "organization_id")?
+            .map(|v| parse_uuid(&v))
+            .transpose()?,
+        credentials: BTreeMap::new(),
+        available_aal: opt(r, "available_aal")?,
+    })
+}

@@ -1,0 +1,242 @@
+//! The SQL persister (`ory/kratos: persistence/sql/persister.go`): hand-written, portable SQL run
+//! through sqlx's `Any` driver, one file per domain as in Kratos. Queries are written with `?`
+//! placeholders and rewritten to `$n` for PostgreSQL.
+
+mod errorx;
+mod identity;
+mod registration;
+mod session;
+mod values;
+
+use crate::codec::{db_err, ts};
+use async_trait::async_trait;
+use hoplite_core::config::{DatabaseKind, Dsn};
+use hoplite_core::flow::registration::RegistrationFlow;
+use hoplite_core::identity::Identity;
+use hoplite_core::persistence::{
+    ConflictingIdentity, IdentityPage, Persister, StoreError, StoredError,
+};
+use hoplite_core::session::Session;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A [`Persister`] on one SQL database.
+pub struct SqlPersister {
+    pool: AnyPool,
+    kind: DatabaseKind,
+    /// Needed to compute `schema_url` of loaded identities.
+    public_base_url: String,
+}
+
+impl SqlPersister {
+    /// Connects to the database a DSN names.
+    pub async fn connect(dsn: &Dsn, public_base_url: &str) -> Result<SqlPersister, StoreError> {
+        sqlx::any::install_default_drivers();
+        let kind = dsn.kind;
+        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if kind == DatabaseKind::Sqlite {
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
+            if dsn.in_memory {
+                // An in-memory database lives as long as one connection does.
+                opts = opts
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+        } else {
+            opts = opts.max_connections(20);
+        }
+        let pool = opts
+            .connect(&dsn.url)
+            .await
+            .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?;
+        Ok(SqlPersister {
+            pool,
+            kind,
+            public_base_url: public_base_url.to_string(),
+        })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS hoplite_migrations (version BIGINT PRIMARY KEY, applied_at VARCHAR(32) NOT NULL)")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        for (version, statements) in crate::migrate::migrations(self.kind) {
+            let applied =
+                sqlx::query(self.q("SELECT version FROM hoplite_migrations WHERE version = ?"))
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+            if applied.is_some() {
+                continue;
+            }
+            let failed = |e: sqlx::Error| StoreError::Other(format!("migration {version}: {e}"));
+            if self.kind == DatabaseKind::Sqlite {
+                // SQLite has transactional DDL, and its table rebuilds must not be seen half done.
+                let mut tx = self.pool.begin().await.map_err(failed)?;
+                for s in statements {
+                    sqlx::query(AssertSqlSafe(s))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed)?;
+                }
+                tx.commit().await.map_err(failed)?;
+            } else {
+                for s in statements {
+                    match sqlx::query(AssertSqlSafe(s.clone()))
+                        .execute(&self.pool)
+                        .await
+                    {
+                        Ok(_) => {}
+                        // Another instance created this index first (see `migrate::v3`).
+                        Err(e) if crate::migrate::is_index_already_created(self.kind, &s, &e) => {
+                            tracing::debug!(version, statement = %s, "index exists already");
+                        }
+                        Err(e) => return Err(failed(e)),
+                    }
+                }
+            }
+            let now = ts(hoplite_core::clock::Clock::now(
+                &hoplite_core::clock::SystemClock,
+            ));
+            match sqlx::query(
+                self.q("INSERT INTO hoplite_migrations (version, applied_at) VALUES (?, ?)"),
+            )
+            .bind(version)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            {
+                Ok(_) | Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+            tracing::info!(version, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Rewrites `?` placeholders to `$1, $2, ...` for PostgreSQL.
+    fn q(&self, sql: &str) -> AssertSqlSafe<String> {
+        if self.kind != DatabaseKind::Postgres {
+            return AssertSqlSafe(sql.to_string());
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        AssertSqlSafe(out)
+    }
+}
+
+fn other(e: sqlx::Error) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+fn s(r: &AnyRow, c: &str) -> Result<String, StoreError> {
+    r.try_get::<String, _>(c).map_err(other)
+}
+
+fn opt(r: &AnyRow, c: &str) -> Result<Option<String>, StoreError> {
+    r.try_get::<Option<String>, _>(c).map_err(other)
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).expect("json serialises")
+}
+
+/// The trait, each method handed to its domain's file.
+#[async_trait]
+impl Persister for SqlPersister {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn create_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
+        registration::create_registration_flow(self, f).await
+    }
+
+    async fn get_registration_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<RegistrationFlow>, StoreError> {
+        registration::get_registration_flow(self, id).await
+    }
+
+    async fn update_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
+        registration::update_registration_flow(self, f).await
+    }
+
+    async fn create_identity(&self, i: &Identity) -> Result<(), StoreError> {
+        identity::create_identity(self, i).await
+    }
+
+    async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
+        identity::get_identity(self, id).await
+    }
+
+    async fn find_conflicting_identity(
+        &self,
+        i: &Identity,
+    ) -> Result<Option<ConflictingIdentity>, StoreError> {
+        identity::find_conflicting_identity(self, i).await
+    }
+
+    async fn list_identities(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<IdentityPage, StoreError> {
+        identity::list_identities(self, after, limit).await
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        session::create_session(self, s).await
+    }
+
+    async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        session::get_session_by_token(self, token).await
+    }
+
+    async fn create_error(&self, e: &StoredError) -> Result<(), StoreError> {
+        errorx::create_error(self, e).await
+    }
+
+    async fn read_error(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<StoredError>, StoreError> {
+        errorx::read_error(self, id, now).await
+    }
+
+    async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
+        values::get_or_init_value(self, key, candidate).await
+    }
+}
