@@ -39,8 +39,8 @@ fn redirect_status_text(code: u16) -> &'static str {
     }
 }
 
-/// Go's `htmlEscape` (`http.Redirect`'s body).
-fn html_escape(s: &str) -> String {
+/// Go's `htmlEscape` (`http.Redirect`'s body); also used by the built-in UI pages.
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -2,6 +2,7 @@
 //! renders any registration flow from its nodes, like Kratos's reference UI does. `serve --dev`
 //! points the flow URLs here, so a fresh install has a working sign-up page with no other service.
 
+use crate::render::html_escape as esc;
 use crate::request::request_info;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -15,21 +16,6 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 type Reg = State<Arc<Registry>>;
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn page(title: &str, body: &str) -> Response<Body> {
     let html = format!(

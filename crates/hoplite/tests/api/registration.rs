@@ -27,6 +27,12 @@ async fn json_of(r: reqwest::Response) -> Value {
     r.json().await.unwrap()
 }
 
+/// `GET /self-service/registration/flows?id=` with `client` (and its cookies), as JSON.
+async fn fetch_flow(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    let url = app.url(&format!("/self-service/registration/flows?id={id}"));
+    json_of(client.get(url).send().await.unwrap()).await
+}
+
 /// Starts a browser flow the way a browser does and fetches it as the UI does.
 async fn browser_flow(app: &TestApp, browser: &reqwest::Client) -> Value {
     let r = browser
@@ -497,14 +503,7 @@ db_test!(
             .unwrap();
         assert_eq!(r.status(), 303);
         let id = flow_param(&location(&r));
-        let flow = json_of(
-            browser
-                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let flow = fetch_flow(&app, &browser, &id).await;
         assert_valid("registrationFlow", &flow);
         assert_eq!(flow["ui"]["messages"][0]["id"], 1040009);
         assert_eq!(
@@ -1791,14 +1790,7 @@ db_test!(
         // Kratos answers a browser form error with 302 (a new screen with 303).
         assert_eq!(r.status(), 302);
         let id = flow_param(&location(&r));
-        let f = json_of(
-            browser
-                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let f = fetch_flow(&app, &browser, &id).await;
         let email = node(&f, "traits.email").unwrap();
         assert_eq!(
             email["messages"],
@@ -1854,14 +1846,7 @@ db_test!(
         // Kratos answers a browser form error with 302 (a new screen with 303).
         assert_eq!(r.status(), 302);
         let id = flow_param(&location(&r));
-        let f = json_of(
-            browser
-                .get(app.url(&format!("/self-service/registration/flows?id={id}")))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let f = fetch_flow(&app, &browser, &id).await;
         assert_eq!(
             node(&f, "traits.email").unwrap()["messages"][0]["id"],
             4000040
