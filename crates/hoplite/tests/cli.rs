@@ -59,54 +59,49 @@ fn an_env_override_is_validated_too() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("serve.admin.port"));
 }
 
+/// Runs `hoplite migrate sql <args> --yes` in `dir` with `DSN` set to `dsn` (or removed).
+fn migrate(args: &[&str], dir: &std::path::Path, dsn: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["migrate", "sql"])
+        .args(args)
+        .arg("--yes")
+        .current_dir(dir);
+    match dsn {
+        Some(d) => cmd.env("DSN", d),
+        None => cmd.env_remove("DSN"),
+    };
+    cmd.output().unwrap()
+}
+
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn migrate_sql_creates_the_schema() {
     let dir = temp_dir();
     let db = dir.join("m.sqlite");
     let dsn = format!("sqlite://{}?mode=rwc", db.display());
-    let out = Command::new(BIN)
-        .args(["migrate", "sql", &dsn, "--yes"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = migrate(&[&dsn], &dir, None);
+    assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Successfully applied migrations"));
-    // Again: migrations are idempotent.
-    let out = Command::new(BIN)
-        .args(["migrate", "sql", "-e", "--yes"])
-        .env("DSN", &dsn)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Again, with -e reading DSN: migrations are idempotent.
+    assert_ok(&migrate(&["-e"], &dir, Some(&dsn)));
     assert!(db.exists());
     // -e reads DSN from the environment: the new file is created where it says.
     let other = dir.join("other.sqlite");
-    let out = Command::new(BIN)
-        .args(["migrate", "sql", "-e", "--yes"])
-        .current_dir(&dir)
-        .env("DSN", format!("sqlite://{}?mode=rwc", other.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&migrate(
+        &["-e"],
+        &dir,
+        Some(&format!("sqlite://{}?mode=rwc", other.display())),
+    ));
     assert!(other.exists());
     // Without a DSN it refuses instead of migrating the embedded default in the working directory.
-    let out = Command::new(BIN)
-        .args(["migrate", "sql", "-e", "--yes"])
-        .current_dir(&dir)
-        .env_remove("DSN")
-        .output()
-        .unwrap();
+    let out = migrate(&["-e"], &dir, None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DSN is not set"));
     assert!(

@@ -40,6 +40,8 @@ pub struct TestApp {
     pub clock: Arc<MovableClock>,
     /// The database this server uses (sqlx URL form for the test's own connections).
     pub dsn: String,
+    /// This test's own directory (config file, SQLite database); removed on drop.
+    dir: std::path::PathBuf,
     /// The server's registry, for storage contract tests that talk to the persister directly.
     pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -50,6 +52,8 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // The config file and the SQLite database of this test.
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -189,6 +193,7 @@ impl TestApp {
             clock,
             registry,
             dsn: dsn.clone(),
+            dir,
             shutdown: Some(tx),
         })
     }

@@ -105,20 +105,7 @@ db_test!(sessions_round_trip_by_token, serde_json::json!({}), |app| {
     let now = app.registry.now();
     let owner = identity(now, "s@example.com", "s@example.com");
     p.create_identity(&owner).await.unwrap();
-    let session = hoplite_core::session::Session {
-        id: Uuid::new_v4(),
-        active: true,
-        expires_at: now + time::Duration::hours(1),
-        authenticated_at: now,
-        authenticator_assurance_level: "aal1".into(),
-        authentication_methods: vec![],
-        issued_at: now,
-        identity: None,
-        devices: vec![],
-        identity_id: owner.id,
-        token: hoplite_core::session::new_session_token(),
-        logout_token: hoplite_core::session::new_logout_token(),
-    };
+    let session = session_of(owner.id, now);
     p.create_session(&session).await.unwrap();
     let loaded = p
         .get_session_by_token(&session.token)
