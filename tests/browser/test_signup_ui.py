@@ -94,6 +94,23 @@ def _screenshot(driver, name: str) -> None:
         driver.save_screenshot(str(Path(out) / f"{name}.png"))
 
 
+def _submit(driver, css: str) -> None:
+    """Clicks a submit button and waits until the browser has replaced the page.
+
+    `click()` returns as soon as the click is dispatched, before the form post and the redirects that
+    follow it have loaded a new document; looking for the next page's fields right away races the
+    navigation.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(driver, 30).until(ec.staleness_of(old_page))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def test_a_person_signs_up_on_the_built_in_page(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -101,21 +118,21 @@ def test_a_person_signs_up_on_the_built_in_page(server, browser):
     assert "/ui/registration?flow=" in browser.current_url
     _screenshot(browser, "1-traits")
     browser.find_element(By.NAME, "traits.email").send_keys("person@example.com")
-    browser.find_element(By.CSS_SELECTOR, "button[name=method][value=profile]").click()
+    _submit(browser, "button[name=method][value=profile]")
 
     # Second screen: the email is carried along, the password is asked for.
     password = browser.find_element(By.NAME, "password")
     assert browser.find_element(By.CSS_SELECTOR, "[data-message-id='1040009']")
     _screenshot(browser, "2-password")
     password.send_keys("short")
-    browser.find_element(By.CSS_SELECTOR, "button[name=method][value=password]").click()
+    _submit(browser, "button[name=method][value=password]")
 
     # A too-short password comes back as Kratos's message 4000032 on the form.
     error = browser.find_element(By.CSS_SELECTOR, "[data-message-id='4000032']")
     assert "at least 8 characters" in error.text
     _screenshot(browser, "3-error")
     browser.find_element(By.NAME, "password").send_keys("Correct-Horse-Battery-Staple-93")
-    browser.find_element(By.CSS_SELECTOR, "button[name=method][value=password]").click()
+    _submit(browser, "button[name=method][value=password]")
 
     signed_in = browser.find_element(By.ID, "signed-in")
     assert "person@example.com" in signed_in.text
