@@ -7,6 +7,7 @@ pub mod error;
 pub mod flow;
 pub mod hash;
 pub mod identity;
+pub mod metrics;
 pub mod persistence;
 pub mod registry;
 pub mod schema;

@@ -22,6 +22,11 @@ pub struct Registry {
     pub breaches: BreachChecker,
     /// The CSRF cookie name for this public base URL.
     pub csrf_cookie_name: String,
+    /// Counters for the metrics endpoint.
+    pub metrics: crate::metrics::Metrics,
+    /// A hash of a random password made with the configured hasher, verified against when a
+    /// sign-in names an unknown identifier (made on first use).
+    dummy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl Registry {
@@ -43,11 +48,31 @@ impl Registry {
             http,
             breaches: BreachChecker::new(),
             csrf_cookie_name,
+            metrics: crate::metrics::Metrics::default(),
+            dummy_hash: tokio::sync::OnceCell::new(),
         }
     }
 
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+
+    /// See the `dummy_hash` field. Should hashing fail, a fixed bcrypt hash stands in.
+    pub async fn dummy_password_hash(&self) -> String {
+        self.dummy_hash
+            .get_or_init(|| async {
+                let random = crate::session::random_alphanumeric(32);
+                match self.hasher.hash(random).await {
+                    Ok(h) => h,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not make the stand-in password hash");
+                        // bcrypt cost 12 of a random password nobody knows.
+                        "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW".to_string()
+                    }
+                }
+            })
+            .await
+            .clone()
     }
 
     /// The public base URL as configured (or derived).

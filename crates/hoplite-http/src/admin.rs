@@ -98,5 +98,8 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
             r = r.route(&path, method);
         }
     }
-    r.merge(health_routes()).fallback(not_found).with_state(reg)
+    r.merge(health_routes())
+        .merge(crate::admin_sessions::routes())
+        .fallback(not_found)
+        .with_state(reg)
 }

@@ -3,6 +3,7 @@
 //! the [`hoplite_core::flow::Reply`].
 
 mod admin;
+mod admin_sessions;
 mod negotiate;
 mod public;
 mod render;

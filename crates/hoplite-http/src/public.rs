@@ -12,7 +12,9 @@ use hoplite_core::flow::Reply;
 use hoplite_core::flow::registration::{
     ROUTE_GET_FLOW, ROUTE_INIT_API, ROUTE_INIT_BROWSER, ROUTE_SUBMIT, handler,
 };
+use hoplite_core::flow::{login::handler as login, logout};
 use hoplite_core::registry::Registry;
+use hoplite_core::session::handler as sessions;
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +25,10 @@ type Reg = State<Arc<Registry>>;
 const CSRF_IGNORED: &[&str] = &[
     ROUTE_INIT_API,
     ROUTE_SUBMIT,
+    hoplite_core::flow::login::ROUTE_INIT_API,
+    hoplite_core::flow::login::ROUTE_SUBMIT,
+    logout::ROUTE_API,
+    "/sessions",
     "/sessions/whoami",
     "/health/alive",
     "/health/ready",
@@ -43,7 +49,8 @@ where
 {
     let peer = peer(&req);
     let (parts, _) = req.into_parts();
-    let ignored = CSRF_IGNORED.contains(&parts.uri.path());
+    let path = parts.uri.path();
+    let ignored = CSRF_IGNORED.contains(&path) || path.starts_with("/sessions/");
     let (info, csrf) = request_info(&reg, &parts, peer, ignored);
     let reply = f(reg.clone(), info).await;
     with_vary(render(&reg, reply, Some(csrf), &parts))
@@ -76,7 +83,13 @@ async fn get_flow(State(reg): Reg, req: Request) -> Response<Body> {
     .await
 }
 
-async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
+/// Runs a domain handler that reads the request body (at most [`crate::MAX_BODY_BYTES`]; more is
+/// a 413) and renders its reply. The CSRF middleware is skipped: the handlers check the token.
+async fn run_with_body<F, Fut>(reg: Arc<Registry>, req: Request, f: F) -> Response<Body>
+where
+    F: FnOnce(Arc<Registry>, hoplite_core::flow::RequestInfo, Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = Reply>,
+{
     let peer = peer(&req);
     let (parts, body) = req.into_parts();
     let (info, csrf) = request_info(&reg, &parts, peer, true);
@@ -95,8 +108,89 @@ async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
             ));
         }
     };
-    let reply = handler::update_registration_flow(&reg, &info, &bytes).await;
+    let reply = f(reg.clone(), info, bytes).await;
     with_vary(render(&reg, reply, Some(csrf), &parts))
+}
+
+async fn submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        handler::update_registration_flow(&reg, &info, &body).await
+    })
+    .await
+}
+
+async fn login_init_browser(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        login::create_browser_login_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn login_init_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        login::create_native_login_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn login_get_flow(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        login::get_login_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn login_submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        login::update_login_flow(&reg, &info, &body).await
+    })
+    .await
+}
+
+async fn logout_browser(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        logout::create_browser_logout_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn logout_submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        logout::update_logout_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn logout_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        logout::perform_native_logout(&reg, &info, &body).await
+    })
+    .await
+}
+
+async fn my_sessions(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        sessions::list_my_sessions(&reg, &info).await
+    })
+    .await
+}
+
+async fn delete_my_sessions(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        sessions::delete_my_sessions(&reg, &info).await
+    })
+    .await
+}
+
+async fn delete_my_session(
+    State(reg): Reg,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        sessions::delete_my_session(&reg, &info, &id).await
+    })
+    .await
 }
 
 /// Reads at most [`crate::MAX_BODY_BYTES`]; `None` when the body is larger. The rest of a
@@ -201,11 +295,33 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route(ROUTE_INIT_API, get(init_api))
         .route(ROUTE_GET_FLOW, get(get_flow))
         .route(ROUTE_SUBMIT, get(submit).post(submit))
+        .route(
+            hoplite_core::flow::login::ROUTE_INIT_BROWSER,
+            get(login_init_browser),
+        )
+        .route(
+            hoplite_core::flow::login::ROUTE_INIT_API,
+            get(login_init_api),
+        )
+        .route(
+            hoplite_core::flow::login::ROUTE_GET_FLOW,
+            get(login_get_flow),
+        )
+        .route(
+            hoplite_core::flow::login::ROUTE_SUBMIT,
+            get(login_submit).post(login_submit),
+        )
+        .route(logout::ROUTE_INIT_BROWSER, get(logout_browser))
+        .route(logout::ROUTE_SUBMIT, get(logout_submit))
+        .route(logout::ROUTE_API, axum::routing::delete(logout_api))
         .route("/self-service/errors", get(errors))
         .route("/sessions/whoami", get(whoami))
+        .route("/sessions", get(my_sessions).delete(delete_my_sessions))
+        .route("/sessions/{id}", axum::routing::delete(delete_my_session))
         .route("/schemas", get(schemas))
         .route("/schemas/{id}", get(schema))
         .route("/ui/registration", get(crate::ui::registration))
+        .route("/ui/login", get(crate::ui::login))
         .route("/ui/error", get(crate::ui::error))
         .route("/ui/welcome", get(crate::ui::welcome))
         .merge(health_routes())

@@ -189,7 +189,16 @@ pub fn render(reg: &Registry, reply: Reply, csrf: Option<Csrf>, req: &Parts) -> 
         Body::Redirect(location) => {
             redirect_parts(&req.method, req.uri.path(), location, reply.status)
         }
+        Body::Empty => (HeaderMap::new(), HttpBody::empty()),
     };
+    for (name, value) in &reply.headers {
+        if let (Ok(n), Ok(v)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(n, v);
+        }
+    }
     let mut cookies: Vec<String> = reply.set_cookies.clone();
     let issued = csrf.and_then(|c| c.issue);
     if reply.rotate_csrf {

@@ -124,6 +124,28 @@ pub async fn registration(State(reg): Reg, req: Request) -> Response<Body> {
     }
 }
 
+/// `GET /ui/login?flow=`: renders a login flow, or starts a new one.
+pub async fn login(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (mut info, _) = request_info(&reg, &parts, None, true);
+    let restart = "/self-service/login/browser";
+    let Some(flow_id) = info.query_param("flow").map(str::to_string) else {
+        return redirect(&parts, restart);
+    };
+    info.query = vec![("id".into(), flow_id)];
+    let reply = hoplite_core::flow::login::handler::get_login_flow(&reg, &info).await;
+    match (&reply.body, reply.status) {
+        (ReplyBody::Json(flow), 200) => page(
+            "Sign in",
+            &format!(
+                "{}<p><a href=\"/ui/registration\">Create an account</a></p>",
+                render_form(flow)
+            ),
+        ),
+        _ => redirect(&parts, restart),
+    }
+}
+
 /// `GET /ui/error?id=`: shows a stored self-service error.
 pub async fn error(State(reg): Reg, req: Request) -> Response<Body> {
     let (parts, _) = req.into_parts();
@@ -153,11 +175,21 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
     let (info, _) = request_info(&reg, &parts, None, true);
     let reply = hoplite_core::session::handler::whoami(&reg, &info).await;
     let body = match (&reply.body, reply.status) {
-        (ReplyBody::Json(s), 200) => format!(
-            "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.</p>",
-            esc(&identity_label(&s["identity"]))
-        ),
-        _ => "<p id=\"signed-out\">You are not signed in. <a href=\"/ui/registration\">Sign up</a></p>".to_string(),
+        (ReplyBody::Json(s), 200) => {
+            let logout = hoplite_core::flow::logout::create_browser_logout_flow(&reg, &info).await;
+            let link = match &logout.body {
+                ReplyBody::Json(l) => format!(
+                    " <a id=\"sign-out\" href=\"{}\">Sign out</a>",
+                    esc(l["logout_url"].as_str().unwrap_or(""))
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.{link}</p>",
+                esc(&identity_label(&s["identity"]))
+            )
+        }
+        _ => "<p id=\"signed-out\">You are not signed in. <a href=\"/ui/login\">Sign in</a> or <a href=\"/ui/registration\">sign up</a>.</p>".to_string(),
     };
     page("Welcome", &body)
 }

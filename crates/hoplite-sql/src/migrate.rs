@@ -275,6 +275,26 @@ pub(crate) fn is_index_already_created(
     }
 }
 
+/// Version 4: login flows (registration's columns plus `forced`, i.e. `refresh`, and
+/// `requested_aal`).
+const V4: &[&str] = &["CREATE TABLE IF NOT EXISTS selfservice_login_flows (
+        id {ID} PRIMARY KEY,
+        type VARCHAR(16) NOT NULL,
+        issued_at {TS} NOT NULL,
+        expires_at {TS} NOT NULL,
+        request_url {TEXT} NOT NULL,
+        active_method VARCHAR(32) NOT NULL,
+        csrf_token {TEXT} NOT NULL,
+        ui {TEXT} NOT NULL,
+        internal_context {TEXT} NOT NULL,
+        state VARCHAR(32) NOT NULL,
+        forced {INT} NOT NULL,
+        requested_aal VARCHAR(4) NOT NULL,
+        organization_id {ID} NULL,
+        identity_schema_id VARCHAR(128) NULL,
+        created_at {TS} NOT NULL,
+        updated_at {TS} NOT NULL)"];
+
 /// Every migration as (version, statements) with the dialect's types filled in.
 pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
     let t = types(kind);
@@ -288,5 +308,6 @@ pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
         (1, V1.iter().map(render).collect()),
         (2, v2(kind)),
         (3, v3(kind)),
+        (4, V4.iter().map(render).collect()),
     ]
 }

@@ -84,6 +84,10 @@ pub struct SelfService {
     pub allowed_return_urls: Vec<String>,
     /// `selfservice.flows.registration.*`.
     pub registration: Registration,
+    /// `selfservice.flows.login.*`.
+    pub login: Login,
+    /// `selfservice.flows.logout.after.default_browser_return_url`.
+    pub logout_after_return_url: Option<String>,
     /// `selfservice.flows.error.ui_url`.
     pub error_ui_url: String,
     /// `selfservice.methods.password.*`.
@@ -152,6 +156,51 @@ impl Registration {
     }
 }
 
+/// The login flow's settings.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// `selfservice.flows.login.ui_url` (default Kratos's fallback page; may be relative).
+    pub ui_url: String,
+    /// `selfservice.flows.login.lifespan` (default 1h).
+    pub lifespan: Duration,
+    /// `selfservice.flows.login.after.default_browser_return_url`.
+    pub after_default_browser_return_url: Option<String>,
+    /// `selfservice.flows.login.after.hooks`, hook names.
+    pub after_hooks: Vec<String>,
+    /// `selfservice.flows.login.after.<method>`, keyed by method id.
+    pub after_methods: std::collections::BTreeMap<String, AfterMethod>,
+}
+
+impl Login {
+    /// The hook names for `method`: the method's own list, else the global `after.hooks`.
+    pub fn after_hooks_for(&self, method: &str) -> &[String] {
+        match self.after_methods.get(method) {
+            Some(m) if !m.hooks.is_empty() => &m.hooks,
+            _ => &self.after_hooks,
+        }
+    }
+}
+
+impl SelfService {
+    /// The default return URL after signing in with `method` (Kratos's
+    /// `SelfServiceFlowLoginReturnTo`): the method's, else the flow's, else the global default.
+    pub fn login_return_url_for(&self, method: &str) -> &str {
+        self.login
+            .after_methods
+            .get(method)
+            .and_then(|m| m.default_browser_return_url.as_deref())
+            .or(self.login.after_default_browser_return_url.as_deref())
+            .unwrap_or(&self.default_browser_return_url)
+    }
+
+    /// Where a browser goes after signing out (`SelfServiceFlowLogoutRedirectURL`).
+    pub fn logout_return_url(&self) -> &str {
+        self.logout_after_return_url
+            .as_deref()
+            .unwrap_or(&self.default_browser_return_url)
+    }
+}
+
 /// Post-registration settings of one method.
 #[derive(Debug, Clone, Default)]
 pub struct AfterMethod {
@@ -200,6 +249,9 @@ pub struct Session {
     pub cookie_same_site: String,
     /// `session.cookie.secure`, else `!dev` (Kratos ignores `cookies.secure` here).
     pub cookie_secure: bool,
+    /// `session.earliest_possible_extend`: how long before expiry a session may be extended;
+    /// `None` (unset) allows it at any time.
+    pub earliest_possible_extend: Option<Duration>,
 }
 
 /// Cookie settings shared by the CSRF and session cookies.

@@ -5,7 +5,7 @@ use super::duration::{parse_byte_size, parse_duration};
 use super::env::parse_go_bool;
 use super::load::ConfigError;
 use super::{
-    AfterMethod, Config, Cookies, Hashers, IdentityConfig, PasswordMethod, Registration,
+    AfterMethod, Config, Cookies, Hashers, IdentityConfig, Login, PasswordMethod, Registration,
     RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session,
 };
 use serde_json::Value;
@@ -108,6 +108,31 @@ impl Doc<'_> {
     }
 
     /// Hook names from a list of `{hook: name, config?: ...}` (Kratos's `SelfServiceHook`).
+    /// `<after_key>.<method>` blocks (every object key but `hooks` and
+    /// `default_browser_return_url`), keyed by method id.
+    fn after_methods(&self, after_key: &str) -> Result<BTreeMap<String, AfterMethod>, ConfigError> {
+        let mut after_methods = BTreeMap::new();
+        if let Some(Value::Object(after)) = self.get(after_key) {
+            for (method, value) in after {
+                if matches!(method.as_str(), "hooks" | "default_browser_return_url")
+                    || !value.is_object()
+                {
+                    continue;
+                }
+                let key = format!("{after_key}.{method}");
+                after_methods.insert(
+                    method.clone(),
+                    AfterMethod {
+                        hooks: self.hook_names(&format!("{key}.hooks"))?,
+                        default_browser_return_url: self
+                            .opt_string(&format!("{key}.default_browser_return_url"))?,
+                    },
+                );
+            }
+        }
+        Ok(after_methods)
+    }
+
     fn hook_names(&self, path: &str) -> Result<Vec<String>, ConfigError> {
         match self.get(path) {
             None => Ok(Vec::new()),
@@ -212,25 +237,7 @@ impl Config {
                 RegistrationStyle::Unified
             };
             let after_key = format!("{base}.after");
-            let mut after_methods = BTreeMap::new();
-            if let Some(Value::Object(after)) = d.get(&after_key) {
-                for (method, value) in after {
-                    if matches!(method.as_str(), "hooks" | "default_browser_return_url")
-                        || !value.is_object()
-                    {
-                        continue;
-                    }
-                    let key = format!("{after_key}.{method}");
-                    after_methods.insert(
-                        method.clone(),
-                        AfterMethod {
-                            hooks: d.hook_names(&format!("{key}.hooks"))?,
-                            default_browser_return_url: d
-                                .opt_string(&format!("{key}.default_browser_return_url"))?,
-                        },
-                    );
-                }
-            }
+            let after_methods = d.after_methods(&after_key)?;
             Registration {
                 enabled: d.bool(&format!("{base}.enabled"), true)?,
                 ui_url: d.string(
@@ -281,11 +288,31 @@ impl Config {
             }
         };
 
+        let login = {
+            let base = "selfservice.flows.login";
+            let after_key = format!("{base}.after");
+            Login {
+                ui_url: d.string(
+                    &format!("{base}.ui_url"),
+                    "https://www.ory.com/kratos/docs/fallback/login",
+                )?,
+                lifespan: d.duration(&format!("{base}.lifespan"), Duration::from_secs(3600))?,
+                after_default_browser_return_url: d
+                    .opt_string(&format!("{after_key}.default_browser_return_url"))?,
+                after_hooks: d.hook_names(&format!("{after_key}.hooks"))?,
+                after_methods: d.after_methods(&after_key)?,
+            }
+        };
+        let logout_after_return_url =
+            d.opt_string("selfservice.flows.logout.after.default_browser_return_url")?;
+
         let selfservice = SelfService {
             // Required by the schema, so present after validation.
             default_browser_return_url: d.string("selfservice.default_browser_return_url", "")?,
             allowed_return_urls: d.strings("selfservice.allowed_return_urls")?,
             registration,
+            login,
+            logout_after_return_url,
             error_ui_url: d.string(
                 "selfservice.flows.error.ui_url",
                 "https://www.ory.com/kratos/docs/fallback/error",
@@ -321,6 +348,10 @@ impl Config {
                 .opt_string("session.cookie.same_site")?
                 .unwrap_or_else(|| cookies.same_site.clone()),
             cookie_secure: d.string_bool("session.cookie.secure", dev)?,
+            earliest_possible_extend: match d.get("session.earliest_possible_extend") {
+                None => None,
+                Some(_) => Some(d.duration("session.earliest_possible_extend", Duration::ZERO)?),
+            },
         };
 
         let secrets = {

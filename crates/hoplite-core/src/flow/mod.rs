@@ -2,6 +2,8 @@
 //! request as the domain sees it, outcomes the HTTP layer renders, return-URL checks, error UI.
 
 pub mod errorx;
+pub mod login;
+pub mod logout;
 pub mod redirect;
 pub mod registration;
 pub mod request;
@@ -38,6 +40,8 @@ pub enum Body {
     Error(Value),
     /// No body: a redirect to `location`.
     Redirect(String),
+    /// No body at all (e.g. `204 No Content`).
+    Empty,
 }
 
 /// A complete answer: status, body, cookies to set, and whether to rotate the CSRF cookie.
@@ -49,6 +53,8 @@ pub struct Reply {
     pub set_cookies: Vec<String>,
     /// Issue a fresh CSRF cookie with this reply (after a session was issued).
     pub rotate_csrf: bool,
+    /// Further response headers (e.g. `Link` for pagination).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -58,7 +64,23 @@ impl Reply {
             body: Body::Json(body),
             set_cookies: Vec::new(),
             rotate_csrf: false,
+            headers: Vec::new(),
         }
+    }
+    /// A reply without a body (`204 No Content` and the like).
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            body: Body::Empty,
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+            headers: Vec::new(),
+        }
+    }
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
+        self.headers.push((name.to_string(), value.into()));
+        self
     }
     pub fn redirect(status: u16, location: impl Into<String>) -> Reply {
         Reply {
@@ -66,6 +88,7 @@ impl Reply {
             body: Body::Redirect(location.into()),
             set_cookies: Vec::new(),
             rotate_csrf: false,
+            headers: Vec::new(),
         }
     }
     /// The generic error body `{"error": {...}}` with the error's own status (500 when it has none).
@@ -88,6 +111,7 @@ impl Reply {
             body: Body::Error(json!({ "error": err })),
             set_cookies: Vec::new(),
             rotate_csrf: false,
+            headers: Vec::new(),
         }
     }
     /// A self-describing error body (e.g. the expired-flow error) with the given status.
@@ -97,6 +121,7 @@ impl Reply {
             body: Body::Error(body),
             set_cookies: Vec::new(),
             rotate_csrf: false,
+            headers: Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The storage contract the domain needs (`ory/kratos: persistence/reference.go`); `hoplite-sql`
 //! implements it on SQLite, PostgreSQL and MySQL.
 
+use crate::flow::login::LoginFlow;
 use crate::flow::registration::RegistrationFlow;
 use crate::identity::Identity;
 use crate::session::Session;
@@ -126,4 +127,64 @@ pub trait Persister: Send + Sync + 'static {
     /// Returns the value stored under `key`, storing `candidate` first if there is none (used for
     /// generated secrets, so every instance on one database agrees and restarts keep them).
     async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError>;
+
+    // Login flows and sign-in.
+    async fn create_login_flow(&self, flow: &LoginFlow) -> Result<(), StoreError>;
+    async fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError>;
+    /// Writes the mutable fields (ui, active method, request URL, csrf token, `updated_at`, ...).
+    async fn update_login_flow(&self, flow: &LoginFlow) -> Result<(), StoreError>;
+    /// The identity (with credentials and addresses) holding a credential of type
+    /// `credential_type` with one of `candidates` as identifier; earlier candidates win.
+    async fn find_identity_by_identifier(
+        &self,
+        credential_type: &str,
+        candidates: &[String],
+    ) -> Result<Option<Identity>, StoreError>;
+    /// Replaces the `config` of one credential of an identity (e.g. an upgraded password hash).
+    async fn update_credential_config(
+        &self,
+        identity_id: Uuid,
+        credential_type: &str,
+        config: &Value,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    // Sessions.
+    /// A session by id, with its devices but without its identity.
+    async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;
+    /// The session a logout token belongs to.
+    async fn get_session_by_logout_token(&self, token: &str)
+    -> Result<Option<Session>, StoreError>;
+    /// Rewrites a stored session's state (active flag, AAL, methods, times) and stores devices
+    /// it does not have yet; one transaction.
+    async fn update_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// Sessions ordered by id, after `after`, at most `limit`; only `identity_id`'s when given,
+    /// and only those whose stored `active` flag equals `active` when given. Without identities.
+    async fn list_sessions(
+        &self,
+        identity_id: Option<Uuid>,
+        active: Option<bool>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<SessionPage, StoreError>;
+    /// Marks every active session of an identity inactive, except `except`; returns how many.
+    async fn revoke_sessions_of_identity(
+        &self,
+        identity_id: Uuid,
+        except: Option<Uuid>,
+    ) -> Result<u64, StoreError>;
+    /// Marks one session inactive; `false` when there is no such session (of that identity, when
+    /// `identity_id` is given).
+    async fn revoke_session(&self, id: Uuid, identity_id: Option<Uuid>)
+    -> Result<bool, StoreError>;
+    /// Deletes every session of an identity; returns how many.
+    async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError>;
+}
+
+/// One page of sessions, ordered by id.
+#[derive(Debug, Clone)]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// The id to continue after, if there are more.
+    pub next: Option<Uuid>,
 }

@@ -64,6 +64,10 @@ pub struct IdentitySchema {
     pub trait_paths: Vec<KnownPath>,
     /// The registration node order keys (`registration_key_order`).
     pub key_order: Vec<String>,
+    /// The label of the login form's `identifier` input: the title of the one trait that
+    /// identifies a person (a password, WebAuthn or code identifier, passkey display name or TOTP
+    /// account name), else `ID` (Kratos's `GetIdentifierLabelFromSchema`).
+    pub identifier_label: crate::text::Message,
     /// The trait input nodes (`nodes_from_schema`) in group `default`; see
     /// [`IdentitySchema::trait_nodes`].
     trait_nodes_default: Vec<Node>,
@@ -137,6 +141,7 @@ impl IdentitySchema {
             url: url.to_string(),
             trait_paths: decoder::known_paths(&[], &raw),
             key_order: registration_key_order(&raw),
+            identifier_label: identifier_label(&raw),
             trait_nodes_default,
             raw,
             selfservice_selectable: selectable,
@@ -172,6 +177,58 @@ impl IdentitySchema {
         } else {
             Err(messages)
         }
+    }
+}
+
+/// See [`IdentitySchema::identifier_label`].
+fn identifier_label(raw: &Value) -> crate::text::Message {
+    fn is_identifier(ext: &Value) -> bool {
+        let flag = |path: &str| ext.pointer(path).and_then(Value::as_bool) == Some(true);
+        flag("/credentials/password/identifier")
+            || flag("/credentials/webauthn/identifier")
+            || flag("/credentials/passkey/display_name")
+            || flag("/credentials/totp/account_name")
+            || flag("/credentials/code/identifier")
+    }
+    fn walk<'a>(
+        root: &'a Value,
+        node: &'a Value,
+        name: &str,
+        depth: usize,
+        found: &mut Vec<(String, String)>,
+    ) {
+        if depth > 32 {
+            return;
+        }
+        let node = match node.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with('#') => match root.pointer(&r[1..]) {
+                Some(target) => target,
+                None => return,
+            },
+            _ => node,
+        };
+        if let Some(ext) = node.get(EXTENSION_NAME)
+            && is_identifier(ext)
+        {
+            let title = node.get("title").and_then(Value::as_str).unwrap_or("");
+            found.push((name.to_string(), title.to_string()));
+        }
+        if let Some(Value::Object(props)) = node.get("properties") {
+            for (key, child) in props {
+                let child_name = if name.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{name}.{key}")
+                };
+                walk(root, child, &child_name, depth + 1, found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(raw, raw, "", 0, &mut found);
+    match found.as_slice() {
+        [(name, title)] if !title.is_empty() => crate::ui::nodes::label_generated(title, name),
+        _ => crate::text::messages::info_node_label_id(),
     }
 }
 

@@ -162,6 +162,24 @@ pub fn session_cookie(config: &Config, session: &Session, now: OffsetDateTime) -
     .to_header()
 }
 
+/// The `Set-Cookie` value that removes the session cookie (empty value, `Max-Age` < 0), as
+/// gorilla/sessions writes it when a session is purged.
+pub fn clear_session_cookie(config: &Config) -> String {
+    let s = &config.session;
+    SetCookie {
+        name: s.cookie_name.clone(),
+        value: String::new(),
+        path: s.cookie_path.clone(),
+        domain: s.cookie_domain.clone().unwrap_or_default(),
+        expires: Some(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1)),
+        max_age: -1,
+        http_only: true,
+        secure: s.cookie_secure,
+        same_site: s.cookie_same_site.clone(),
+    }
+    .to_header()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

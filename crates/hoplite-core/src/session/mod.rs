@@ -2,6 +2,7 @@
 
 pub mod cookie;
 pub mod handler;
+pub mod manager;
 
 use crate::identity::Identity;
 use crate::x::timefmt::serde_rfc3339;

@@ -93,18 +93,93 @@ pub(crate) fn transient_payload_problem(
     if t.is_object() {
         return None;
     }
-    let actual = match t {
+    Some(crate::schema::FieldMessage {
+        field: "transient_payload".into(),
+        message: crate::schema::errors::validation_wrong_type(
+            &["object".to_string()],
+            json_type_name(t),
+        ),
+    })
+}
+
+/// The JSON-schema name of a value's type.
+pub(crate) fn json_type_name(v: &serde_json::Value) -> &'static str {
+    match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "boolean",
         serde_json::Value::Number(_) => "number",
         serde_json::Value::String(_) => "string",
         serde_json::Value::Array(_) => "array",
         serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// Offers a login submission to the methods (only `password` exists so far).
+pub async fn dispatch_login(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow: crate::flow::login::LoginFlow,
+    session: Option<crate::session::Session>,
+    body: &[u8],
+) -> Reply {
+    use crate::flow::login::error::write_flow_error;
+    let peek = decode_login_method(req, body);
+    let method = match peek {
+        Ok(m) => m,
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
     };
-    Some(crate::schema::FieldMessage {
-        field: "transient_payload".into(),
-        message: crate::schema::errors::validation_wrong_type(&["object".to_string()], actual),
-    })
+    if method == "password" {
+        if !reg.config.selfservice.password.enabled {
+            return crate::flow::errorx::non_form_error(
+                reg,
+                req,
+                Some(flow.flow_type),
+                method_disabled(),
+            )
+            .await;
+        }
+        if flow.requested_aal != "aal1" {
+            // `login.CheckAAL`: the password is a first factor only.
+            let err = crate::error::ErrorObject::bad_request()
+                .with_id("session_aal_already_fulfilled")
+                .with_reason("The session has the requested AAL already.");
+            return write_flow_error(reg, req, flow, SubmitError::Http(err)).await;
+        }
+        return password::login::submit(reg, req, flow, session, body).await;
+    }
+    write_flow_error(
+        reg,
+        req,
+        flow,
+        SubmitError::Form(vec![crate::schema::FieldMessage {
+            field: String::new(),
+            message: messages::login_no_strategy_found(),
+        }]),
+    )
+    .await
+}
+
+/// The `method` a login submission names ("" when none).
+fn decode_login_method(
+    req: &RequestInfo,
+    body: &[u8],
+) -> Result<String, crate::error::ErrorObject> {
+    let paths = [crate::flow::registration::decoder::KnownPath {
+        name: "method".into(),
+        kind: PathType::String,
+        required: false,
+    }];
+    let doc = crate::flow::registration::decoder::decode(
+        &req.method,
+        req.content_type.as_deref(),
+        body,
+        &paths,
+    )?;
+    Ok(doc
+        .get("method")
+        .and_then(|m| m.as_str())
+        .unwrap_or("")
+        .to_string())
 }
 
 fn method_disabled() -> crate::error::ErrorObject {

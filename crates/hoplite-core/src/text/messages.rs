@@ -265,15 +265,80 @@ pub fn registration_flow_expired(
     expired_at: time::OffsetDateTime,
     now: time::OffsetDateTime,
 ) -> Message {
+    flow_expired(4040001, "registration", expired_at, now)
+}
+
+/// 4010001 `The login flow expired <m> minutes ago, please try again.`
+pub fn login_flow_expired(expired_at: time::OffsetDateTime, now: time::OffsetDateTime) -> Message {
+    flow_expired(4010001, "login", expired_at, now)
+}
+
+fn flow_expired(
+    id: i64,
+    flow: &str,
+    expired_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Message {
     let minutes = (now - expired_at).as_seconds_f64() / 60.0;
     Message::with_context(
-        4040001,
+        id,
         MessageType::Error,
-        format!("The registration flow expired {minutes:.2} minutes ago, please try again."),
+        format!("The {flow} flow expired {minutes:.2} minutes ago, please try again."),
         json!({
             "expired_at": crate::x::timefmt::rfc3339_nano(expired_at),
             "expired_at_unix": expired_at.unix_timestamp(),
         }),
+    )
+}
+
+/// 1010001 `Sign in`.
+pub fn info_login() -> Message {
+    Message::new(1010001, MessageType::Info, "Sign in")
+}
+
+/// 1010003: shown when a login flow re-authenticates (`refresh=true`).
+pub fn info_login_reauth() -> Message {
+    Message::new(
+        1010003,
+        MessageType::Info,
+        "Please confirm this action by verifying that it is you.",
+    )
+}
+
+/// 1010004: shown when a login flow asks for a second factor.
+pub fn info_login_mfa() -> Message {
+    Message::new(
+        1010004,
+        MessageType::Info,
+        "Please complete the second authentication challenge.",
+    )
+}
+
+/// 1010022 `Sign in with password`.
+pub fn info_login_password() -> Message {
+    Message::new(1010022, MessageType::Info, "Sign in with password")
+}
+
+/// 1070004 `ID`: the identifier label when the schema offers no single title.
+pub fn info_node_label_id() -> Message {
+    Message::new(1070004, MessageType::Info, "ID")
+}
+
+/// 4000006: wrong password and unknown identifier alike.
+pub fn invalid_credentials() -> Message {
+    Message::new(
+        4000006,
+        MessageType::Error,
+        "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.",
+    )
+}
+
+/// 4010002: no login strategy claimed the submission.
+pub fn login_no_strategy_found() -> Message {
+    Message::new(
+        4010002,
+        MessageType::Error,
+        "Could not find a strategy to log you in with. Did you fill out the form correctly?",
     )
 }
 
@@ -320,6 +385,13 @@ mod tests {
             password_max_length(72, 80),
             registration_no_strategy_found(),
             identity_disabled(),
+            info_login(),
+            info_login_reauth(),
+            info_login_mfa(),
+            info_login_password(),
+            info_node_label_id(),
+            invalid_credentials(),
+            login_no_strategy_found(),
         ];
         for m in messages {
             let (kind, template) = cat
@@ -509,6 +581,17 @@ mod tests {
             cat[&4040001]
                 .1
                 .starts_with("The registration flow expired {minutes_ago:%.2f}")
+        );
+        let m = login_flow_expired(at, at + time::Duration::seconds(90));
+        assert_eq!(m.id, 4010001);
+        assert_eq!(cat[&4010001].0, "error");
+        assert_eq!(
+            cat[&4010001].1,
+            "The login flow expired {minutes_ago:%.2f} minutes ago, please try again."
+        );
+        assert_eq!(
+            m.text,
+            "The login flow expired 1.50 minutes ago, please try again."
         );
     }
 }

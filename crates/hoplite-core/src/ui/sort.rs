@@ -24,6 +24,31 @@ pub fn sort_registration_nodes(nodes: &mut [Node], schema: &Value) {
 /// [`sort_registration_nodes`] with the schema's key order already computed
 /// ([`registration_key_order`], kept on [`crate::schema::IdentitySchema::key_order`]).
 pub fn sort_registration_nodes_with_order(nodes: &mut [Node], keys: &[String]) {
+    sort_nodes(nodes, &GROUP_ORDER, keys);
+}
+
+/// Group ranks of `login.sortNodes`.
+const LOGIN_GROUP_ORDER: [&str; 8] = [
+    "oidc",
+    "default",
+    "webauthn",
+    "passkey",
+    "code",
+    "password",
+    "totp",
+    "lookup_secret",
+];
+
+/// Sorts login nodes as Kratos does: its group order, then `csrf_token`, `identifier`, `password`.
+pub fn sort_login_nodes(nodes: &mut [Node]) {
+    let keys = ["csrf_token", "identifier", "password"].map(String::from);
+    sort_nodes(nodes, &LOGIN_GROUP_ORDER, &keys);
+}
+
+/// Kratos's `Nodes.SortBySchema`: a stable sort by group rank (unknown groups first), then, among
+/// nodes of one group (or of `default` and `password`), by the first key that prefixes the node's
+/// name, then by printed value; `method` always last.
+pub fn sort_nodes(nodes: &mut [Node], group_order: &[&str], keys: &[String]) {
     let total = nodes.len();
     let position = |node: &Node| -> usize {
         // Kratos keeps `method` last whatever the schema says.
@@ -38,7 +63,7 @@ pub fn sort_registration_nodes_with_order(nodes: &mut [Node], keys: &[String]) {
     let mut items: Vec<SortItem> = nodes
         .iter()
         .map(|n| SortItem {
-            rank: GROUP_ORDER
+            rank: group_order
                 .iter()
                 .position(|g| *g == n.group)
                 .map_or(-1, |i| i as i64),

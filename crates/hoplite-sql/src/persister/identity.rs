@@ -115,7 +115,7 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
     Ok(())
 }
 
-pub(super) async fn get_identity(
+pub(crate) async fn get_identity(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<Identity>, StoreError> {

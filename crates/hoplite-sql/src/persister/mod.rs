@@ -2,8 +2,10 @@
 //! through sqlx's `Any` driver, one file per domain as in Kratos. Queries are written with `?`
 //! placeholders and rewritten to `$n` for PostgreSQL.
 
+mod credentials;
 mod errorx;
 mod identity;
+mod login;
 mod registration;
 mod session;
 mod values;
@@ -11,10 +13,11 @@ mod values;
 use crate::codec::{db_err, ts};
 use async_trait::async_trait;
 use hoplite_core::config::{DatabaseKind, Dsn};
+use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::RegistrationFlow;
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
-    ConflictingIdentity, IdentityPage, Persister, StoreError, StoredError,
+    ConflictingIdentity, IdentityPage, Persister, SessionPage, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -238,5 +241,80 @@ impl Persister for SqlPersister {
 
     async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
         values::get_or_init_value(self, key, candidate).await
+    }
+
+    async fn create_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {
+        login::create_login_flow(self, f).await
+    }
+
+    async fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
+        login::get_login_flow(self, id).await
+    }
+
+    async fn update_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {
+        login::update_login_flow(self, f).await
+    }
+
+    async fn find_identity_by_identifier(
+        &self,
+        credential_type: &str,
+        candidates: &[String],
+    ) -> Result<Option<Identity>, StoreError> {
+        credentials::find_identity_by_identifier(self, credential_type, candidates).await
+    }
+
+    async fn update_credential_config(
+        &self,
+        identity_id: Uuid,
+        credential_type: &str,
+        config: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        credentials::update_credential_config(self, identity_id, credential_type, config, now).await
+    }
+
+    async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        session::get_session(self, id).await
+    }
+
+    async fn get_session_by_logout_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        session::get_session_by_logout_token(self, token).await
+    }
+
+    async fn update_session(&self, s: &Session) -> Result<(), StoreError> {
+        session::update_session(self, s).await
+    }
+
+    async fn list_sessions(
+        &self,
+        identity_id: Option<Uuid>,
+        active: Option<bool>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<SessionPage, StoreError> {
+        session::list_sessions(self, identity_id, active, after, limit).await
+    }
+
+    async fn revoke_sessions_of_identity(
+        &self,
+        identity_id: Uuid,
+        except: Option<Uuid>,
+    ) -> Result<u64, StoreError> {
+        session::revoke_sessions_of_identity(self, identity_id, except).await
+    }
+
+    async fn revoke_session(
+        &self,
+        id: Uuid,
+        identity_id: Option<Uuid>,
+    ) -> Result<bool, StoreError> {
+        session::revoke_session(self, id, identity_id).await
+    }
+
+    async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError> {
+        session::delete_sessions_of_identity(self, identity_id).await
     }
 }

@@ -2,9 +2,11 @@
 
 use super::{SqlPersister, opt, other, s};
 use crate::codec::{db_err, parse_ts, parse_uuid, ts};
-use hoplite_core::persistence::StoreError;
+use hoplite_core::persistence::{SessionPage, StoreError};
 use hoplite_core::session::{Device, Session};
 use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
 
 pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(), StoreError> {
     let mut tx = p.pool.begin().await.map_err(db_err)?;
@@ -28,70 +30,256 @@ pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(),
     .await
     .map_err(db_err)?;
     for d in &s_.devices {
-        sqlx::query(p.q(
-            "INSERT INTO session_devices (id, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(d.id.to_string())
-        .bind(&id)
-        .bind(s_.identity_id.to_string())
-        .bind(truncate(&d.ip_address, 50))
-        .bind(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
-        .bind(truncate(&d.location, 512))
-        .bind(ts(s_.issued_at))
-        .bind(ts(s_.issued_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        insert_device(p, &mut tx, s_, d).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
+const SESSION_COLUMNS: &str = "id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at";
+
 pub(super) async fn get_session_by_token(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(p.q(
-        "SELECT id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at FROM sessions WHERE token = ?",
-    ))
-    .bind(token)
+    get_session_where(p, "token", token).await
+}
+
+pub(super) async fn get_session_by_logout_token(
+    p: &SqlPersister,
+    token: &str,
+) -> Result<Option<Session>, StoreError> {
+    get_session_where(p, "logout_token", token).await
+}
+
+pub(super) async fn get_session(p: &SqlPersister, id: Uuid) -> Result<Option<Session>, StoreError> {
+    get_session_where(p, "id", &id.to_string()).await
+}
+
+/// One session by a uniquely indexed column (`id`, `token`, `logout_token`), with its devices.
+async fn get_session_where(
+    p: &SqlPersister,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Session>, StoreError> {
+    let row = sqlx::query(p.q(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {column} = ?"
+    )))
+    .bind(value)
     .fetch_optional(&p.pool)
     .await
     .map_err(db_err)?;
     let Some(r) = row else { return Ok(None) };
-    let id = s(&r, "id")?;
-    let devices = sqlx::query(p.q(
-        "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = ? ORDER BY created_at, id",
-    ))
-    .bind(&id)
-    .fetch_all(&p.pool)
-    .await
-    .map_err(db_err)?
-    .iter()
-    .map(|d| {
-        Ok(Device {
+    let mut sessions = vec![session_from_row(&r)?];
+    load_devices(p, &mut sessions).await?;
+    Ok(sessions.pop())
+}
+
+fn session_from_row(r: &AnyRow) -> Result<Session, StoreError> {
+    Ok(Session {
+        id: parse_uuid(&s(r, "id")?)?,
+        active: r.try_get::<i64, _>("active").map_err(other)? != 0,
+        expires_at: parse_ts(&s(r, "expires_at")?)?,
+        authenticated_at: parse_ts(&s(r, "authenticated_at")?)?,
+        authenticator_assurance_level: s(r, "aal")?,
+        authentication_methods: serde_json::from_str(&s(r, "authentication_methods")?)
+            .map_err(|e| StoreError::Other(e.to_string()))?,
+        issued_at: parse_ts(&s(r, "issued_at")?)?,
+        identity: None,
+        devices: Vec::new(),
+        identity_id: parse_uuid(&s(r, "identity_id")?)?,
+        token: s(r, "token")?,
+        logout_token: s(r, "logout_token")?,
+    })
+}
+
+/// Loads the devices of `sessions` with one query (`session_id IN (...)`, indexed).
+async fn load_devices(p: &SqlPersister, sessions: &mut [Session]) -> Result<(), StoreError> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let marks = vec!["?"; sessions.len()].join(", ");
+    let sql = format!(
+        "SELECT id, session_id, ip_address, user_agent, location FROM session_devices WHERE session_id IN ({marks}) ORDER BY created_at, id"
+    );
+    let mut query = sqlx::query(p.q(&sql));
+    for session in sessions.iter() {
+        query = query.bind(session.id.to_string());
+    }
+    let rows = query.fetch_all(&p.pool).await.map_err(db_err)?;
+    for d in &rows {
+        let session_id = parse_uuid(&s(d, "session_id")?)?;
+        let device = Device {
             id: parse_uuid(&s(d, "id")?)?,
             ip_address: s(d, "ip_address")?,
             user_agent: opt(d, "user_agent")?,
             location: s(d, "location")?,
-        })
+        };
+        if let Some(session) = sessions.iter_mut().find(|x| x.id == session_id) {
+            session.devices.push(device);
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn update_session(p: &SqlPersister, s_: &Session) -> Result<(), StoreError> {
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    let id = s_.id.to_string();
+    sqlx::query(p.q(
+        "UPDATE sessions SET active = ?, aal = ?, authentication_methods = ?, issued_at = ?, expires_at = ?, authenticated_at = ?, updated_at = ? WHERE id = ?",
+    ))
+    .bind(i64::from(s_.active))
+    .bind(&s_.authenticator_assurance_level)
+    .bind(serde_json::to_string(&s_.authentication_methods).expect("methods serialise"))
+    .bind(ts(s_.issued_at))
+    .bind(ts(s_.expires_at))
+    .bind(ts(s_.authenticated_at))
+    .bind(ts(s_.issued_at))
+    .bind(&id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let known: Vec<String> =
+        sqlx::query(p.q("SELECT id FROM session_devices WHERE session_id = ?"))
+            .bind(&id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| s(r, "id"))
+            .collect::<Result<_, _>>()?;
+    for d in s_
+        .devices
+        .iter()
+        .filter(|d| !known.contains(&d.id.to_string()))
+    {
+        insert_device(p, &mut tx, s_, d).await?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+pub(super) async fn list_sessions(
+    p: &SqlPersister,
+    identity_id: Option<Uuid>,
+    active: Option<bool>,
+    after: Option<Uuid>,
+    limit: u32,
+) -> Result<SessionPage, StoreError> {
+    let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id > ?");
+    if identity_id.is_some() {
+        sql.push_str(" AND identity_id = ?");
+    }
+    if active.is_some() {
+        sql.push_str(" AND active = ?");
+    }
+    sql.push_str(" ORDER BY id LIMIT ?");
+    let mut query = sqlx::query(p.q(&sql)).bind(after.map(|a| a.to_string()).unwrap_or_default());
+    if let Some(i) = identity_id {
+        query = query.bind(i.to_string());
+    }
+    if let Some(a) = active {
+        query = query.bind(i64::from(a));
+    }
+    let rows = query
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&p.pool)
+        .await
+        .map_err(db_err)?;
+    let mut sessions = rows
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if sessions.len() > limit as usize {
+        sessions.truncate(limit as usize);
+        sessions.last().map(|s| s.id)
+    } else {
+        None
+    };
+    load_devices(p, &mut sessions).await?;
+    Ok(SessionPage { sessions, next })
+}
+
+pub(super) async fn revoke_sessions_of_identity(
+    p: &SqlPersister,
+    identity_id: Uuid,
+    except: Option<Uuid>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        p.q("UPDATE sessions SET active = 0 WHERE identity_id = ? AND id <> ? AND active = 1"),
+    )
+    .bind(identity_id.to_string())
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .execute(&p.pool)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn revoke_session(
+    p: &SqlPersister,
+    id: Uuid,
+    identity_id: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let done = match identity_id {
+        Some(identity) => {
+            sqlx::query(p.q("UPDATE sessions SET active = 0 WHERE id = ? AND identity_id = ?"))
+                .bind(id.to_string())
+                .bind(identity.to_string())
+                .execute(&p.pool)
+                .await
+        }
+        None => {
+            sqlx::query(p.q("UPDATE sessions SET active = 0 WHERE id = ?"))
+                .bind(id.to_string())
+                .execute(&p.pool)
+                .await
+        }
+    }
+    .map_err(db_err)?;
+    if done.rows_affected() > 0 {
+        return Ok(true);
+    }
+    // MySQL counts only changed rows: an already revoked session reports 0 but exists.
+    Ok(match get_session(p, id).await? {
+        Some(s) => identity_id.is_none_or(|i| i == s.identity_id),
+        None => false,
     })
-    .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Some(Session {
-        id: parse_uuid(&id)?,
-        active: r.try_get::<i64, _>("active").map_err(other)? != 0,
-        expires_at: parse_ts(&s(&r, "expires_at")?)?,
-        authenticated_at: parse_ts(&s(&r, "authenticated_at")?)?,
-        authenticator_assurance_level: s(&r, "aal")?,
-        authentication_methods: serde_json::from_str(&s(&r, "authentication_methods")?)
-            .map_err(|e| StoreError::Other(e.to_string()))?,
-        issued_at: parse_ts(&s(&r, "issued_at")?)?,
-        identity: None,
-        devices,
-        identity_id: parse_uuid(&s(&r, "identity_id")?)?,
-        token: s(&r, "token")?,
-        logout_token: s(&r, "logout_token")?,
-    }))
+}
+
+pub(super) async fn delete_sessions_of_identity(
+    p: &SqlPersister,
+    identity_id: Uuid,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(p.q("DELETE FROM sessions WHERE identity_id = ?"))
+        .bind(identity_id.to_string())
+        .execute(&p.pool)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+async fn insert_device(
+    p: &SqlPersister,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s_: &Session,
+    d: &Device,
+) -> Result<(), StoreError> {
+    sqlx::query(p.q(
+        "INSERT INTO session_devices (id, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(d.id.to_string())
+    .bind(s_.id.to_string())
+    .bind(s_.identity_id.to_string())
+    .bind(truncate(&d.ip_address, 50))
+    .bind(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
+    .bind(truncate(&d.location, 512))
+    .bind(ts(s_.issued_at))
+    .bind(ts(s_.issued_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
 /// Cuts a value to its column's width in characters, so an overlong header cannot fail the insert.

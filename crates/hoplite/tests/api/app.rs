@@ -109,7 +109,8 @@ pub fn base_config() -> Value {
                 "registration": {
                     "ui_url": "http://127.0.0.1:4455/registration",
                     "after": {"password": {"hooks": [{"hook": "session"}]}}
-                }
+                },
+                "login": {"ui_url": "http://127.0.0.1:4455/login"}
             },
             "methods": {"password": {"config": {"haveibeenpwned_enabled": false}}}
         },
@@ -263,6 +264,56 @@ impl TestApp {
             json!({"method": "password", "password": password, "traits": {"email": email}}),
         )
         .await
+    }
+
+    /// Signs in through a new API login flow; returns the response.
+    pub async fn login_api(&self, identifier: &str, password: &str) -> reqwest::Response {
+        let r = self
+            .api_client()
+            .get(self.url("/self-service/login/api"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let flow: Value = r.json().await.unwrap();
+        let id = flow["id"].as_str().unwrap();
+        self.api_client()
+            .post(self.url(&format!("/self-service/login?flow={id}")))
+            .json(&json!({"method": "password", "identifier": identifier, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers through the API and signs in; returns the session token of the sign-in.
+    pub async fn registered_and_signed_in(&self, email: &str, password: &str) -> String {
+        assert_eq!(self.register_api(email, password).await.status(), 200);
+        let r = self.login_api(email, password).await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        body["session_token"].as_str().unwrap().to_string()
+    }
+
+    /// `GET /sessions/whoami` with a session token; returns the status and body.
+    pub async fn whoami(&self, token: &str) -> (u16, Value) {
+        let r = self
+            .api_client()
+            .get(self.url("/sessions/whoami"))
+            .header("X-Session-Token", token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Runs one SQL statement on this server's database (for states no API sets yet).
+    pub async fn exec_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&self.dsn).await.unwrap();
+        sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql.to_string()))
+            .await
+            .unwrap();
     }
 
     /// Every identity the admin API lists.

@@ -3,6 +3,7 @@
 
 mod app;
 mod hibp;
+mod login;
 mod openapi;
 mod persistence;
 mod registration;

@@ -8,8 +8,6 @@ use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::text::messages;
-use crate::x::timefmt::rfc3339_nano;
-use serde_json::json;
 
 /// Why a submission failed.
 #[derive(Debug, Clone)]
@@ -79,52 +77,14 @@ pub async fn non_form_error(
     flow: Option<&RegistrationFlow>,
     err: ErrorObject,
 ) -> Reply {
-    match flow {
-        Some(f) if f.flow_type == FlowType::Api => {
-            let status = if err.code == 0 { 400 } else { err.code };
-            Reply::error_with_status(&err, status, req.request_id.as_deref())
-        }
-        _ => forward(reg, req, err).await,
-    }
+    crate::flow::errorx::non_form_error(reg, req, flow.map(|f| f.flow_type), err).await
 }
 
-/// Spec §3.4: JSON callers get the error; browsers are sent to the error UI with a stored copy.
-pub async fn forward(reg: &Registry, req: &RequestInfo, err: ErrorObject) -> Reply {
-    if req.is_json_request {
-        return Reply::error(&err, req.request_id.as_deref());
-    }
-    let now = reg.now();
-    let stored = crate::persistence::StoredError {
-        id: uuid::Uuid::new_v4(),
-        error: serde_json::to_value(&err).expect("error serialises"),
-        csrf_token: req.masked_csrf_token(),
-        was_seen: false,
-        seen_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    if reg.persister.create_error(&stored).await.is_err() || req.accepts_json {
-        return Reply::error(&err, req.request_id.as_deref());
-    }
-    Reply::redirect(
-        303,
-        with_query_param(
-            &reg.config.selfservice.error_ui_url,
-            "id",
-            &stored.id.to_string(),
-        ),
-    )
-}
+pub use crate::flow::errorx::forward;
 
 /// The expired-flow error (`self_service_flow_expired`) with its self-describing fields.
 pub fn expired_error(flow: &RegistrationFlow, now: time::OffsetDateTime) -> ErrorObject {
-    let minutes = (now - flow.expires_at).as_seconds_f64() / 60.0;
-    ErrorObject::gone()
-        .with_id("self_service_flow_expired")
-        .with_message("self-service flow expired")
-        .with_reason(format!(
-            "The self-service flow expired {minutes:.2} minutes ago, initialize a new one."
-        ))
+    crate::flow::errorx::expired_error(flow.expires_at, now)
 }
 
 /// Spec §9.7: a submission on an expired flow gets a replacement flow carrying message 4040001.
@@ -153,20 +113,7 @@ pub async fn handle_expired_submit(
         return non_form_error(reg, req, Some(&old), ErrorObject::from(e)).await;
     }
     if old.flow_type == FlowType::Api || req.is_json_request {
-        let mut body_err = err;
-        if let Some(id) = &req.request_id {
-            body_err.request = id.clone();
-        }
-        let since = (now - old.expires_at).whole_nanoseconds() as i64;
-        return Reply::error_body(
-            410,
-            json!({
-                "error": body_err,
-                "expired_at": rfc3339_nano(old.expires_at),
-                "since": since,
-                "use_flow_id": new_flow.id,
-            }),
-        );
+        return crate::flow::errorx::expired_reply(req, err, old.expires_at, now, new_flow.id);
     }
     Reply::redirect(
         303,

@@ -59,6 +59,33 @@ pub fn flow_schema(
     })
 }
 
+/// The `identity_schema` query parameter of a flow-creating request: `None` when absent; an
+/// error when it names a schema that does not exist or may not be used in self-service flows.
+pub fn requested_identity_schema(
+    reg: &Registry,
+    req: &RequestInfo,
+) -> Result<Option<String>, ErrorObject> {
+    Ok(
+        match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
+            None => None,
+            Some(id) if id == reg.schemas.default_id => Some(id.to_string()),
+            Some(id) => match reg.schemas.get(id) {
+                None => {
+                    return Err(ErrorObject::bad_request().with_reason(format!(
+                        "Requested identity schema \"{id}\" does not exist."
+                    )));
+                }
+                Some(s) if !s.selfservice_selectable => {
+                    return Err(ErrorObject::bad_request().with_reason(format!(
+                        "Requested identity schema \"{id}\" is not enabled for self-service flows."
+                    )));
+                }
+                Some(_) => Some(id.to_string()),
+            },
+        },
+    )
+}
+
 /// Spec §5: builds (but does not store) a new flow from the request.
 pub fn new_flow(
     reg: &Registry,
@@ -77,25 +104,7 @@ pub fn new_flow(
             "refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset",
         ));
     }
-    let identity_schema = {
-        match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
-            None => None,
-            Some(id) if id == reg.schemas.default_id => Some(id.to_string()),
-            Some(id) => match reg.schemas.get(id) {
-                None => {
-                    return Err(ErrorObject::bad_request().with_reason(format!(
-                        "Requested identity schema \"{id}\" does not exist."
-                    )));
-                }
-                Some(s) if !s.selfservice_selectable => {
-                    return Err(ErrorObject::bad_request().with_reason(format!(
-                        "Requested identity schema \"{id}\" is not enabled for self-service flows."
-                    )));
-                }
-                Some(_) => Some(id.to_string()),
-            },
-        }
-    };
+    let identity_schema = requested_identity_schema(reg, req)?;
     let now = reg.now();
     let id = Uuid::new_v4();
     let csrf = req.masked_csrf_token();
@@ -310,7 +319,16 @@ pub fn check_csrf(
     flow: &RegistrationFlow,
     sent_token: Option<&str>,
 ) -> Result<(), SubmitError> {
-    match flow.flow_type {
+    check_csrf_for(req, flow.flow_type, sent_token)
+}
+
+/// [`check_csrf`] for any flow (`flow.EnsureCSRF`).
+pub fn check_csrf_for(
+    req: &RequestInfo,
+    flow_type: FlowType,
+    sent_token: Option<&str>,
+) -> Result<(), SubmitError> {
+    match flow_type {
         FlowType::Api => {
             if req.has_origin {
                 return Err(ErrorObject::bad_request().with_reason("The HTTP Request Header included the \"Origin\" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.").into());

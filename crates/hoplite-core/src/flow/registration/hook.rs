@@ -14,7 +14,6 @@ use crate::identity::{
 use crate::persistence::StoreError;
 use crate::registry::Registry;
 use crate::schema::{Extensions, FieldMessage};
-use crate::session::{AuthenticationMethod, Device, Session, new_logout_token, new_session_token};
 use crate::text::{Message, messages};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -157,31 +156,7 @@ pub async fn post_registration(
     // and the session are written in separate transactions, as Kratos does: the identity is complete
     // on its own, so a failed session insert leaves a usable identity (one can sign in later).
     let now = reg.now();
-    let lifespan =
-        time::Duration::try_from(reg.config.session.lifespan).unwrap_or(time::Duration::days(1));
-    let mut session = Session {
-        id: Uuid::new_v4(),
-        active: true,
-        expires_at: now + lifespan,
-        authenticated_at: now,
-        authenticator_assurance_level: "aal1".into(),
-        authentication_methods: vec![AuthenticationMethod {
-            method: method.into(),
-            aal: "aal1".into(),
-            completed_at: now,
-        }],
-        issued_at: now,
-        identity: None,
-        devices: vec![Device {
-            id: Uuid::new_v4(),
-            ip_address: req.client_ip.clone(),
-            user_agent: req.user_agent.clone(),
-            location: req.location.clone(),
-        }],
-        identity_id: identity.id,
-        token: new_session_token(),
-        logout_token: new_logout_token(),
-    };
+    let mut session = crate::session::manager::new_active_session(reg, req, &identity, method);
     if let Err(e) = reg.persister.create_session(&session).await {
         tracing::error!(error = %e, "storing the session after registration failed");
         return Reply::error(&e.into(), req.request_id.as_deref());

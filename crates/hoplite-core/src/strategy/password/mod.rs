@@ -2,5 +2,6 @@
 //! policy and the breached-password check.
 
 pub mod hibp;
+pub mod login;
 pub mod registration;
 pub mod validator;

@@ -112,6 +112,7 @@ pub async fn submit(
             return form_error(reg, req, flow, e).await;
         }
     }
+    reg.metrics.count_password_hash();
     let hash = match reg.hasher.hash(password).await {
         Ok(h) => h,
         Err(HashError::TooLong(len)) => {

@@ -1,0 +1,134 @@
+//! After a method succeeded: activate the session, run the after-hooks, answer
+//! (`ory/kratos: selfservice/flow/login/hook.go`).
+
+use super::LoginFlow;
+use super::error::{SubmitError, write_flow_error};
+use crate::error::ErrorObject;
+use crate::flow::redirect::secure_redirect_to;
+use crate::flow::registration::handler::return_to_allow_list;
+use crate::flow::{FlowType, Reply, RequestInfo};
+use crate::identity::Identity;
+use crate::registry::Registry;
+use crate::schema::FieldMessage;
+use crate::session::Session;
+use crate::session::manager::{activate, complete_method, identity_disabled, new_active_session};
+use serde_json::{Value, json};
+
+/// `require_verified_address`: 4000010 on the form when no address of the identity is verified.
+fn address_not_verified() -> SubmitError {
+    SubmitError::Form(vec![FieldMessage {
+        field: String::new(),
+        message: crate::text::Message::new(
+            4000010,
+            crate::text::MessageType::Error,
+            "Account not active yet. Did you forget to verify your email address?",
+        ),
+    }])
+}
+
+/// `PostLoginHook`: issues (or, when re-authenticating, renews) the session for `identity`.
+pub async fn post_login(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: LoginFlow,
+    identity: Identity,
+    existing: Option<Session>,
+    method: &str,
+) -> Reply {
+    let now = reg.now();
+    if identity.state != "active" {
+        let err = identity_disabled(identity.id);
+        return write_flow_error(reg, req, flow, SubmitError::Http(err)).await;
+    }
+    // A refresh of the same identity renews its session; anyone else gets a new one.
+    let mut session = match existing.filter(|s| s.identity_id == identity.id) {
+        Some(mut s) => {
+            complete_method(&mut s, method, now);
+            activate(reg, req, &mut s, now);
+            s
+        }
+        None => new_active_session(reg, req, &identity, method),
+    };
+    let return_to = match secure_redirect_to(
+        reg.config.selfservice.login_return_url_for(method),
+        &return_to_allow_list(reg),
+        flow.return_to.as_deref(),
+    ) {
+        Ok(u) => u,
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+    };
+    let mut continue_with: Vec<Value> = Vec::new();
+    if flow.flow_type == FlowType::Browser && req.is_json_request {
+        continue_with
+            .push(json!({ "action": "redirect_browser_to", "redirect_browser_to": return_to }));
+    }
+
+    let hooks = reg
+        .config
+        .selfservice
+        .login
+        .after_hooks_for(method)
+        .to_vec();
+    if hooks.iter().any(|h| h == "require_verified_address")
+        && !identity.verifiable_addresses.iter().any(|a| a.verified)
+    {
+        return write_flow_error(reg, req, flow, address_not_verified()).await;
+    }
+
+    let stored = match reg.persister.get_session(session.id).await {
+        Ok(found) => found.is_some(),
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e.into())).await,
+    };
+    let written = if stored {
+        reg.persister.update_session(&session).await
+    } else {
+        reg.persister.create_session(&session).await
+    };
+    if let Err(e) = written {
+        return write_flow_error(reg, req, flow, SubmitError::Http(ErrorObject::from(e))).await;
+    }
+    if hooks.iter().any(|h| h == "revoke_active_sessions")
+        && let Err(e) = reg
+            .persister
+            .revoke_sessions_of_identity(identity.id, Some(session.id))
+            .await
+    {
+        tracing::error!(error = %e, "revoking the other sessions after sign-in failed");
+    }
+    flow.updated_at = now;
+    if let Err(e) = reg.persister.update_login_flow(&flow).await {
+        tracing::warn!(error = %e, "could not mark the login flow as used");
+    }
+    tracing::info!(identity_id = %identity.id, session_id = %session.id, method, "identity signed in");
+
+    session.identity = Some(identity.public_view());
+    let continue_with = if continue_with.is_empty() {
+        Value::Null
+    } else {
+        json!(continue_with)
+    };
+    match flow.flow_type {
+        FlowType::Api => Reply::json(
+            200,
+            json!({
+                "session_token": session.token,
+                "session": session,
+                "continue_with": continue_with,
+            }),
+        ),
+        FlowType::Browser => {
+            let cookie = crate::session::cookie::session_cookie(&reg.config, &session, now);
+            let mut reply = if req.is_json_request {
+                Reply::json(
+                    200,
+                    json!({ "session": session, "continue_with": continue_with }),
+                )
+            } else {
+                Reply::redirect(303, return_to)
+            };
+            reply.set_cookies.push(cookie);
+            reply.rotate_csrf = true;
+            reply
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Login flows (`ory/kratos: persistence/sql/persister_login.go`).
+
+use super::{SqlPersister, json_text, opt, s};
+use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
+use hoplite_core::flow::FlowType;
+use hoplite_core::flow::login::LoginFlow;
+use hoplite_core::persistence::StoreError;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+fn ui_text(f: &LoginFlow) -> String {
+    serde_json::to_string(&f.ui).expect("ui serialises")
+}
+
+pub(super) async fn create_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result<(), StoreError> {
+    sqlx::query(p.q(
+        "INSERT INTO selfservice_login_flows (id, type, issued_at, expires_at, request_url, active_method, csrf_token, ui, internal_context, state, forced, requested_aal, organization_id, identity_schema_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(f.id.to_string())
+    .bind(f.flow_type.as_str())
+    .bind(ts(f.issued_at))
+    .bind(ts(f.expires_at))
+    .bind(&f.request_url)
+    .bind(&f.active)
+    .bind(&f.csrf_token)
+    .bind(ui_text(f))
+    .bind(json_text(&f.internal_context))
+    .bind(&f.state)
+    .bind(i64::from(f.refresh))
+    .bind(&f.requested_aal)
+    .bind(f.organization_id.map(|o| o.to_string()))
+    .bind(f.identity_schema.clone())
+    .bind(ts(f.created_at))
+    .bind(ts(f.updated_at))
+    .execute(&p.pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(super) async fn get_login_flow(
+    p: &SqlPersister,
+    id: Uuid,
+) -> Result<Option<LoginFlow>, StoreError> {
+    let row = sqlx::query(p.q("SELECT * FROM selfservice_login_flows WHERE id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| flow_from_row(&r)).transpose()
+}
+
+pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result<(), StoreError> {
+    sqlx::query(p.q(
+        "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?, internal_context = ?, state = ?, forced = ?, requested_aal = ?, organization_id = ?, updated_at = ? WHERE id = ?",
+    ))
+    .bind(&f.request_url)
+    .bind(&f.active)
+    .bind(&f.csrf_token)
+    .bind(ui_text(f))
+    .bind(json_text(&f.internal_context))
+    .bind(&f.state)
+    .bind(i64::from(f.refresh))
+    .bind(&f.requested_aal)
+    .bind(f.organization_id.map(|o| o.to_string()))
+    .bind(ts(f.updated_at))
+    .bind(f.id.to_string())
+    .execute(&p.pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+fn flow_from_row(row: &AnyRow) -> Result<LoginFlow, StoreError> {
+    let request_url = s(row, "request_url")?;
+    Ok(LoginFlow {
+        id: parse_uuid(&s(row, "id")?)?,
+        organization_id: opt(row, "organization_id")?
+            .map(|o| parse_uuid(&o))
+            .transpose()?,
+        flow_type: if s(row, "type")? == "api" {
+            FlowType::Api
+        } else {
+            FlowType::Browser
+        },
+        expires_at: parse_ts(&s(row, "expires_at")?)?,
+        issued_at: parse_ts(&s(row, "issued_at")?)?,
+        return_to: LoginFlow::return_to_of(&request_url),
+        request_url,
+        active: s(row, "active_method")?,
+        ui: serde_json::from_str(&s(row, "ui")?)
+            .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
+        created_at: parse_ts(&s(row, "created_at")?)?,
+        updated_at: parse_ts(&s(row, "updated_at")?)?,
+        refresh: row
+            .try_get::<i64, _>("forced")
+            .map_err(|e| StoreError::Other(e.to_string()))?
+            != 0,
+        requested_aal: s(row, "requested_aal")?,
+        state: s(row, "state")?,
+        transient_payload: None,
+        identity_schema: opt(row, "identity_schema_id")?,
+        csrf_token: s(row, "csrf_token")?,
+        internal_context: parse_json(&s(row, "internal_context")?)?,
+    })
+}
