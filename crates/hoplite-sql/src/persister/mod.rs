@@ -4,6 +4,7 @@
 
 mod errorx;
 mod identity;
+mod identity_admin;
 mod registration;
 mod session;
 mod values;
@@ -14,7 +15,7 @@ use hoplite_core::config::{DatabaseKind, Dsn};
 use hoplite_core::flow::registration::RegistrationFlow;
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
-    ConflictingIdentity, IdentityPage, Persister, StoreError, StoredError,
+    ConflictingIdentity, IdentityFilter, IdentityPage, Persister, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -214,6 +215,23 @@ impl Persister for SqlPersister {
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
         identity::list_identities(self, after, limit).await
+    }
+
+    async fn update_identity(&self, i: &Identity) -> Result<bool, StoreError> {
+        identity_admin::update_identity(self, i).await
+    }
+
+    async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
+        identity_admin::delete_identity(self, id).await
+    }
+
+    async fn list_identities_filtered(
+        &self,
+        filter: &IdentityFilter,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<IdentityPage, StoreError> {
+        identity_admin::list_identities_filtered(self, filter, after, limit).await
     }
 
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
