@@ -177,28 +177,32 @@ async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
 
 /// The admin API.
 pub fn admin_router(reg: Arc<Registry>) -> Router {
-    let mut r = Router::new()
-        .route(
-            "/admin/identities",
-            get(list_identities)
-                .post(create_identity)
-                .patch(batch_patch_identities),
-        )
-        .route(
-            "/admin/identities/{id}",
-            get(get_identity)
-                .put(update_identity)
-                .patch(patch_identity)
-                .delete(delete_identity),
-        )
-        .route(
-            "/admin/identities/{id}/credentials/{type}",
-            delete(delete_identity_credentials),
-        )
-        .route(
-            "/admin/health/alive",
-            get(|| async { json_response(200, serde_json::json!({"status": "ok"})) }),
-        );
+    let mut r = Router::new().route(
+        "/admin/health/alive",
+        get(|| async { json_response(200, serde_json::json!({"status": "ok"})) }),
+    );
+    // Kratos's admin port adds a missing `/admin` prefix (`AddAdminPrefixIfNotPresentNegroni`);
+    // for the identity routes that matters, because `createIdentity`'s `Location` has none.
+    for prefix in ["/admin", ""] {
+        r = r
+            .route(
+                &format!("{prefix}/identities"),
+                get(list_identities)
+                    .post(create_identity)
+                    .patch(batch_patch_identities),
+            )
+            .route(
+                &format!("{prefix}/identities/{{id}}"),
+                get(get_identity)
+                    .put(update_identity)
+                    .patch(patch_identity)
+                    .delete(delete_identity),
+            )
+            .route(
+                &format!("{prefix}/identities/{{id}}/credentials/{{type}}"),
+                delete(delete_identity_credentials),
+            );
+    }
     // Kratos's admin redirects (`RegisterAdminRoutes` of registration and errorx): GET only, except
     // the submit route, which also takes POST.
     for (path, post) in [

@@ -108,6 +108,15 @@ db_test!(
             headers["location"].to_str().unwrap(),
             format!("{}/identities/{id}", app.admin)
         );
+        // The Location (without `/admin`, as Kratos writes it) answers on the admin port.
+        let at_location = app
+            .api_client()
+            .get(headers["location"].to_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(at_location.status(), 200);
+        assert_eq!(at_location.json::<Value>().await.unwrap()["id"], body["id"]);
         assert_eq!(body["state"], "active");
         assert_eq!(body["external_id"], "ext-1");
         assert_eq!(body["metadata_admin"], json!({"note": "vip"}));
@@ -717,7 +726,7 @@ db_test!(
         expected.sort();
         assert_eq!(got, expected);
         // organization, paginated: the Link keeps the filter.
-        let mut in_org = vec![ids[0].clone(), ids[2].clone()];
+        let mut in_org = [ids[0].clone(), ids[2].clone()];
         in_org.sort();
         let (first, link) = list(format!("organization_id={org}&page_size=1")).await;
         assert_eq!(first, vec![in_org[0].clone()]);
