@@ -6,7 +6,7 @@ use crate::db_test;
 use crate::openapi::assert_valid;
 use serde_json::{Value, json};
 
-/// A bcrypt hash (cost 4) of "correct horse battery staple".
+/// A well-formed bcrypt hash (cost 4); the tests only store and read it back, never verify it.
 const BCRYPT: &str = "$2a$04$GPQWLgX3y6.Kv5Dx7SwAN.M7z6B4yq8ChR9MwGWzPJ1ElO2e7sHBG";
 
 /// Sends `method` to an admin path with an optional JSON body; returns status, headers and body
