@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use hoplite_core::error::ErrorObject;
 use hoplite_core::flow::Reply;
 use hoplite_core::registry::Registry;
@@ -32,6 +32,110 @@ async fn list_identities(State(reg): Reg, req: Request) -> Response<Body> {
         resp.headers_mut().insert("link", link);
     }
     resp
+}
+
+/// Renders a reply to an admin write: no body for 204, and `header` (e.g. `Location`) when given.
+fn render_write(
+    reg: &Registry,
+    reply: Reply,
+    parts: &axum::http::request::Parts,
+    header: Option<(&'static str, String)>,
+) -> Response<Body> {
+    if reply.status == 204 {
+        let mut resp = Response::new(Body::empty());
+        *resp.status_mut() = axum::http::StatusCode::NO_CONTENT;
+        return resp;
+    }
+    let mut resp = render(reg, reply, None, parts);
+    if let Some((name, value)) = header
+        && let Ok(v) = HeaderValue::from_str(&value)
+    {
+        resp.headers_mut().insert(name, v);
+    }
+    resp
+}
+
+/// Reads the body of an admin write, or answers the 413 the public routes give.
+async fn body_or_413(
+    reg: &Registry,
+    parts: &axum::http::request::Parts,
+    body: Body,
+    request_id: Option<&str>,
+) -> Result<Vec<u8>, Response<Body>> {
+    match crate::public::read_body(body).await {
+        Some(b) => Ok(b),
+        None => {
+            let err = ErrorObject::payload_too_large().with_reason(format!(
+                "The request body exceeds the limit of {} bytes.",
+                crate::MAX_BODY_BYTES
+            ));
+            Err(render(reg, Reply::error(&err, request_id), None, parts))
+        }
+    }
+}
+
+async fn create_identity(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let (reply, location) =
+        hoplite_core::identity::admin::create_identity(&reg, &info, &bytes).await;
+    render_write(&reg, reply, &parts, location.map(|l| ("location", l)))
+}
+
+async fn batch_patch_identities(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let reply = hoplite_core::identity::admin::batch_patch_identities(&reg, &info, &bytes).await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn update_identity(State(reg): Reg, Path(id): Path<String>, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let reply = hoplite_core::identity::admin::update_identity(&reg, &info, &id, &bytes).await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn patch_identity(State(reg): Reg, Path(id): Path<String>, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let reply = hoplite_core::identity::admin::patch_identity(&reg, &info, &id, &bytes).await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn delete_identity(State(reg): Reg, Path(id): Path<String>, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::identity::admin::delete_identity(&reg, &info, &id).await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn delete_identity_credentials(
+    State(reg): Reg,
+    Path((id, kind)): Path<(String, String)>,
+    req: Request,
+) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply =
+        hoplite_core::identity::admin::delete_identity_credentials(&reg, &info, &id, &kind).await;
+    render_write(&reg, reply, &parts, None)
 }
 
 /// Self-service routes on the admin port answer 307 to the same path on the public URL
@@ -73,13 +177,32 @@ async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
 
 /// The admin API.
 pub fn admin_router(reg: Arc<Registry>) -> Router {
-    let mut r = Router::new()
-        .route("/admin/identities", get(list_identities))
-        .route("/admin/identities/{id}", get(get_identity))
-        .route(
-            "/admin/health/alive",
-            get(|| async { json_response(200, serde_json::json!({"status": "ok"})) }),
-        );
+    let mut r = Router::new().route(
+        "/admin/health/alive",
+        get(|| async { json_response(200, serde_json::json!({"status": "ok"})) }),
+    );
+    // Kratos's admin port adds a missing `/admin` prefix (`AddAdminPrefixIfNotPresentNegroni`);
+    // for the identity routes that matters, because `createIdentity`'s `Location` has none.
+    for prefix in ["/admin", ""] {
+        r = r
+            .route(
+                &format!("{prefix}/identities"),
+                get(list_identities)
+                    .post(create_identity)
+                    .patch(batch_patch_identities),
+            )
+            .route(
+                &format!("{prefix}/identities/{{id}}"),
+                get(get_identity)
+                    .put(update_identity)
+                    .patch(patch_identity)
+                    .delete(delete_identity),
+            )
+            .route(
+                &format!("{prefix}/identities/{{id}}/credentials/{{type}}"),
+                delete(delete_identity_credentials),
+            );
+    }
     // Kratos's admin redirects (`RegisterAdminRoutes` of registration and errorx): GET only, except
     // the submit route, which also takes POST.
     for (path, post) in [

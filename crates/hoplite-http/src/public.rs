@@ -196,7 +196,7 @@ async fn delete_my_session(
 /// Reads at most [`crate::MAX_BODY_BYTES`]; `None` when the body is larger. The rest of a
 /// too-large body (up to [`DRAIN_LIMIT`]) is read and dropped, so the client gets its 413 on a
 /// healthy connection instead of a reset while it is still sending.
-async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+pub(crate) async fn read_body(mut body: Body) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {

@@ -248,6 +248,20 @@ fn v3(kind: DatabaseKind) -> Vec<String> {
         .collect()
 }
 
+/// Version 5: `identities (organization_id, id)`, so that `GET /admin/identities?organization_id=`
+/// reads one organization's identities in id order (keyset pagination) from the index instead of
+/// scanning the table. Same idempotence as version 3.
+fn v5(kind: DatabaseKind) -> Vec<String> {
+    let if_not_exists = if kind == DatabaseKind::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    };
+    vec![format!(
+        "CREATE INDEX {if_not_exists}identities_organization_id_idx ON identities (organization_id, id)"
+    )]
+}
+
 /// Whether `statement` failed only because another instance created the same index first.
 ///
 /// MySQL (no `IF NOT EXISTS` for indexes) reports error 1061, `ER_DUP_KEYNAME`. PostgreSQL's
@@ -309,5 +323,6 @@ pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
         (2, v2(kind)),
         (3, v3(kind)),
         (4, V4.iter().map(render).collect()),
+        (5, v5(kind)),
     ]
 }

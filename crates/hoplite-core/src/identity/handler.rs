@@ -2,7 +2,9 @@
 
 use crate::error::ErrorObject;
 use crate::flow::{Reply, RequestInfo};
+use crate::persistence::IdentityFilter;
 use crate::registry::Registry;
+use crate::schema::extension::graceful_normalize;
 use serde_json::{Value, json};
 
 /// The credential types Kratos's `ParseCredentialsType` accepts (`identity/credentials.go`): not
@@ -75,15 +77,80 @@ pub async fn get_identity(reg: &Registry, req: &RequestInfo, id: &str) -> Reply 
     }
 }
 
-/// `GET /admin/identities` (`listIdentities`) with keyset pagination (`page_size`, `page_token`).
-/// Returns the body and the `Link` header value for the next page, if any.
+/// The filters of a `listIdentities` request (`parseListIdentitiesParameters`): `ids`,
+/// `organization_id`, `credentials_identifier`, `preview_credentials_identifier_similar`.
+fn list_filters(req: &RequestInfo) -> Result<Vec<IdentityFilter>, ErrorObject> {
+    let mut filters = Vec::new();
+    let ids: Vec<&str> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if !ids.is_empty() {
+        let mut parsed = Vec::with_capacity(ids.len());
+        for v in ids {
+            let id = uuid::Uuid::parse_str(v).map_err(|_| {
+                ErrorObject::bad_request()
+                    .with_reason(format!("Invalid UUID value `{v}` for parameter `ids`."))
+            })?;
+            parsed.push(id);
+        }
+        if parsed.len() > MAX_IDS_FILTER {
+            return Err(ErrorObject::bad_request().with_reason(format!(
+                "The number of ids to filter must not exceed {MAX_IDS_FILTER}."
+            )));
+        }
+        filters.push(IdentityFilter::Ids(parsed));
+    }
+    if let Some(org) = req.query_param("organization_id").filter(|o| !o.is_empty()) {
+        let id = uuid::Uuid::parse_str(org).map_err(|_| {
+            ErrorObject::bad_request().with_reason(format!(
+                "Invalid UUID value `{org}` for parameter `organization_id`."
+            ))
+        })?;
+        filters.push(IdentityFilter::Organization(id));
+    }
+    for (param, prefix) in [
+        ("credentials_identifier", false),
+        ("preview_credentials_identifier_similar", true),
+    ] {
+        if let Some(value) = req.query_param(param).filter(|v| !v.is_empty()) {
+            filters.push(IdentityFilter::CredentialsIdentifier {
+                normalized: graceful_normalize(value),
+                raw: value.to_string(),
+                prefix,
+            });
+        }
+    }
+    Ok(filters)
+}
+
+fn too_many_filters() -> ErrorObject {
+    ErrorObject::bad_request().with_reason("You cannot combine multiple filters in this API")
+}
+
+/// At most this many `ids` (Kratos's limit).
+const MAX_IDS_FILTER: usize = 500;
+
+/// `GET /admin/identities` (`listIdentities`) with keyset pagination (`page_size`, `page_token`)
+/// and one optional filter. Returns the body and the `Link` header value for the next page, if any.
 pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Option<String>) {
     let rid = req.request_id.as_deref();
-    // Kratos parses `include_credential` before the pagination parameters.
+    // Kratos parses the filters, then `include_credential`, then checks that at most one filter
+    // was given, then the pagination parameters.
+    let mut filters = match list_filters(req) {
+        Ok(f) => f,
+        Err(e) => return (Reply::error(&e, rid), None),
+    };
     let include = match include_credentials(req, Reason::Value) {
         Ok(i) => i,
         Err(e) => return (Reply::error(&e, rid), None),
     };
+    if filters.len() > 1 {
+        return (Reply::error(&too_many_filters(), rid), None);
+    }
+    let filter = filters.pop();
     let page_size = match req.query_param("page_size").map(str::parse::<u32>) {
         None => 250,
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
@@ -103,7 +170,15 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
             }
         },
     };
-    match reg.persister.list_identities(after, page_size).await {
+    let page = match &filter {
+        None => reg.persister.list_identities(after, page_size).await,
+        Some(f) => {
+            reg.persister
+                .list_identities_filtered(f, after, page_size)
+                .await
+        }
+    };
+    match page {
         Ok(page) => {
             let mut body: Vec<Value> = Vec::new();
             for i in page.identities {
@@ -111,21 +186,33 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
                     serde_json::to_value(i.admin_view(&include)).expect("identity serialises"),
                 );
             }
-            let admin = reg
-                .config
-                .serve
-                .admin_base_url
-                .trim_end_matches('/')
-                .to_string();
-            let link = page.next.map(|n| {
-                format!(
-                    "<{admin}/admin/identities?page_size={page_size}&page_token={n}>; rel=\"next\""
-                )
-            });
+            let link = page
+                .next
+                .map(|n| next_link(reg, req, page_size, &n.to_string()));
             (Reply::json(200, json!(body)), link)
         }
         Err(e) => (Reply::error(&e.into(), rid), None),
     }
+}
+
+/// The `Link` to the next page: the request's query (filters included) with `page_size` and
+/// `page_token` set, keys sorted as Go's `url.Values.Encode` writes them.
+fn next_link(reg: &Registry, req: &RequestInfo, page_size: u32, token: &str) -> String {
+    let mut params: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k != "page_size" && k != "page_token")
+        .cloned()
+        .collect();
+    params.push(("page_size".into(), page_size.to_string()));
+    params.push(("page_token".into(), token.to_string()));
+    // A stable sort keeps repeated keys (`ids`) in request order.
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    let admin = reg.config.serve.admin_base_url.trim_end_matches('/');
+    format!("<{admin}/admin/identities?{query}>; rel=\"next\"")
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Identities, their credentials and addresses (`ory/kratos: identity/`).
 
+pub mod admin;
 pub mod handler;
 
 use crate::x::timefmt::serde_rfc3339;

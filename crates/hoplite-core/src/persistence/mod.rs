@@ -54,6 +54,23 @@ pub struct IdentityPage {
     pub next: Option<Uuid>,
 }
 
+/// One filter of `GET /admin/identities` (Kratos allows only one at a time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityFilter {
+    /// Identities among these ids (unknown ids are ignored).
+    Ids(Vec<Uuid>),
+    /// Identities of this organization.
+    Organization(Uuid),
+    /// Identities with a credential identifier that equals (or, with `prefix`, starts with) the
+    /// value: `normalized` is compared with password, webauthn and code identifiers (stored
+    /// normalised), `raw` with oidc and saml identifiers (stored as given).
+    CredentialsIdentifier {
+        normalized: String,
+        raw: String,
+        prefix: bool,
+    },
+}
+
 /// Where the identifier or address that collided with a new identity's was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConflictSource {
@@ -108,6 +125,23 @@ pub trait Persister: Send + Sync + 'static {
     /// Identities ordered by id, after `after`, at most `limit`.
     async fn list_identities(
         &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<IdentityPage, StoreError>;
+
+    // Admin identity API
+    /// Replaces the identity's row and all of its credentials, identifiers and addresses in one
+    /// transaction. `Ok(false)` when there is no such identity; a unique violation on an
+    /// identifier, address or external id is [`StoreError::Conflict`] and changes nothing.
+    async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError>;
+    /// Deletes the identity with its credentials, addresses, sessions and devices in one
+    /// transaction; `Ok(false)` when there was none.
+    async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// Identities matching `filter`, ordered by id, after `after`, at most `limit` (keyset
+    /// pagination as in [`Persister::list_identities`]).
+    async fn list_identities_filtered(
+        &self,
+        filter: &IdentityFilter,
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError>;

@@ -178,6 +178,31 @@ impl IdentitySchema {
             Err(messages)
         }
     }
+
+    /// The reason the admin API gives for traits that do not validate. Kratos puts ory/jsonschema's
+    /// error text there: a root line `I[#] S[#] doesn't validate with "<url>#"` and one indented
+    /// `I[<instance>] S[<schema>] <message>` line per failure. The pointers are the same here; the
+    /// messages are the `jsonschema` crate's, which word some failures differently.
+    pub fn validation_reason(&self, traits: &Value) -> String {
+        let instance = json!({ "traits": traits });
+        let (lines, _) = extension::collect(|| {
+            self.validator
+                .iter_errors(&instance)
+                .map(|e| {
+                    format!(
+                        "\n  I[#{}] S[#{}] {e}",
+                        e.instance_path().as_str(),
+                        e.schema_path().as_str()
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        format!(
+            "I[#] S[#] doesn't validate with {:?}{}",
+            format!("{}#", self.url),
+            lines.concat()
+        )
+    }
 }
 
 /// See [`IdentitySchema::identifier_label`].

@@ -5,4 +5,5 @@ pub mod csrf;
 pub mod gostrings;
 pub mod gourl;
 pub mod http_client;
+pub mod jsonpatch;
 pub mod timefmt;

@@ -16,7 +16,7 @@ use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-const IDENTITY_COLUMNS: &str = "id, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at";
+pub(super) const IDENTITY_COLUMNS: &str = "id, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at";
 
 /// Identity ids per `IN (...)` list: well below every database's limit on bound parameters (SQLite
 /// allows 32766, PostgreSQL 65535), so a page of 1000 identities takes two rounds of queries.
@@ -43,6 +43,18 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
+    insert_parts(p, &mut tx, i).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+/// Inserts the addresses, credentials and identifiers of `i` (whose row exists) inside `tx`.
+pub(super) async fn insert_parts(
+    p: &SqlPersister,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    i: &Identity,
+) -> Result<(), StoreError> {
+    let id = i.id.to_string();
     for a in &i.verifiable_addresses {
         sqlx::query(p.q(
             "INSERT INTO identity_verifiable_addresses (id, identity_id, status, via, verified, value, verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -56,7 +68,7 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
         .bind(a.verified_at.map(ts))
         .bind(ts(a.created_at))
         .bind(ts(a.updated_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(db_err)?;
     }
@@ -70,7 +82,7 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
         .bind(&a.value)
         .bind(ts(a.created_at))
         .bind(ts(a.updated_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(db_err)?;
     }
@@ -86,7 +98,7 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
         .bind(c.version)
         .bind(ts(c.created_at))
         .bind(ts(c.updated_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(db_err)?;
         for ident in &c.identifiers {
@@ -106,12 +118,11 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
             .bind(ident)
             .bind(ts(c.created_at))
             .bind(ts(c.updated_at))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(db_err)?;
         }
     }
-    tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
@@ -224,7 +235,7 @@ pub(super) async fn list_identities(
 /// four queries per [`IN_CHUNK`] identities. Each list keeps the order a per-identity query gave it
 /// (addresses by id, identifiers by the database's order of `identifier`), because rows are
 /// selected in that order and distributed to their identities in turn.
-async fn load_identity_parts(
+pub(super) async fn load_identity_parts(
     p: &SqlPersister,
     identities: &mut [Identity],
 ) -> Result<(), StoreError> {
@@ -338,7 +349,7 @@ async fn select_by_identity(
     query.fetch_all(&p.pool).await.map_err(db_err)
 }
 
-fn identity_from_row(p: &SqlPersister, r: &AnyRow) -> Result<Identity, StoreError> {
+pub(super) fn identity_from_row(p: &SqlPersister, r: &AnyRow) -> Result<Identity, StoreError> {
     let schema_id = s(r, "schema_id")?;
     Ok(Identity {
         id: parse_uuid(&s(r, "id")?)?,

@@ -5,6 +5,7 @@
 mod credentials;
 mod errorx;
 mod identity;
+mod identity_admin;
 mod login;
 mod registration;
 mod session;
@@ -17,7 +18,8 @@ use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::RegistrationFlow;
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
-    ConflictingIdentity, IdentityPage, Persister, SessionPage, StoreError, StoredError,
+    ConflictingIdentity, IdentityFilter, IdentityPage, Persister, SessionPage, StoreError,
+    StoredError,
 };
 use hoplite_core::session::Session;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -217,6 +219,23 @@ impl Persister for SqlPersister {
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
         identity::list_identities(self, after, limit).await
+    }
+
+    async fn update_identity(&self, i: &Identity) -> Result<bool, StoreError> {
+        identity_admin::update_identity(self, i).await
+    }
+
+    async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
+        identity_admin::delete_identity(self, id).await
+    }
+
+    async fn list_identities_filtered(
+        &self,
+        filter: &IdentityFilter,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<IdentityPage, StoreError> {
+        identity_admin::list_identities_filtered(self, filter, after, limit).await
     }
 
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {

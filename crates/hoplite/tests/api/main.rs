@@ -1,6 +1,7 @@
 //! Flow tests over real HTTP against a spawned hoplite, on every configured database (one test
 //! binary, so it compiles once).
 
+mod admin_identities;
 mod app;
 mod hibp;
 mod login;

@@ -216,7 +216,8 @@ fn session_of(identity_id: Uuid, now: time::OffsetDateTime) -> hoplite_core::ses
 /// Asks the database how it would run `select`. Returns the plan (one line per plan row) and
 /// whether every table in it is reached through an index lookup: SQLite `SEARCH ... USING
 /// [COVERING] INDEX`, PostgreSQL an `Index Cond` (a full index scan only has a `Filter`), MySQL a
-/// `key` with access type `const`, `eq_ref`, `ref` or `range` (`index` would be a full scan).
+/// `key` with access type `const`, `eq_ref`, `ref` or `range` (`index` would be a full scan) for
+/// every table but a materialised subquery.
 async fn explain(conn: &mut AnyConnection, kind: DatabaseKind, select: &str) -> (String, bool) {
     match kind {
         DatabaseKind::Sqlite => {
@@ -260,11 +261,15 @@ async fn explain(conn: &mut AnyConnection, kind: DatabaseKind, select: &str) -> 
                 let table: Option<String> = r.try_get("table").unwrap();
                 let access: Option<String> = r.try_get("type").unwrap();
                 let key: Option<String> = r.try_get("key").unwrap();
-                indexed &= key.is_some()
-                    && matches!(
-                        access.as_deref(),
-                        Some("const" | "eq_ref" | "ref" | "range")
-                    );
+                // `<subqueryN>` is a semi-join's materialised result, built from the rows the other
+                // plan rows read; scanning it reads no table.
+                let materialised = table.as_deref().is_some_and(|t| t.starts_with("<subquery"));
+                indexed &= materialised
+                    || key.is_some()
+                        && matches!(
+                            access.as_deref(),
+                            Some("const" | "eq_ref" | "ref" | "range")
+                        );
                 lines.push(format!(
                     "table={} type={} key={}",
                     table.unwrap_or_default(),
@@ -288,11 +293,23 @@ db_test!(
         // Rows to look up: MySQL answers a unique lookup that finds nothing without any index
         // ("no matching row in const table"), which would prove nothing.
         let mut identities = Vec::new();
+        let org = Uuid::new_v4();
         for n in 0..3 {
             let email = format!("ix{n}@example.com");
-            let i = identity(now, &email, &email);
+            let mut i = identity(now, &email, &email);
+            i.organization_id = (n == 1).then_some(org);
             p.create_identity(&i).await.unwrap();
             identities.push(i);
+        }
+        if kind == DatabaseKind::Mysql {
+            // MariaDB has no switch against table scans and prefers them on tiny tables; with some
+            // rows its choices show which indexes it can use.
+            for n in 0..100 {
+                let email = format!("filler{n}@example.com");
+                p.create_identity(&identity(now, &email, &email))
+                    .await
+                    .unwrap();
+            }
         }
         let session = session_of(identities[0].id, now);
         p.create_session(&session).await.unwrap();
@@ -372,6 +389,27 @@ db_test!(
                 "devices of an identity",
                 format!("SELECT id FROM session_devices WHERE identity_id = '{a}'"),
                 Some("session_devices_identity_id_idx"),
+            ),
+            // The admin API's list filters (`identity_admin.rs`), each under keyset pagination.
+            (
+                "identities by ids",
+                format!("SELECT * FROM identities WHERE id > '' AND id IN ('{a}', '{b}') ORDER BY id LIMIT 251"),
+                None,
+            ),
+            (
+                "identities of an organization",
+                format!("SELECT * FROM identities WHERE id > '' AND organization_id = '{org}' ORDER BY id LIMIT 251"),
+                Some("identities_organization_id_idx"),
+            ),
+            (
+                "identities by credential identifier",
+                "SELECT * FROM identities WHERE id > '' AND id IN (SELECT identity_id FROM identity_credential_identifiers WHERE (type IN ('webauthn', 'password', 'code') AND identifier = 'ix0@example.com') OR (type IN ('oidc', 'saml') AND identifier = 'ix0@example.com')) ORDER BY id LIMIT 251".into(),
+                None,
+            ),
+            (
+                "identities by credential identifier prefix",
+                "SELECT * FROM identities WHERE id > '' AND id IN (SELECT identity_id FROM identity_credential_identifiers WHERE (type IN ('webauthn', 'password', 'code') AND identifier LIKE 'ix%' ESCAPE '!') OR (type IN ('oidc', 'saml') AND identifier LIKE 'ix%' ESCAPE '!')) ORDER BY id LIMIT 251".into(),
+                None,
             ),
         ];
         let mut failures = Vec::new();
