@@ -1,27 +1,18 @@
 //! bcrypt (`$2a$`) and argon2id (`$argon2id$v=19$...`) as Kratos writes them
-//! (`ory/kratos: hash/hasher_bcrypt.go`, `hash/hasher_argon2.go`), and verification of the bcrypt and
-//! argon2 hashes Kratos understands (`hash/hash_comparator.go`), on a bounded pool of blocking threads.
+//! (`ory/kratos: hash/hasher_bcrypt.go`, `hash/hasher_argon2.go`), and verification of every format
+//! [`super::compare`] understands, on a bounded pool of blocking threads.
 
 use std::sync::Arc;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::config::Hashers;
 
 /// bcrypt only reads the first 72 bytes; Kratos refuses longer passwords instead of truncating.
 pub const BCRYPT_MAX_PASSWORD_LENGTH: usize = 72;
-
-// Upper bounds on the cost parameters read from a stored hash, the same as Kratos's
-// `hash/hash_limits.go`: a hash is attacker-controlled once identities can be imported, and an
-// unbounded cost would let one login exhaust memory or CPU.
-const MAX_BCRYPT_COST: u32 = 15;
-const MAX_ARGON2_MEMORY_KIB: u32 = 1 << 20;
-const MAX_ARGON2_ITERATIONS: u32 = 10;
-const MAX_ARGON2_PARALLELISM: u32 = 16;
 
 /// Why a password could not be hashed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -59,10 +50,11 @@ impl PasswordHasher {
             .await
     }
 
-    /// Verifies `password` against a stored bcrypt or argon2 hash, off the executor.
+    /// Verifies `password` against a stored hash in any format [`super::compare::verify`] knows,
+    /// off the executor.
     ///
-    /// `Ok(false)` means a well-formed hash that does not match; a hash in another format, or with
-    /// cost parameters beyond Kratos's bounds, is an error.
+    /// `Ok(false)` means a well-formed hash that does not match; an unknown or malformed hash, or
+    /// one with cost parameters beyond the bounds, is an error.
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
         self.run_blocking(move || verify_now(password.as_bytes(), &hash))
             .await
@@ -121,7 +113,7 @@ fn bcrypt_hash(password: &[u8], cost: u32) -> Result<String, HashError> {
     Ok(parts.format_for_version(bcrypt::Version::TwoA))
 }
 
-fn check_bcrypt_length(password: &[u8]) -> Result<(), HashError> {
+pub(super) fn check_bcrypt_length(password: &[u8]) -> Result<(), HashError> {
     if password.len() > BCRYPT_MAX_PASSWORD_LENGTH {
         return Err(HashError::TooLong(password.len()));
     }
@@ -154,7 +146,7 @@ fn argon2id_hash(
     ))
 }
 
-fn argon2_key(
+pub(super) fn argon2_key(
     algorithm: Algorithm,
     password: &[u8],
     salt: &[u8],
@@ -177,89 +169,9 @@ fn argon2_key(
     Ok(key)
 }
 
-/// Verifies synchronously, picking the algorithm from the hash prefix as Kratos does.
+/// Verifies synchronously; the format is recognised from the stored hash.
 fn verify_now(password: &[u8], hash: &str) -> Result<bool, HashError> {
-    if is_bcrypt_hash(hash) {
-        bcrypt_verify(password, hash)
-    } else if let Some(rest) = hash.strip_prefix("$argon2id$") {
-        argon2_verify(Algorithm::Argon2id, password, rest)
-    } else if let Some(rest) = hash.strip_prefix("$argon2i$") {
-        argon2_verify(Algorithm::Argon2i, password, rest)
-    } else {
-        Err(HashError::Other("unknown password hash format".to_owned()))
-    }
-}
-
-fn is_bcrypt_hash(hash: &str) -> bool {
-    ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
-}
-
-fn bcrypt_verify(password: &[u8], hash: &str) -> Result<bool, HashError> {
-    // Kratos refuses an over-long password before comparing, rather than comparing its first 72 bytes.
-    check_bcrypt_length(password)?;
-    let cost: u32 = hash
-        .get(4..6)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| HashError::Other("malformed bcrypt hash".to_owned()))?;
-    if cost > MAX_BCRYPT_COST {
-        return Err(HashError::Other(format!(
-            "bcrypt cost={cost} exceeds max {MAX_BCRYPT_COST}"
-        )));
-    }
-    bcrypt::verify(password, hash).map_err(|e| HashError::Other(e.to_string()))
-}
-
-/// `rest` is what follows `$argon2id$` / `$argon2i$`: `v=19$m=..,t=..,p=..$salt$key`.
-fn argon2_verify(algorithm: Algorithm, password: &[u8], rest: &str) -> Result<bool, HashError> {
-    let malformed = || HashError::Other("malformed argon2 hash".to_owned());
-    let fields: Vec<&str> = rest.split('$').collect();
-    let [version, params, salt, key] = fields[..] else {
-        return Err(malformed());
-    };
-    let version: u32 = version
-        .strip_prefix("v=")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(malformed)?;
-    if version != 19 {
-        return Err(HashError::Other("incompatible argon2 version".to_owned()));
-    }
-    let (memory_kib, iterations, parallelism) =
-        parse_argon2_params(params).ok_or_else(malformed)?;
-    if !(1..=MAX_ARGON2_MEMORY_KIB).contains(&memory_kib)
-        || !(1..=MAX_ARGON2_ITERATIONS).contains(&iterations)
-        || !(1..=MAX_ARGON2_PARALLELISM).contains(&parallelism)
-    {
-        return Err(HashError::Other(
-            "argon2 hash parameters exceed allowed bounds".to_owned(),
-        ));
-    }
-    // Go decodes with RawStdEncoding.Strict(): no padding and no stray trailing bits, which is
-    // exactly what this engine enforces.
-    let salt = STANDARD_NO_PAD.decode(salt).map_err(|_| malformed())?;
-    let expected = STANDARD_NO_PAD.decode(key).map_err(|_| malformed())?;
-    let key_length = u32::try_from(expected.len()).map_err(|_| malformed())?;
-    let actual = argon2_key(
-        algorithm,
-        password,
-        &salt,
-        memory_kib,
-        iterations,
-        parallelism,
-        key_length,
-    )?;
-    Ok(actual.ct_eq(&expected).into())
-}
-
-/// Parses `m=<KiB>,t=<iterations>,p=<parallelism>`.
-fn parse_argon2_params(params: &str) -> Option<(u32, u32, u32)> {
-    let mut it = params.split(',');
-    let m = it.next()?.strip_prefix("m=")?.parse().ok()?;
-    let t = it.next()?.strip_prefix("t=")?.parse().ok()?;
-    let p = it.next()?.strip_prefix("p=")?.parse().ok()?;
-    if it.next().is_some() {
-        return None;
-    }
-    Some((m, t, p))
+    super::compare::verify(password, hash)
 }
 
 #[cfg(test)]
@@ -443,7 +355,7 @@ mod tests {
         for bad in [
             "",
             "plain",
-            "$pbkdf2-sha256$i=1,l=32$c2FsdA$a2V5",
+            "$pbkdf2-md5$i=1,l=32$c2FsdA$a2V5",
             "$argon2id$v=19$m=64,t=1,p=2$c29tZXNhbHQ",
             "$argon2id$v=16$m=64,t=1,p=2$c29tZXNhbHQ$a2V5a2V5",
             "$argon2id$v=19$m=64,t=1,p=2$c29tZXNhbHQ=$a2V5a2V5",

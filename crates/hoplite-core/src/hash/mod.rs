@@ -1,7 +1,9 @@
 //! Password hashing with Kratos's hashers and hash string formats (`ory/kratos: hash/`), run off the
 //! async executor with bounded concurrency.
 
+pub mod compare;
 pub mod hasher;
+pub use compare::{is_supported, needs_rehash, verify};
 pub use hasher::{HashError, PasswordHasher};
 
 /// Whether a stored hash should be replaced by one from the configured hasher after a successful
