@@ -774,3 +774,83 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    imported_hashes_of_every_format_sign_in_and_are_upgraded,
+    json!({}),
+    |app| {
+        // Independently generated hashes (see hoplite-core's hash::compare tests for how).
+        let fixture: Vec<Value> = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/legacy_hashes.json"
+        )))
+        .unwrap();
+        assert!(fixture.len() >= 25, "one entry per supported format");
+        let client = app.api_client();
+        for (i, entry) in fixture.iter().enumerate() {
+            let format = entry["format"].as_str().unwrap();
+            let email = format!("import{i}@example.com");
+            let r = client
+                .post(format!("{}/admin/identities", app.admin))
+                .json(&json!({
+                    "schema_id": "default",
+                    "traits": {"email": email},
+                    "credentials": {"password": {"config": {"hashed_password": entry["hash"]}}}
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{format}: {}", r.text().await.unwrap());
+            let created: Value = r.json().await.unwrap();
+            let id = created["id"].as_str().unwrap();
+
+            let wrong = app.login_api(&email, "not-the-password").await;
+            assert_eq!(wrong.status(), 400, "{format}: a wrong password must fail");
+            let r = app
+                .login_api(&email, entry["password"].as_str().unwrap())
+                .await;
+            assert_eq!(r.status(), 200, "{format}: {}", r.text().await.unwrap());
+
+            // The stored hash is now the configured hasher's (bcrypt, cost 4 in the tests).
+            let r = client
+                .get(format!(
+                    "{}/admin/identities/{id}?include_credential=password",
+                    app.admin
+                ))
+                .send()
+                .await
+                .unwrap();
+            let identity: Value = r.json().await.unwrap();
+            let stored = identity["credentials"]["password"]["config"]["hashed_password"]
+                .as_str()
+                .unwrap();
+            // A bcrypt hash of the configured cost is kept as it is; every other one is replaced.
+            let same_strength = format.starts_with("bcrypt")
+                && entry["hash"].as_str().unwrap()[3..].starts_with("$04$");
+            if same_strength {
+                assert_eq!(stored, entry["hash"].as_str().unwrap(), "{format}");
+            } else {
+                assert!(stored.starts_with("$2a$04$"), "{format}: {stored}");
+            }
+            assert_eq!(
+                app.login_api(&email, entry["password"].as_str().unwrap())
+                    .await
+                    .status(),
+                200,
+                "{format}: the upgraded hash signs in"
+            );
+        }
+        // An unknown format is refused at import.
+        let r = client
+            .post(format!("{}/admin/identities", app.admin))
+            .json(&json!({
+                "schema_id": "default",
+                "traits": {"email": "bad-hash@example.com"},
+                "credentials": {"password": {"config": {"hashed_password": "$nope$abc"}}}
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+    }
+);
