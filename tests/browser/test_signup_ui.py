@@ -140,3 +140,20 @@ def test_a_person_signs_up_on_the_built_in_page(server, browser):
     _screenshot(browser, "4-welcome")
     # The session cookie is HttpOnly (not visible to scripts) but the browser holds it.
     assert any(c["name"] == "ory_kratos_session" and c["httpOnly"] for c in browser.get_cookies())
+
+    # Sign out with the link on the welcome page, then sign in again on the built-in login page.
+    _submit(browser, "#sign-out")
+    assert browser.find_element(By.ID, "signed-out")
+    assert not any(c["name"] == "ory_kratos_session" and c["value"] for c in browser.get_cookies())
+    browser.get(f"{server}/self-service/login/browser")
+    assert "/ui/login?flow=" in browser.current_url
+    _screenshot(browser, "5-login")
+    browser.find_element(By.NAME, "identifier").send_keys("Person@Example.com")
+    browser.find_element(By.NAME, "password").send_keys("wrong-password")
+    _submit(browser, "button[name=method][value=password]")
+    # The same message for a wrong password and an unknown account.
+    assert browser.find_element(By.CSS_SELECTOR, "[data-message-id='4000006']")
+    browser.find_element(By.NAME, "password").send_keys("Correct-Horse-Battery-Staple-93")
+    _submit(browser, "button[name=method][value=password]")
+    assert "person@example.com" in browser.find_element(By.ID, "signed-in").text
+    _screenshot(browser, "6-signed-in-again")
