@@ -1,6 +1,9 @@
 //! The `hoplite` command: `serve`, `migrate sql`, `version` (Kratos's CLI names and flags).
 
+mod cli;
+
 use clap::{Parser, Subcommand};
+use cli::identities as ids;
 use hoplite_core::clock::SystemClock;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -33,8 +36,79 @@ enum Command {
         #[command(subcommand)]
         what: MigrateCommand,
     },
+    /// Manage identities through the admin API (import, list, get, delete, patch).
+    Identities {
+        #[command(subcommand)]
+        what: IdentitiesCommand,
+        #[command(flatten)]
+        client: ids::Client,
+    },
+    /// Kratos's spelling: `import identities <files>`.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+        #[command(flatten)]
+        client: ids::Client,
+    },
+    /// Kratos's spelling: `list identities`.
+    #[command(alias = "ls")]
+    List {
+        #[command(subcommand)]
+        what: ListWhat,
+        #[command(flatten)]
+        client: ids::Client,
+    },
+    /// Kratos's spelling: `get identity <ids>`.
+    Get {
+        #[command(subcommand)]
+        what: GetWhat,
+        #[command(flatten)]
+        client: ids::Client,
+    },
+    /// Kratos's spelling: `delete identity <ids>`.
+    Delete {
+        #[command(subcommand)]
+        what: DeleteWhat,
+        #[command(flatten)]
+        client: ids::Client,
+    },
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand)]
+enum IdentitiesCommand {
+    /// Import identities from JSON files (one identity or an array each) or standard input.
+    Import(ids::ImportArgs),
+    /// List identities.
+    #[command(alias = "ls")]
+    List(ids::ListArgs),
+    /// Show identities by id.
+    Get(ids::GetArgs),
+    /// Delete identities by id.
+    Delete(ids::DeleteArgs),
+    /// Apply a JSON Patch to an identity.
+    Patch(ids::PatchArgs),
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    Identities(ids::ImportArgs),
+}
+
+#[derive(Subcommand)]
+enum ListWhat {
+    Identities(ids::ListArgs),
+}
+
+#[derive(Subcommand)]
+enum GetWhat {
+    Identity(ids::GetArgs),
+}
+
+#[derive(Subcommand)]
+enum DeleteWhat {
+    Identity(ids::DeleteArgs),
 }
 
 #[derive(Subcommand)]
@@ -96,7 +170,44 @@ fn fail(msg: String) -> ! {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    let client_result = match &cli.command {
+        Command::Identities { what, client } => Some(match what {
+            IdentitiesCommand::Import(a) => ids::import(client, a).await,
+            IdentitiesCommand::List(a) => ids::list(client, a).await,
+            IdentitiesCommand::Get(a) => ids::get(client, a).await,
+            IdentitiesCommand::Delete(a) => ids::delete(client, a).await,
+            IdentitiesCommand::Patch(a) => ids::patch(client, a).await,
+        }),
+        Command::Import {
+            what: ImportWhat::Identities(a),
+            client,
+        } => Some(ids::import(client, a).await),
+        Command::List {
+            what: ListWhat::Identities(a),
+            client,
+        } => Some(ids::list(client, a).await),
+        Command::Get {
+            what: GetWhat::Identity(a),
+            client,
+        } => Some(ids::get(client, a).await),
+        Command::Delete {
+            what: DeleteWhat::Identity(a),
+            client,
+        } => Some(ids::delete(client, a).await),
+        _ => None,
+    };
+    if let Some(result) = client_result {
+        if let Err(e) = result {
+            fail(e);
+        }
+        return;
+    }
     match cli.command {
+        Command::Identities { .. }
+        | Command::Import { .. }
+        | Command::List { .. }
+        | Command::Get { .. }
+        | Command::Delete { .. } => {}
         Command::Version => println!("hoplite {}", env!("CARGO_PKG_VERSION")),
         Command::Serve { config, dev } => {
             let path = config.last().map(PathBuf::as_path);

@@ -3,6 +3,7 @@
 
 mod admin_identities;
 mod app;
+mod cli_identities;
 mod hibp;
 mod login;
 mod openapi;
