@@ -90,6 +90,9 @@ impl ErrorObject {
     pub fn payload_too_large() -> Self {
         Self::base(413, "The request payload is too large")
     }
+    pub fn too_many_requests() -> Self {
+        Self::base(429, "The request was rate limited")
+    }
     pub fn internal() -> Self {
         Self::base(
             500,

@@ -39,6 +39,7 @@ impl Registry {
         http: Arc<dyn HttpFetcher>,
     ) -> Registry {
         let csrf_cookie_name = crate::x::csrf::cookie_name(&config.serve.public_base_url);
+        let hashing = hasher.stats();
         Registry {
             config,
             persister,
@@ -48,7 +49,7 @@ impl Registry {
             http,
             breaches: BreachChecker::new(),
             csrf_cookie_name,
-            metrics: crate::metrics::Metrics::default(),
+            metrics: crate::metrics::Metrics::with_hashing(hashing),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }

@@ -210,6 +210,10 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
         ("/self-service/registration/api", false),
         ("/self-service/registration/flows", false),
         ("/self-service/registration", true),
+        ("/self-service/login/browser", false),
+        ("/self-service/login/api", false),
+        ("/self-service/login/flows", false),
+        ("/self-service/login", true),
         ("/self-service/errors", false),
     ] {
         for path in [path.to_string(), format!("/admin{path}")] {
@@ -223,6 +227,10 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
     }
     r.merge(health_routes())
         .merge(crate::admin_sessions::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            reg.clone(),
+            crate::metrics_layer::track,
+        ))
         .fallback(not_found)
         .with_state(reg)
 }

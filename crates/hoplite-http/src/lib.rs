@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_sessions;
+mod metrics_layer;
 mod negotiate;
 mod public;
 mod render;

@@ -325,6 +325,10 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route("/ui/error", get(crate::ui::error))
         .route("/ui/welcome", get(crate::ui::welcome))
         .merge(health_routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            reg.clone(),
+            crate::metrics_layer::track,
+        ))
         .fallback(not_found)
         .with_state(reg)
 }

@@ -50,10 +50,12 @@ pub async fn build_registry(
     let schemas = SchemaRegistry::load_with(&config.identity, http.as_ref())
         .await
         .map_err(|e| format!("identity schemas: {e}"))?;
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    let hasher = PasswordHasher::new(config.hashers.clone(), workers);
+    let hasher = PasswordHasher::with_limits(
+        config.hashers.clone(),
+        config.hashing.pool_size,
+        config.hashing.queue_size,
+        Default::default(),
+    );
     Ok(Arc::new(Registry::new(
         config,
         Arc::new(persister),

@@ -25,7 +25,38 @@ pub fn config_schema() -> &'static Value {
         let mut schema: Value = serde_json::from_str(CONFIG_SCHEMA_SOURCE)
             .expect("embedded config.schema.json is valid JSON");
         replace_remote_refs(&mut schema);
+        schema["properties"]["hoplite"] = hoplite_schema();
         schema
+    })
+}
+
+/// hoplite's own keys, under `hoplite` (Kratos has no equivalent; `HOPLITE_*` variables map to
+/// them like every other key).
+fn hoplite_schema() -> Value {
+    serde_json::json!({
+        "title": "hoplite extensions",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "hashing": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "pool_size": {
+                        "description": "Password hashes and verifications running at once (default: the number of CPU cores).",
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 1024
+                    },
+                    "queue_size": {
+                        "description": "Hash requests that may wait for a free slot; more are refused with 429 (default: 64 per pool slot).",
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": 1000000
+                    }
+                }
+            }
+        }
     })
 }
 

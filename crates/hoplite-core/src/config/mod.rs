@@ -49,6 +49,8 @@ pub struct Config {
     pub secrets: Secrets,
     /// `hashers.*`: the algorithm in use and its parameters.
     pub hashers: Hashers,
+    /// `hoplite.hashing.*`: how many hashes run at once and how many may wait.
+    pub hashing: HashingPool,
     /// `identity.*`.
     pub identity: IdentityConfig,
     /// `log.level` (default `info`).
@@ -300,6 +302,15 @@ pub enum Hashers {
         /// `hashers.argon2.key_length` in bytes (default 32).
         key_length: u32,
     },
+}
+
+/// The password-hashing pool (`hoplite.hashing.*`, a hoplite extension).
+#[derive(Debug, Clone, Copy)]
+pub struct HashingPool {
+    /// `pool_size` (default: the number of CPU cores).
+    pub pool_size: usize,
+    /// `queue_size` (default: 64 × `pool_size`).
+    pub queue_size: usize,
 }
 
 /// Identity schema configuration.

@@ -5,8 +5,8 @@ use super::duration::{parse_byte_size, parse_duration};
 use super::env::parse_go_bool;
 use super::load::ConfigError;
 use super::{
-    AfterMethod, Config, Cookies, Hashers, IdentityConfig, Login, PasswordMethod, Registration,
-    RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session,
+    AfterMethod, Config, Cookies, Hashers, HashingPool, IdentityConfig, Login, PasswordMethod,
+    Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -449,6 +449,17 @@ impl Config {
             cookies,
             secrets,
             hashers,
+            hashing: {
+                let cores = std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2) as u64;
+                let pool = d.u64("hoplite.hashing.pool_size", cores)?;
+                let queue = d.u64("hoplite.hashing.queue_size", pool.saturating_mul(64))?;
+                HashingPool {
+                    pool_size: usize::try_from(pool).unwrap_or(usize::MAX),
+                    queue_size: usize::try_from(queue).unwrap_or(usize::MAX),
+                }
+            },
             identity,
             log_level: d.string("log.level", "info")?,
             leak_sensitive_values: d.bool("log.leak_sensitive_values", false)?,

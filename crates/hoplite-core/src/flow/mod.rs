@@ -106,12 +106,17 @@ impl Reply {
         if let Some(id) = request_id {
             err.request = id.to_string();
         }
+        // A refusal for load (the hashing queue) says when to come back.
+        let headers = match err.details.get("retry_after_seconds") {
+            Some(v) if status == 429 => vec![("retry-after".to_string(), v.to_string())],
+            _ => Vec::new(),
+        };
         Reply {
             status,
             body: Body::Error(json!({ "error": err })),
             set_cookies: Vec::new(),
             rotate_csrf: false,
-            headers: Vec::new(),
+            headers,
         }
     }
     /// A self-describing error body (e.g. the expired-flow error) with the given status.

@@ -7,7 +7,11 @@ use std::sync::Arc;
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use tokio::sync::Semaphore;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use tokio::sync::{Semaphore, TryAcquireError};
+
+use crate::metrics::HashingStats;
 
 use crate::config::Hashers;
 
@@ -20,34 +24,97 @@ pub enum HashError {
     /// bcrypt refuses passwords over 72 bytes (Kratos message 4000033); carries the byte length.
     #[error("password too long: {0} bytes")]
     TooLong(usize),
+    /// Every slot is busy and the queue is full: try again after this many seconds (HTTP 429).
+    #[error("the password hashing queue is full")]
+    Busy { retry_after_secs: u64 },
     /// Anything else: bad configuration, a malformed or unsupported stored hash, a failed worker.
     #[error("hashing failed: {0}")]
     Other(String),
 }
 
-/// Hashes on a bounded pool of blocking threads.
+/// The 429 a request gets when the hashing queue is full, in Kratos's error envelope. The wait
+/// travels as the detail `retry_after_seconds`, which the reply also sends as `Retry-After`.
+pub fn busy_error(retry_after_secs: u64) -> crate::error::ErrorObject {
+    crate::error::ErrorObject::too_many_requests()
+        .with_reason(
+            "The server is busy hashing passwords and cannot take more right now. Please retry after the time given in the Retry-After header.",
+        )
+        .with_detail("retry_after_seconds", retry_after_secs)
+}
+
+/// Hashes and verifies on a bounded pool: at most `pool_size` run at once (on tokio's blocking
+/// threads, never on the async executor), at most `queue_size` wait for a slot, and anything
+/// beyond that is refused at once with [`HashError::Busy`]. A caller that goes away while waiting
+/// frees its place in the queue; memory stays bounded because only running work allocates (an
+/// argon2 hash holds its memory only while it runs).
 pub struct PasswordHasher {
     /// The algorithm and parameters new hashes are made with (verification reads the hash instead).
     pub config: Hashers,
     /// One permit per hash or verification allowed to run at once.
     permits: Arc<Semaphore>,
+    pool_size: usize,
+    queue_size: usize,
+    stats: Arc<HashingStats>,
+}
+
+/// Leaves the queue when dropped, also when the waiting caller is cancelled.
+struct QueuePlace<'a>(&'a HashingStats);
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.queued.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts one running job until dropped.
+struct Running(Arc<HashingStats>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl PasswordHasher {
     /// A hasher for `config` running at most `max_concurrent` hashes or verifications at a time
-    /// (at least one, so that a zero can never block every caller forever).
+    /// (at least one, so that a zero can never block every caller forever), with a queue as long
+    /// as anyone wants.
     pub fn new(config: Hashers, max_concurrent: usize) -> Self {
+        Self::with_limits(config, max_concurrent, usize::MAX, Arc::default())
+    }
+
+    /// A hasher with a bounded queue that records into `stats`.
+    pub fn with_limits(
+        config: Hashers,
+        pool_size: usize,
+        queue_size: usize,
+        stats: Arc<HashingStats>,
+    ) -> Self {
+        let pool_size = pool_size.max(1);
         PasswordHasher {
             config,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            permits: Arc::new(Semaphore::new(pool_size)),
+            pool_size,
+            queue_size,
+            stats,
         }
+    }
+
+    /// The numbers this hasher records.
+    pub fn stats(&self) -> Arc<HashingStats> {
+        self.stats.clone()
     }
 
     /// Hashes `password` off the async executor; waits for a free slot.
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
         let config = self.config.clone();
-        self.run_blocking(move || hash_now(&config, password.as_bytes()))
-            .await
+        let out = self
+            .run_blocking(move || hash_now(&config, password.as_bytes()))
+            .await;
+        if out.is_ok() {
+            self.stats.hashes.fetch_add(1, Ordering::Relaxed);
+        }
+        out
     }
 
     /// Verifies `password` against a stored hash in any format [`super::compare::verify`] knows,
@@ -56,25 +123,71 @@ impl PasswordHasher {
     /// `Ok(false)` means a well-formed hash that does not match; an unknown or malformed hash, or
     /// one with cost parameters beyond the bounds, is an error.
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
-        self.run_blocking(move || verify_now(password.as_bytes(), &hash))
-            .await
+        let out = self
+            .run_blocking(move || verify_now(password.as_bytes(), &hash))
+            .await;
+        if !matches!(out, Err(HashError::Busy { .. })) {
+            self.stats.verifications.fetch_add(1, Ordering::Relaxed);
+        }
+        out
     }
 
-    /// Runs `work` on the blocking pool once a permit is free. The permit is taken before spawning,
-    /// so a caller dropped while queued frees its place at once; once spawned, the work keeps the
-    /// permit until it finishes even if the caller goes away, which is what bounds the CPU use.
+    /// How long a caller refused now should wait: the queue ahead of it divided among the slots,
+    /// at the mean time one job takes; at least one second.
+    fn retry_after(&self) -> u64 {
+        let mean = self
+            .stats
+            .work
+            .mean()
+            .unwrap_or(std::time::Duration::from_millis(250));
+        let ahead = self.stats.queued.load(Ordering::Relaxed) as f64 + self.pool_size as f64;
+        let secs = (ahead * mean.as_secs_f64() / self.pool_size as f64).ceil() as u64;
+        secs.clamp(1, 3600)
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free, or refuses at once when the queue
+    /// is full. The permit is taken before spawning, so a caller dropped while queued frees its
+    /// place at once; once spawned, the work keeps the permit until it finishes even if the caller
+    /// goes away, which is what bounds the CPU use.
     async fn run_blocking<T, F>(&self, work: F) -> Result<T, HashError>
     where
         T: Send + 'static,
         F: FnOnce() -> Result<T, HashError> + Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| HashError::Other("password hasher is shut down".to_owned()))?;
+        let closed = || HashError::Other("password hasher is shut down".to_owned());
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(p) => p,
+            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::NoPermits) => {
+                let before = self.stats.queued.fetch_add(1, Ordering::Relaxed);
+                let place = QueuePlace(&self.stats);
+                if before as usize >= self.queue_size {
+                    drop(place);
+                    self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    return Err(HashError::Busy {
+                        retry_after_secs: self.retry_after(),
+                    });
+                }
+                let started = Instant::now();
+                let permit = Arc::clone(&self.permits)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| closed())?;
+                drop(place);
+                self.stats.wait.observe(started.elapsed());
+                permit
+            }
+        };
+        self.stats.running.fetch_add(1, Ordering::Relaxed);
+        let running = Running(self.stats.clone());
+        let stats = self.stats.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work()
+            let _running = running;
+            let started = Instant::now();
+            let out = work();
+            stats.work.observe(started.elapsed());
+            out
         })
         .await
         .map_err(|e| HashError::Other(format!("hashing task failed: {e}")))?
@@ -177,7 +290,7 @@ fn verify_now(password: &[u8], hash: &str) -> Result<bool, HashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
 
     fn bcrypt4() -> PasswordHasher {
         PasswordHasher::new(Hashers::Bcrypt { cost: 4 }, 4)
@@ -467,6 +580,64 @@ mod tests {
         // The dropped waiter did not keep the place: a new hash gets it.
         assert!(h.hash("pw".into()).await.unwrap().starts_with("$2a$04$"));
         assert_eq!(h.permits.available_permits(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_and_a_cancelled_waiter_frees_its_place() {
+        // One slot, room for one waiter. A slow hash (argon2 with more memory) holds the slot.
+        let slow = Hashers::Argon2 {
+            memory_kib: 32 * 1024,
+            iterations: 3,
+            parallelism: 1,
+            salt_length: 16,
+            key_length: 32,
+        };
+        let stats: Arc<HashingStats> = Arc::default();
+        let h = Arc::new(PasswordHasher::with_limits(slow, 1, 1, stats.clone()));
+        let running = tokio::spawn({
+            let h = h.clone();
+            async move { h.hash("a".into()).await }
+        });
+        while stats.running.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // The waiter takes the one queue place...
+        let waiter = tokio::spawn({
+            let h = h.clone();
+            async move { h.hash("b".into()).await }
+        });
+        while stats.queued.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // ...so the next one is refused at once, with a wait of at least a second.
+        match h.hash("c".into()).await {
+            Err(HashError::Busy { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        assert_eq!(stats.rejected.load(Ordering::SeqCst), 1);
+        // A waiter that goes away frees its place: the next one queues instead of being refused.
+        waiter.abort();
+        let _ = waiter.await;
+        assert_eq!(stats.queued.load(Ordering::SeqCst), 0);
+        let next = tokio::spawn({
+            let h = h.clone();
+            async move { h.hash("d".into()).await }
+        });
+        assert!(running.await.unwrap().is_ok());
+        assert!(next.await.unwrap().is_ok());
+        assert_eq!(stats.rejected.load(Ordering::SeqCst), 1);
+        assert_eq!(stats.hashes.load(Ordering::SeqCst), 2);
+        assert_eq!(stats.work.count(), 2);
+        assert_eq!(stats.running.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn verification_is_counted_even_for_a_wrong_password() {
+        let h = bcrypt4();
+        let hash = h.hash("right".into()).await.unwrap();
+        assert!(!h.verify("wrong".into(), hash).await.unwrap());
+        assert_eq!(h.stats().verifications.load(Ordering::SeqCst), 1);
+        assert_eq!(h.stats().hashes.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -273,6 +273,9 @@ async fn import_credentials(
                 reg.hasher.hash(clear).await.map_err(|e| match e {
                     HashError::TooLong(_) => ErrorObject::bad_request()
                         .with_reason("The password can not be longer than 72 bytes."),
+                    HashError::Busy { retry_after_secs } => {
+                        crate::hash::busy_error(retry_after_secs)
+                    }
                     HashError::Other(detail) => {
                         tracing::error!(error = %detail, "hashing an imported password failed");
                         ErrorObject::internal()

@@ -4,6 +4,7 @@
 mod admin_identities;
 mod app;
 mod cli_identities;
+mod hashing;
 mod hibp;
 mod login;
 mod openapi;

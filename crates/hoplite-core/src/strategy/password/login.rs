@@ -210,6 +210,7 @@ pub async fn submit(
             let err = SubmitError::Form(vec![field_error("", messages::invalid_credentials())]);
             return write_flow_error(reg, req, flow, err).await;
         }
+        Err(e) if e.code == 429 => return Reply::error(&e, req.request_id.as_deref()),
         Err(e) => {
             restore_form(req, &mut flow, &identifier);
             return write_flow_error(reg, req, flow, SubmitError::Http(e)).await;
@@ -251,9 +252,11 @@ async fn verify_credentials(
         (Some(i), Some(h)) => (Some(i), h),
         _ => (None, reg.dummy_password_hash().await),
     };
-    reg.metrics.count_password_verification();
     let matched = match reg.hasher.verify(password.clone(), hash.clone()).await {
         Ok(m) => m,
+        Err(crate::hash::HashError::Busy { retry_after_secs }) => {
+            return Err(crate::hash::busy_error(retry_after_secs));
+        }
         Err(e) => {
             // A stored hash hoplite cannot read is a failed sign-in, not a server error; the
             // operator learns about it from the log.
@@ -280,7 +283,6 @@ async fn upgrade_hash(reg: &Registry, identity: &Identity, password: String) {
             return;
         }
     };
-    reg.metrics.count_password_hash();
     let config = serde_json::json!({ "hashed_password": hash });
     match reg
         .persister

@@ -112,7 +112,6 @@ pub async fn submit(
             return form_error(reg, req, flow, e).await;
         }
     }
-    reg.metrics.count_password_hash();
     let hash = match reg.hasher.hash(password).await {
         Ok(h) => h,
         Err(HashError::TooLong(len)) => {
@@ -124,6 +123,13 @@ pub async fn submit(
                 on_password(super::validator::too_long_message(len)),
             )
             .await;
+        }
+        Err(HashError::Busy { retry_after_secs }) => {
+            // Not a form error: the request is refused for load, before anything was stored.
+            return Reply::error(
+                &crate::hash::busy_error(retry_after_secs),
+                req.request_id.as_deref(),
+            );
         }
         Err(HashError::Other(e)) => {
             tracing::error!(error = %e, "password hashing failed");
