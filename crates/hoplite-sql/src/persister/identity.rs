@@ -5,13 +5,12 @@
 //! are selected by `identity_id` (indexed since migration 3), and a page of identities loads the
 //! parts of all of them at once, `IN (...)` lists of [`IN_CHUNK`] ids at a time.
 
-use super::{SqlPersister, json_text, opt, other, s};
+use super::{Fields, SqlPersister, json_text, opt, s};
 use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
 use hoplite_core::identity::{
     Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url,
 };
 use hoplite_core::persistence::{ConflictSource, ConflictingIdentity, IdentityPage, StoreError};
-use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -239,96 +238,101 @@ pub(super) async fn load_identity_parts(
     p: &SqlPersister,
     identities: &mut [Identity],
 ) -> Result<(), StoreError> {
+    let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let mut parts: [Vec<AnyRow>; 4] = Default::default();
+        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES) {
+            *rows = select_by_identity(p, select, order_by, chunk).await?;
+        }
+        assemble_parts(identities, parts)?;
+    }
+    Ok(())
+}
+
+/// The four selects that load identities' parts (each completed with `WHERE identity_id IN
+/// (...) ORDER BY <second>`): verifiable addresses, recovery addresses, credential identifiers,
+/// credentials. [`assemble_parts`] takes their rows in this order.
+pub(super) const PART_QUERIES: [(&str, &str); 4] = [
+    (
+        "SELECT identity_id, id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses",
+        "id",
+    ),
+    (
+        "SELECT identity_id, id, via, value, created_at, updated_at FROM identity_recovery_addresses",
+        "id",
+    ),
+    // Identifiers by credential, each list in the database's order of `identifier`.
+    (
+        "SELECT identity_id, identity_credential_id, identifier FROM identity_credential_identifiers",
+        "identifier",
+    ),
+    (
+        "SELECT identity_id, id, type, config, version, created_at, updated_at FROM identity_credentials",
+        "type",
+    ),
+];
+
+/// Puts the rows of [`PART_QUERIES`] into the identities they belong to (rows of identities not
+/// in `identities` cannot occur and are skipped).
+pub(super) fn assemble_parts<R: Fields>(
+    identities: &mut [Identity],
+    parts: [Vec<R>; 4],
+) -> Result<(), StoreError> {
     let position: HashMap<Uuid, usize> = identities
         .iter()
         .enumerate()
         .map(|(n, i)| (i.id, n))
         .collect();
-    let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
-    // Which identity a part row belongs to; rows of identities not asked for cannot occur.
-    let owner = |r: &AnyRow| -> Result<Option<usize>, StoreError> {
+    let owner = |r: &R| -> Result<Option<usize>, StoreError> {
         Ok(position.get(&parse_uuid(&s(r, "identity_id")?)?).copied())
     };
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = select_by_identity(
-            p,
-            "SELECT identity_id, id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses",
-            "id",
-            chunk,
-        )
-        .await?;
-        for r in rows {
-            let Some(n) = owner(&r)? else { continue };
-            identities[n].verifiable_addresses.push(VerifiableAddress {
-                id: parse_uuid(&s(&r, "id")?)?,
-                value: s(&r, "value")?,
-                verified: r.try_get::<i64, _>("verified").map_err(other)? != 0,
-                via: s(&r, "via")?,
-                status: s(&r, "status")?,
-                verified_at: opt(&r, "verified_at")?.map(|v| parse_ts(&v)).transpose()?,
-                created_at: parse_ts(&s(&r, "created_at")?)?,
-                updated_at: parse_ts(&s(&r, "updated_at")?)?,
-            });
-        }
-
-        let rows = select_by_identity(
-            p,
-            "SELECT identity_id, id, via, value, created_at, updated_at FROM identity_recovery_addresses",
-            "id",
-            chunk,
-        )
-        .await?;
-        for r in rows {
-            let Some(n) = owner(&r)? else { continue };
-            identities[n].recovery_addresses.push(RecoveryAddress {
-                id: parse_uuid(&s(&r, "id")?)?,
-                value: s(&r, "value")?,
-                via: s(&r, "via")?,
-                created_at: parse_ts(&s(&r, "created_at")?)?,
-                updated_at: parse_ts(&s(&r, "updated_at")?)?,
-            });
-        }
-
-        // Identifiers by credential, each list in the database's order of `identifier`.
-        let mut identifiers: HashMap<Uuid, Vec<String>> = HashMap::new();
-        let rows = select_by_identity(
-            p,
-            "SELECT identity_credential_id, identifier FROM identity_credential_identifiers",
-            "identifier",
-            chunk,
-        )
-        .await?;
-        for r in rows {
-            identifiers
-                .entry(parse_uuid(&s(&r, "identity_credential_id")?)?)
-                .or_default()
-                .push(s(&r, "identifier")?);
-        }
-
-        let rows = select_by_identity(
-            p,
-            "SELECT identity_id, id, type, config, version, created_at, updated_at FROM identity_credentials",
-            "type",
-            chunk,
-        )
-        .await?;
-        for r in rows {
-            let Some(n) = owner(&r)? else { continue };
-            let id = parse_uuid(&s(&r, "id")?)?;
-            let t = s(&r, "type")?;
-            identities[n].credentials.insert(
-                t.clone(),
-                Credentials {
-                    id,
-                    credential_type: t,
-                    identifiers: identifiers.remove(&id).unwrap_or_default(),
-                    config: Some(parse_json(&s(&r, "config")?)?),
-                    version: r.try_get::<i64, _>("version").map_err(other)?,
-                    created_at: parse_ts(&s(&r, "created_at")?)?,
-                    updated_at: parse_ts(&s(&r, "updated_at")?)?,
-                },
-            );
-        }
+    let [verifiable, recovery, identifier_rows, credentials] = parts;
+    for r in &verifiable {
+        let Some(n) = owner(r)? else { continue };
+        identities[n].verifiable_addresses.push(VerifiableAddress {
+            id: parse_uuid(&s(r, "id")?)?,
+            value: s(r, "value")?,
+            verified: r.int("verified")? != 0,
+            via: s(r, "via")?,
+            status: s(r, "status")?,
+            verified_at: opt(r, "verified_at")?.map(|v| parse_ts(&v)).transpose()?,
+            created_at: parse_ts(&s(r, "created_at")?)?,
+            updated_at: parse_ts(&s(r, "updated_at")?)?,
+        });
+    }
+    for r in &recovery {
+        let Some(n) = owner(r)? else { continue };
+        identities[n].recovery_addresses.push(RecoveryAddress {
+            id: parse_uuid(&s(r, "id")?)?,
+            value: s(r, "value")?,
+            via: s(r, "via")?,
+            created_at: parse_ts(&s(r, "created_at")?)?,
+            updated_at: parse_ts(&s(r, "updated_at")?)?,
+        });
+    }
+    let mut identifiers: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for r in &identifier_rows {
+        identifiers
+            .entry(parse_uuid(&s(r, "identity_credential_id")?)?)
+            .or_default()
+            .push(s(r, "identifier")?);
+    }
+    for r in &credentials {
+        let Some(n) = owner(r)? else { continue };
+        let id = parse_uuid(&s(r, "id")?)?;
+        let t = s(r, "type")?;
+        identities[n].credentials.insert(
+            t.clone(),
+            Credentials {
+                id,
+                credential_type: t,
+                identifiers: identifiers.remove(&id).unwrap_or_default(),
+                config: Some(parse_json(&s(r, "config")?)?),
+                version: r.int("version")?,
+                created_at: parse_ts(&s(r, "created_at")?)?,
+                updated_at: parse_ts(&s(r, "updated_at")?)?,
+            },
+        );
     }
     Ok(())
 }
@@ -349,7 +353,10 @@ async fn select_by_identity(
     query.fetch_all(&p.pool).await.map_err(db_err)
 }
 
-pub(super) fn identity_from_row(p: &SqlPersister, r: &AnyRow) -> Result<Identity, StoreError> {
+pub(super) fn identity_from_row<R: Fields>(
+    p: &SqlPersister,
+    r: &R,
+) -> Result<Identity, StoreError> {
     let schema_id = s(r, "schema_id")?;
     Ok(Identity {
         id: parse_uuid(&s(r, "id")?)?,

@@ -1,12 +1,10 @@
 //! Login flows (`ory/kratos: persistence/sql/persister_login.go`).
 
-use super::{SqlPersister, json_text, opt, s};
+use super::{Fields, SqlPersister, json_text, opt, s};
 use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::persistence::StoreError;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 fn ui_text(f: &LoginFlow) -> String {
@@ -72,7 +70,7 @@ pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
     Ok(())
 }
 
-fn flow_from_row(row: &AnyRow) -> Result<LoginFlow, StoreError> {
+pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError> {
     let request_url = s(row, "request_url")?;
     Ok(LoginFlow {
         id: parse_uuid(&s(row, "id")?)?,
@@ -93,10 +91,7 @@ fn flow_from_row(row: &AnyRow) -> Result<LoginFlow, StoreError> {
             .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
         created_at: parse_ts(&s(row, "created_at")?)?,
         updated_at: parse_ts(&s(row, "updated_at")?)?,
-        refresh: row
-            .try_get::<i64, _>("forced")
-            .map_err(|e| StoreError::Other(e.to_string()))?
-            != 0,
+        refresh: row.int("forced")? != 0,
         requested_aal: s(row, "requested_aal")?,
         state: s(row, "state")?,
         transient_payload: None,

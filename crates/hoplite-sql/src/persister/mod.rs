@@ -4,6 +4,7 @@
 
 mod credentials;
 mod errorx;
+mod fast;
 mod identity;
 mod identity_admin;
 mod login;
@@ -34,6 +35,8 @@ pub struct SqlPersister {
     kind: DatabaseKind,
     /// Needed to compute `schema_url` of loaded identities.
     public_base_url: String,
+    /// Direct reads of the hottest lookups (SQLite files only; see `fast.rs`).
+    fast: Option<fast::FastReader>,
 }
 
 impl SqlPersister {
@@ -67,10 +70,26 @@ impl SqlPersister {
             .connect(&dsn.url)
             .await
             .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?;
+        let fast = match fast::FastReader::path_of(&dsn.url) {
+            Some(path) if kind == DatabaseKind::Sqlite && !dsn.in_memory => {
+                let size = std::thread::available_parallelism()
+                    .map(|n| n.get() * 2)
+                    .unwrap_or(4);
+                match fast::FastReader::open(&path, size) {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SQLite read fast path unavailable; all reads use sqlx");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         Ok(SqlPersister {
             pool,
             kind,
             public_base_url: public_base_url.to_string(),
+            fast,
         })
     }
 
@@ -160,12 +179,47 @@ fn other(e: sqlx::Error) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
-fn s(r: &AnyRow, c: &str) -> Result<String, StoreError> {
-    r.try_get::<String, _>(c).map_err(other)
+/// A result row, from sqlx (every database) or rusqlite (the SQLite fast path), read by column
+/// name. Every column hoplite stores is text, nullable text or an integer.
+pub(crate) trait Fields {
+    fn text(&self, c: &str) -> Result<String, StoreError>;
+    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError>;
+    fn int(&self, c: &str) -> Result<i64, StoreError>;
 }
 
-fn opt(r: &AnyRow, c: &str) -> Result<Option<String>, StoreError> {
-    r.try_get::<Option<String>, _>(c).map_err(other)
+impl Fields for AnyRow {
+    fn text(&self, c: &str) -> Result<String, StoreError> {
+        self.try_get::<String, _>(c).map_err(other)
+    }
+    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
+        self.try_get::<Option<String>, _>(c).map_err(other)
+    }
+    fn int(&self, c: &str) -> Result<i64, StoreError> {
+        self.try_get::<i64, _>(c).map_err(other)
+    }
+}
+
+impl Fields for rusqlite::Row<'_> {
+    fn text(&self, c: &str) -> Result<String, StoreError> {
+        self.get::<_, String>(c)
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
+        self.get::<_, Option<String>>(c)
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+    fn int(&self, c: &str) -> Result<i64, StoreError> {
+        self.get::<_, i64>(c)
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+}
+
+fn s<R: Fields>(r: &R, c: &str) -> Result<String, StoreError> {
+    r.text(c)
+}
+
+fn opt<R: Fields>(r: &R, c: &str) -> Result<Option<String>, StoreError> {
+    r.opt_text(c)
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -191,7 +245,10 @@ impl Persister for SqlPersister {
         &self,
         id: Uuid,
     ) -> Result<Option<RegistrationFlow>, StoreError> {
-        registration::get_registration_flow(self, id).await
+        match &self.fast {
+            Some(f) => f.get_registration_flow(id),
+            None => registration::get_registration_flow(self, id).await,
+        }
     }
 
     async fn update_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
@@ -203,7 +260,10 @@ impl Persister for SqlPersister {
     }
 
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
-        identity::get_identity(self, id).await
+        match &self.fast {
+            Some(f) => f.get_identity(self, id),
+            None => identity::get_identity(self, id).await,
+        }
     }
 
     async fn find_conflicting_identity(
@@ -243,7 +303,10 @@ impl Persister for SqlPersister {
     }
 
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        session::get_session_by_token(self, token).await
+        match &self.fast {
+            Some(f) => f.get_session_by_token(token),
+            None => session::get_session_by_token(self, token).await,
+        }
     }
 
     async fn create_error(&self, e: &StoredError) -> Result<(), StoreError> {
@@ -267,7 +330,10 @@ impl Persister for SqlPersister {
     }
 
     async fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
-        login::get_login_flow(self, id).await
+        match &self.fast {
+            Some(f) => f.get_login_flow(id),
+            None => login::get_login_flow(self, id).await,
+        }
     }
 
     async fn update_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {

@@ -1,12 +1,10 @@
 //! Registration flows (`ory/kratos: persistence/sql/persister_registration.go`).
 
-use super::{SqlPersister, json_text};
+use super::{Fields, SqlPersister, json_text};
 use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::registration::RegistrationFlow;
 use hoplite_core::persistence::StoreError;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 pub(super) async fn create_registration_flow(
@@ -73,15 +71,9 @@ pub(super) async fn update_registration_flow(
     Ok(())
 }
 
-fn flow_from_row(row: &AnyRow) -> Result<RegistrationFlow, StoreError> {
-    let get = |c: &str| {
-        row.try_get::<String, _>(c)
-            .map_err(|e| StoreError::Other(e.to_string()))
-    };
-    let get_opt = |c: &str| {
-        row.try_get::<Option<String>, _>(c)
-            .map_err(|e| StoreError::Other(e.to_string()))
-    };
+pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<RegistrationFlow, StoreError> {
+    let get = |c: &str| row.text(c);
+    let get_opt = |c: &str| row.opt_text(c);
     let request_url = get("request_url")?;
     Ok(RegistrationFlow {
         id: parse_uuid(&get("id")?)?,

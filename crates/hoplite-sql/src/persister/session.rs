@@ -1,11 +1,9 @@
 //! Sessions and their devices (`ory/kratos: persistence/sql/persister_session.go`).
 
-use super::{SqlPersister, opt, other, s};
+use super::{Fields, SqlPersister, opt, s};
 use crate::codec::{db_err, parse_ts, parse_uuid, ts};
 use hoplite_core::persistence::{SessionPage, StoreError};
 use hoplite_core::session::{Device, Session};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(), StoreError> {
@@ -36,7 +34,7 @@ pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(),
     Ok(())
 }
 
-const SESSION_COLUMNS: &str = "id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at";
+pub(super) const SESSION_COLUMNS: &str = "id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at";
 
 pub(super) async fn get_session_by_token(
     p: &SqlPersister,
@@ -75,10 +73,10 @@ async fn get_session_where(
     Ok(sessions.pop())
 }
 
-fn session_from_row(r: &AnyRow) -> Result<Session, StoreError> {
+pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> {
     Ok(Session {
         id: parse_uuid(&s(r, "id")?)?,
-        active: r.try_get::<i64, _>("active").map_err(other)? != 0,
+        active: r.int("active")? != 0,
         expires_at: parse_ts(&s(r, "expires_at")?)?,
         authenticated_at: parse_ts(&s(r, "authenticated_at")?)?,
         authenticator_assurance_level: s(r, "aal")?,
