@@ -42,8 +42,8 @@ pub fn busy_error(retry_after_secs: u64) -> crate::error::ErrorObject {
         .with_detail("retry_after_seconds", retry_after_secs)
 }
 
-/// Hashes and verifies on a bounded pool: at most `pool_size` run at once (on tokio's blocking
-/// threads, never on the async executor), at most `queue_size` wait for a slot, and anything
+/// Hashes and verifies on a bounded pool: at most `pool_size` run at once (on the pool's own
+/// low-priority threads, never on the async executor), at most `queue_size` wait for a slot, and anything
 /// beyond that is refused at once with [`HashError::Busy`]. A caller that goes away while waiting
 /// frees its place in the queue; memory stays bounded because only running work allocates (an
 /// argon2 hash holds its memory only while it runs).
@@ -55,6 +55,46 @@ pub struct PasswordHasher {
     pool_size: usize,
     queue_size: usize,
     stats: Arc<HashingStats>,
+    /// Hands jobs to the pool's own threads (they end when this is dropped).
+    workers: std::sync::mpsc::Sender<Job>,
+}
+
+/// One hash or verification, run on a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts `n` hashing threads at the lowest scheduling priority: hashing only gets the CPU that
+/// serving requests leaves, so cheap requests keep their latency while hashing saturates the
+/// machine, and an idle machine still hashes at full speed.
+fn start_workers(n: usize) -> std::sync::mpsc::Sender<Job> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for i in 0..n {
+        let rx = rx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("hoplite-hash-{i}"))
+            .spawn(move || {
+                if let Err(e) = thread_priority::set_current_thread_priority(
+                    thread_priority::ThreadPriority::Min,
+                ) {
+                    tracing::debug!(error = ?e, "could not lower the hashing thread's priority");
+                }
+                loop {
+                    // The lock is held only to take the next job, never while running it.
+                    let next = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match next {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a hashing thread");
+        }
+    }
+    tx
 }
 
 /// Leaves the queue when dropped, also when the waiting caller is cancelled.
@@ -97,6 +137,7 @@ impl PasswordHasher {
             pool_size,
             queue_size,
             stats,
+            workers: start_workers(pool_size),
         }
     }
 
@@ -181,16 +222,22 @@ impl PasswordHasher {
         self.stats.running.fetch_add(1, Ordering::Relaxed);
         let running = Running(self.stats.clone());
         let stats = self.stats.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let _running = running;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let started = Instant::now();
-            let out = work();
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|_| Err(HashError::Other("a hashing job panicked".into())));
             stats.work.observe(started.elapsed());
-            out
-        })
-        .await
-        .map_err(|e| HashError::Other(format!("hashing task failed: {e}")))?
+            // The slot is free before the caller hears back, so the numbers it reads are settled.
+            drop(running);
+            drop(permit);
+            let _ = tx.send(out);
+        });
+        self.workers
+            .send(job)
+            .map_err(|_| HashError::Other("the hashing threads are gone".into()))?;
+        rx.await
+            .map_err(|_| HashError::Other("a hashing job was dropped".into()))?
     }
 }
 
@@ -629,6 +676,28 @@ mod tests {
         assert_eq!(stats.hashes.load(Ordering::SeqCst), 2);
         assert_eq!(stats.work.count(), 2);
         assert_eq!(stats.running.load(Ordering::SeqCst), 0);
+    }
+
+    /// The hashing threads run at a lower priority than the rest of the process (nice > 0).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_low_priority() {
+        let h = bcrypt4();
+        h.hash("x".into()).await.unwrap();
+        let mut seen = 0;
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if !comm.starts_with("hoplite-hash-") {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+            // Fields after the parenthesised name; `nice` is field 19 of the whole line.
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            let nice: i64 = rest.split(' ').nth(16).unwrap().parse().unwrap();
+            assert!(nice > 0, "{comm}: nice {nice}");
+            seen += 1;
+        }
+        assert!(seen >= 4, "the pool's threads exist ({seen})");
     }
 
     #[tokio::test]
