@@ -83,6 +83,9 @@ def browser():
     opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='hoplite-chromium-')}")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(30)
+    # find_element retries for up to this long, so a slow page load on a busy CI machine is waited
+    # for instead of failing the lookup at once.
+    driver.implicitly_wait(15)
     yield driver
     driver.quit()
 

@@ -241,48 +241,43 @@ struct Item {
     size: usize,
 }
 
-fn collect_items(files: &[PathBuf]) -> (Vec<Item>, Vec<(String, String)>) {
+/// The identities of one source (a file, or standard input for `None`), and the entries that
+/// could not be read.
+fn collect_items(src: Option<&PathBuf>) -> (Vec<Item>, Vec<(String, String)>) {
     let mut items = Vec::new();
     let mut failed = Vec::new();
-    let sources: Vec<Option<&PathBuf>> = if files.is_empty() {
-        vec![None]
-    } else {
-        files.iter().map(Some).collect()
-    };
-    for src in sources {
-        let name = src.map_or("STD_IN".to_string(), |p| p.display().to_string());
-        let doc = match read_json(src) {
-            Ok(d) => d,
-            Err(e) => {
-                failed.push((name, e));
-                continue;
-            }
-        };
-        let list = match doc {
-            Value::Array(list) => list
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (format!("{name}#{i}"), v))
-                .collect(),
-            other => vec![(name.clone(), other)],
-        };
-        for (source, body) in list {
-            if !body.is_object() {
-                failed.push((source, "an identity must be a JSON object".to_string()));
-                continue;
-            }
-            let clear_password = body
-                .pointer("/credentials/password/config/password")
-                .and_then(Value::as_str)
-                .is_some_and(|p| !p.is_empty());
-            let size = body.to_string().len();
-            items.push(Item {
-                source,
-                body,
-                clear_password,
-                size,
-            });
+    let name = src.map_or("STD_IN".to_string(), |p| p.display().to_string());
+    let doc = match read_json(src) {
+        Ok(d) => d,
+        Err(e) => {
+            failed.push((name, e));
+            return (items, failed);
         }
+    };
+    let list: Vec<(String, Value)> = match doc {
+        Value::Array(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{name}#{i}"), v))
+            .collect(),
+        other => vec![(name.clone(), other)],
+    };
+    for (source, body) in list {
+        if !body.is_object() {
+            failed.push((source, "an identity must be a JSON object".to_string()));
+            continue;
+        }
+        let clear_password = body
+            .pointer("/credentials/password/config/password")
+            .and_then(Value::as_str)
+            .is_some_and(|p| !p.is_empty());
+        let size = body.to_string().len();
+        items.push(Item {
+            source,
+            body,
+            clear_password,
+            size,
+        });
     }
     (items, failed)
 }
@@ -342,15 +337,15 @@ impl Progress {
     }
 }
 
-pub async fn import(c: &Client, args: &ImportArgs) -> CliResult {
-    let admin = Admin::new(c)?;
-    let (items, mut failed) = collect_items(&args.files);
-    let progress = Progress {
-        total: items.len(),
-        show: !args.quiet && std::io::stderr().is_terminal(),
-    };
-    let mut created: Vec<Value> = Vec::new();
-    for batch in batches(&items) {
+/// Sends `items` in batches; a batch refused as a whole is retried one identity at a time.
+async fn import_items(
+    admin: &Admin,
+    items: &[Item],
+    created: &mut Vec<Value>,
+    failed: &mut Vec<(String, String)>,
+    progress: &Progress,
+) -> CliResult {
+    for batch in batches(items) {
         let body = json!({
             "identities": batch.iter().map(|i| json!({"create": i.body})).collect::<Vec<_>>()
         });
@@ -392,6 +387,30 @@ pub async fn import(c: &Client, args: &ImportArgs) -> CliResult {
         }
         progress.update(created.len(), failed.len());
     }
+    Ok(())
+}
+
+pub async fn import(c: &Client, args: &ImportArgs) -> CliResult {
+    let admin = Admin::new(c)?;
+    let sources: Vec<Option<&PathBuf>> = if args.files.is_empty() {
+        vec![None]
+    } else {
+        args.files.iter().map(Some).collect()
+    };
+    let mut failed: Vec<(String, String)> = Vec::new();
+    let mut created: Vec<Value> = Vec::new();
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    // One source at a time, so memory holds one file, not all of them.
+    for src in sources {
+        let (items, mut unreadable) = collect_items(src);
+        failed.append(&mut unreadable);
+        let progress = Progress {
+            total: created.len() + failed.len() + items.len(),
+            show,
+        };
+        import_items(&admin, &items, &mut created, &mut failed, &progress).await?;
+    }
+    let progress = Progress { total: 0, show };
     progress.finish();
     match admin.format {
         Format::Table => {
