@@ -854,3 +854,232 @@ db_test!(
         assert_eq!(r.status(), 400);
     }
 );
+
+db_test!(
+    login_seed_endpoint_statuses_match_kratos,
+    json!({}),
+    |app| {
+        // 404 for an unknown and for a malformed id.
+        for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
+            let r = app
+                .api_client()
+                .get(app.url(&format!("/self-service/login/flows?id={id}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{id}");
+            let body: Value = r.json().await.unwrap();
+            assert_valid("errorGeneric", &body);
+            assert_eq!(body["error"]["code"], 404);
+        }
+        // 403 for a browser flow fetched without its CSRF cookie.
+        let browser = app.browser();
+        let r = browser
+            .get(app.url("/self-service/login/browser"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let flow: Value = r.json().await.unwrap();
+        assert_valid("loginFlow", &flow);
+        let id = flow["id"].as_str().unwrap().to_string();
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/login/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "security_csrf_violation");
+        // 410 once the flow has expired (by moving the clock), with Kratos's details.
+        let api = api_login_flow(&app, None, "").await;
+        let api_flow: Value = api.json().await.unwrap();
+        app.clock.advance(time::Duration::hours(2));
+        let r = browser
+            .get(app.url(&format!("/self-service/login/flows?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "self_service_flow_expired");
+        assert!(
+            body["error"]["details"]["redirect_to"]
+                .as_str()
+                .is_some_and(|u| u.contains("/self-service/login/browser")),
+            "{body}"
+        );
+        let r = app
+            .api_client()
+            .get(app.url(&format!(
+                "/self-service/login/flows?id={}",
+                api_flow["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &body);
+        assert!(body["error"]["details"]["api"].is_string(), "{body}");
+    }
+);
+
+db_test!(
+    login_return_to_must_be_allowed_and_csrf_present,
+    json!({}),
+    |app| {
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/login/browser?return_to=https://evil.example.com/"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "self_service_flow_return_to_forbidden");
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/login/browser?return_to=https://evil.example.com/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(location(&r).starts_with("http://127.0.0.1:4455/error?id="));
+
+        // A browser submission without any CSRF token is refused like a wrong one.
+        assert_eq!(
+            app.register_api("erin@example.com", PASSWORD)
+                .await
+                .status(),
+            200
+        );
+        let browser = app.browser();
+        let flow: Value = browser
+            .get(app.url("/self-service/login/browser"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = browser
+            .post(flow["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("method", "password"),
+                ("identifier", "erin@example.com"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(
+            location(&r).starts_with("http://127.0.0.1:4455/error?id="),
+            "{}",
+            location(&r)
+        );
+        let r = browser
+            .get(app.url("/sessions/whoami"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "no session without the CSRF token");
+    }
+);
+
+db_test!(logout_returns_to_an_allowed_return_to, json!({}), |app| {
+    assert_eq!(
+        app.register_api("fay@example.com", PASSWORD).await.status(),
+        200
+    );
+    let browser = app.browser();
+    let flow: Value = browser
+        .get(app.url("/self-service/login/browser"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = browser
+        .post(flow["ui"]["action"].as_str().unwrap())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("method", "password"),
+            ("identifier", "fay@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = browser
+        .get(app.url("/self-service/logout/browser?return_to=http://127.0.0.1:4455/goodbye"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let logout: Value = r.json().await.unwrap();
+    assert_valid("logoutFlow", &logout);
+    let url = logout["logout_url"].as_str().unwrap();
+    assert!(url.contains("return_to="), "{url}");
+    let r = browser.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "http://127.0.0.1:4455/goodbye");
+    let r = browser
+        .get(app.url("/sessions/whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+});
+
+db_test!(
+    extending_too_early_leaves_the_session_unchanged,
+    json!({"session": {"lifespan": "24h", "earliest_possible_extend": "1h"}}),
+    |app| {
+        let token = app
+            .registered_and_signed_in("gus@example.com", PASSWORD)
+            .await;
+        let (_, me) = app.whoami(&token).await;
+        let sid = me["id"].as_str().unwrap().to_string();
+        let first_expiry = me["expires_at"].as_str().unwrap().to_string();
+        let extend = || {
+            app.api_client()
+                .patch(format!("{}/admin/sessions/{sid}/extend", app.admin))
+                .send()
+        };
+        // 24 h left, more than the 1 h window: nothing changes.
+        app.clock.advance(time::Duration::hours(1));
+        let r = extend().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let s: Value = r.json().await.unwrap();
+        assert_valid_kratos("session", &s);
+        assert_eq!(s["expires_at"], first_expiry.as_str());
+        // Within the last hour: a fresh 24 h from now.
+        app.clock.advance(time::Duration::minutes(22 * 60 + 30));
+        let r = extend().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let s: Value = r.json().await.unwrap();
+        assert_ne!(s["expires_at"], first_expiry.as_str());
+        let (status, me) = app.whoami(&token).await;
+        assert_eq!(status, 200);
+        assert_eq!(me["expires_at"], s["expires_at"]);
+        // Still valid where the first lifespan would have ended.
+        app.clock.advance(time::Duration::hours(2));
+        assert_eq!(app.whoami(&token).await.0, 200);
+    }
+);
