@@ -9,7 +9,8 @@
 #    MySQL/MariaDB when TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL are set,
 # 3. runs the SDK conformance tests (tests/sdk, Ory's official Python client) and the sign-up in a
 #    real browser (tests/browser, headless Chromium; skipped when Chromium is not installed unless
-#    HOPLITE_REQUIRE_BROWSER=1) against that binary, in a virtualenv at .venv (created on first use).
+#    HOPLITE_REQUIRE_BROWSER=1) against that binary, in a virtualenv at .venv (created on first use),
+# 4. runs the benchmark suite in smoke mode (bench/run.sh --smoke; installs wrk when missing).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,5 +46,15 @@ target_dir=${CARGO_TARGET_DIR:-target}
 case "$target_dir" in /*) ;; *) target_dir="$repo_root/$target_dir" ;; esac
 HOPLITE_BIN="${HOPLITE_BIN:-$target_dir/debug/hoplite}" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/sdk tests/browser
+
+# The benchmark suite in smoke mode (a moment per scenario, nothing timed): it must keep running.
+# It uses the debug binary built above and every database the tests use.
+bench_dbs=sqlite
+[ -n "${TEST_DATABASE_POSTGRESQL:-}" ] && bench_dbs+=",postgres"
+[ -n "${TEST_DATABASE_MYSQL:-}" ] && bench_dbs+=",mysql"
+bench_out=$(mktemp -d)
+log "bash bench/run.sh --smoke --db $bench_dbs"
+HOPLITE_BIN="$target_dir/debug/hoplite" bash bench/run.sh --smoke --db "$bench_dbs" --out "$bench_out/smoke.md"
+rm -rf "$bench_out"
 
 log "all tests passed"

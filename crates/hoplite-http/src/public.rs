@@ -288,9 +288,41 @@ pub(crate) fn json_response(status: u16, v: serde_json::Value) -> Response<Body>
         .expect("valid response")
 }
 
+/// The benchmark suite's baseline route (only with `hoplite.bench.fixed_response_bytes` > 0).
+pub const ROUTE_BENCH_FIXED: &str = "/hoplite/bench/fixed";
+
+/// A JSON object of exactly `size` bytes (at least `{}` and a newline): the body the benchmark
+/// suite compares a flow of the same size with, so that the ratio shows what hoplite adds to
+/// the HTTP stack's own cost.
+fn fixed_body(size: usize) -> axum::body::Bytes {
+    const FRAME: usize = r#"{"padding":""}"#.len() + 1;
+    let mut out = String::with_capacity(size.max(FRAME));
+    out.push_str(r#"{"padding":""#);
+    out.push_str(&"x".repeat(size.saturating_sub(FRAME)));
+    out.push_str("\"}\n");
+    axum::body::Bytes::from(out)
+}
+
 /// The public API.
 pub fn public_router(reg: Arc<Registry>) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    let fixed = reg.config.bench_fixed_response_bytes;
+    if fixed > 0 {
+        let body = fixed_body(fixed);
+        router = router.route(
+            ROUTE_BENCH_FIXED,
+            get(move || {
+                let body = body.clone();
+                async move {
+                    Response::builder()
+                        .header("content-type", "application/json; charset=utf-8")
+                        .body(Body::from(body))
+                        .expect("valid response")
+                }
+            }),
+        );
+    }
+    router
         .route(ROUTE_INIT_BROWSER, get(init_browser))
         .route(ROUTE_INIT_API, get(init_api))
         .route(ROUTE_GET_FLOW, get(get_flow))
@@ -331,4 +363,17 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         ))
         .fallback(not_found)
         .with_state(reg)
+}
+
+#[cfg(test)]
+mod bench_tests {
+    #[test]
+    fn the_fixed_body_has_the_asked_size_and_is_json() {
+        for size in [0, 14, 15, 16, 100, 2700] {
+            let body = super::fixed_body(size);
+            assert_eq!(body.len(), size.max(15), "size {size}");
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert!(v["padding"].is_string());
+        }
+    }
 }

@@ -74,6 +74,31 @@ enum Command {
     },
     /// Print the version.
     Version,
+    /// Measurements the benchmark suite (bench/, BENCHMARKS.md) needs from the binary itself.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The raw hash rate of the configured hasher on every core: the ceiling for registrations.
+    /// Prints one JSON object.
+    HashRate {
+        /// Configuration file(s) (their `hashers` section is used); environment overrides apply.
+        #[arg(short = 'c', long = "config")]
+        config: Vec<PathBuf>,
+        /// Fill in missing settings as `serve --dev` does (and allow its cheap hasher costs).
+        #[arg(long)]
+        dev: bool,
+        /// Threads hashing at once (default: the number of CPU cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// How long to hash, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +187,56 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// `hoplite bench hash-rate`: hashes with the configured hasher on plain threads and prints the
+/// rate as JSON.
+fn bench_hash_rate(
+    path: Option<&std::path::Path>,
+    dev: bool,
+    threads: Option<usize>,
+    seconds: f64,
+) {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        fail("--seconds must be between 0 and 3600".into());
+    }
+    let cfg = hoplite_core::config::load(path, &env_map(), dev)
+        .unwrap_or_else(|e| fail(format!("configuration: {e}")));
+    let threads = threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let duration = std::time::Duration::from_secs_f64(seconds);
+    let (hashes, took) = hoplite_core::hash::measure_hash_rate(&cfg.hashers, threads, duration)
+        .unwrap_or_else(|e| fail(format!("hashing: {e}")));
+    let hasher = match cfg.hashers {
+        hoplite_core::config::Hashers::Bcrypt { cost } => {
+            serde_json::json!({"algorithm": "bcrypt", "cost": cost})
+        }
+        hoplite_core::config::Hashers::Argon2 {
+            memory_kib,
+            iterations,
+            parallelism,
+            ..
+        } => serde_json::json!({
+            "algorithm": "argon2",
+            "memory_kib": memory_kib,
+            "iterations": iterations,
+            "parallelism": parallelism,
+        }),
+    };
+    let secs = took.as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "hasher": hasher,
+            "threads": threads,
+            "hashes": hashes,
+            "seconds": secs,
+            "per_second": hashes as f64 / secs,
+        })
+    );
+}
+
 fn fail(msg: String) -> ! {
     eprintln!("hoplite: {msg}");
     std::process::exit(1)
@@ -209,6 +284,15 @@ async fn main() {
         | Command::Get { .. }
         | Command::Delete { .. } => {}
         Command::Version => println!("hoplite {}", env!("CARGO_PKG_VERSION")),
+        Command::Bench {
+            what:
+                BenchCommand::HashRate {
+                    config,
+                    dev,
+                    threads,
+                    seconds,
+                },
+        } => bench_hash_rate(config.last().map(PathBuf::as_path), dev, threads, seconds),
         Command::Serve { config, dev } => {
             let path = config.last().map(PathBuf::as_path);
             let load = || {

@@ -55,6 +55,18 @@ fn hoplite_schema() -> Value {
                         "maximum": 1000000
                     }
                 }
+            },
+            "bench": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "fixed_response_bytes": {
+                        "description": "For the benchmark suite only: when above 0, GET /hoplite/bench/fixed on the public port answers a constant JSON body of exactly this many bytes (the baseline get-flow is compared with). Off by default.",
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": 10485760
+                    }
+                }
             }
         }
     })

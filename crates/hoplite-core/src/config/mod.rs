@@ -51,6 +51,9 @@ pub struct Config {
     pub hashers: Hashers,
     /// `hoplite.hashing.*`: how many hashes run at once and how many may wait.
     pub hashing: HashingPool,
+    /// `hoplite.bench.fixed_response_bytes`: the size of the benchmark baseline response, or 0
+    /// when `/hoplite/bench/fixed` is not served (the default).
+    pub bench_fixed_response_bytes: usize,
     /// `identity.*`.
     pub identity: IdentityConfig,
     /// `log.level` (default `info`).

@@ -460,6 +460,10 @@ impl Config {
                     queue_size: usize::try_from(queue).unwrap_or(usize::MAX),
                 }
             },
+            bench_fixed_response_bytes: usize::try_from(
+                d.u64("hoplite.bench.fixed_response_bytes", 0)?,
+            )
+            .unwrap_or(usize::MAX),
             identity,
             log_level: d.string("log.level", "info")?,
             leak_sensitive_values: d.bool("log.leak_sensitive_values", false)?,

@@ -4,7 +4,7 @@
 pub mod compare;
 pub mod hasher;
 pub use compare::{is_supported, needs_rehash, verify};
-pub use hasher::{HashError, PasswordHasher, busy_error};
+pub use hasher::{HashError, PasswordHasher, busy_error, measure_hash_rate};
 
 /// Whether an imported `hashed_password` is in a format hoplite can verify (Kratos answers 400
 /// "The imported password does not match any known hash format." otherwise): every format
