@@ -1007,16 +1007,38 @@ pub async fn batch_patch_identities(reg: &Registry, req: &RequestInfo, body: &[u
             _ => built.push(None),
         }
     }
-    let mut results = Vec::with_capacity(built.len());
+    // Validation first; then every valid identity in one transaction, and only when that fails
+    // (a conflict, say) one at a time, so that each failure is reported in its place.
+    let mut validated = Vec::with_capacity(built.len());
     for entry in built {
         let Some(((mut identity, verifiable, recovery), patch_id)) = entry else {
+            validated.push(None);
+            continue;
+        };
+        let checked = match validate_identity(reg, &mut identity, &verifiable, &recovery) {
+            // The manager reports a validation failure as a 400 carrying only its reason.
+            Err(e) => Err(ErrorObject::bad_request().with_reason(e.reason)),
+            Ok(()) => Ok(identity),
+        };
+        validated.push(Some((checked, patch_id)));
+    }
+    let valid: Vec<Identity> = validated
+        .iter()
+        .flatten()
+        .filter_map(|(checked, _)| checked.as_ref().ok().cloned())
+        .collect();
+    let stored_together = valid.len() > 1 && reg.persister.create_identities(&valid).await.is_ok();
+    drop(valid);
+    let mut results = Vec::with_capacity(validated.len());
+    for entry in validated {
+        let Some((checked, patch_id)) = entry else {
             results.push(Value::Null);
             continue;
         };
-        let outcome = match validate_identity(reg, &mut identity, &verifiable, &recovery) {
-            // The manager reports a validation failure as a 400 carrying only its reason.
-            Err(e) => Err(ErrorObject::bad_request().with_reason(e.reason)),
-            Ok(()) => match reg.persister.create_identity(&identity).await {
+        let outcome = match checked {
+            Err(e) => Err(e),
+            Ok(identity) if stored_together => Ok(identity.id),
+            Ok(identity) => match reg.persister.create_identity(&identity).await {
                 Ok(()) => Ok(identity.id),
                 Err(StoreError::Conflict) => Err(ErrorObject::conflict()),
                 Err(e) => Err(e.into()),

@@ -113,6 +113,9 @@ pub trait Persister: Send + Sync + 'static {
     /// Inserts the identity with its credentials, identifiers and addresses atomically; a unique
     /// violation on any identifier or address is [`StoreError::Conflict`] and writes nothing.
     async fn create_identity(&self, identity: &Identity) -> Result<(), StoreError>;
+    /// Inserts all of `identities` in one transaction, or none of them: any error (a unique
+    /// violation is [`StoreError::Conflict`]) writes nothing. The batch import's fast path.
+    async fn create_identities(&self, identities: &[Identity]) -> Result<(), StoreError>;
     /// Finds the existing identity that holds one of `identity`'s credential identifiers or
     /// addresses, checked in Kratos's order: credential identifiers (credential types in sorted
     /// order), then verifiable addresses, then recovery addresses; the first match wins.

@@ -47,6 +47,159 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
     Ok(())
 }
 
+/// Bound parameters per multi-row INSERT: below every database's limit (SQLite's 32766 is the
+/// lowest).
+const MAX_PARAMS: usize = 30_000;
+
+/// `INSERT INTO <table_and_columns> VALUES (?, ...), (?, ...)` for `rows` rows of `cols` values.
+fn multi_row_insert(table_and_columns: &str, cols: usize, rows: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(", "));
+    format!(
+        "INSERT INTO {table_and_columns} VALUES {}",
+        vec![one; rows].join(", ")
+    )
+}
+
+/// Inserts every identity of `all` with its parts in one transaction, with one multi-row INSERT
+/// per table (per chunk of rows): all of them or, on any error (a unique violation is
+/// [`StoreError::Conflict`]), none. The batch import path; the caller falls back to
+/// [`create_identity`] one by one to learn which identity failed.
+pub(super) async fn create_identities(
+    p: &SqlPersister,
+    all: &[Identity],
+) -> Result<(), StoreError> {
+    if all
+        .iter()
+        .flat_map(|i| i.credentials.values())
+        .any(|c| c.identifiers.iter().any(String::is_empty))
+    {
+        return Err(StoreError::Other(
+            "Unable to create identity credentials with missing or empty identifier.".into(),
+        ));
+    }
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    for chunk in all.chunks(MAX_PARAMS / 12) {
+        let sql = multi_row_insert(&format!("identities ({IDENTITY_COLUMNS})"), 12, chunk.len());
+        let mut q = sqlx::query(p.q(&sql));
+        for i in chunk {
+            q = q
+                .bind(i.id.to_string())
+                .bind(&i.schema_id)
+                .bind(json_text(&i.traits))
+                .bind(&i.state)
+                .bind(i.state_changed_at.map(ts))
+                .bind(i.metadata_public.as_ref().map(json_text))
+                .bind(i.metadata_admin.as_ref().map(json_text))
+                .bind(i.available_aal.clone())
+                .bind(i.organization_id.map(|o| o.to_string()))
+                .bind(i.external_id.clone())
+                .bind(ts(i.created_at))
+                .bind(ts(i.updated_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let verifiable: Vec<_> = all
+        .iter()
+        .flat_map(|i| i.verifiable_addresses.iter().map(move |a| (i, a)))
+        .collect();
+    for chunk in verifiable.chunks(MAX_PARAMS / 9) {
+        let sql = multi_row_insert(
+            "identity_verifiable_addresses (id, identity_id, status, via, verified, value, verified_at, created_at, updated_at)",
+            9,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(p.q(&sql));
+        for (i, a) in chunk {
+            q = q
+                .bind(a.id.to_string())
+                .bind(i.id.to_string())
+                .bind(&a.status)
+                .bind(&a.via)
+                .bind(i64::from(a.verified))
+                .bind(&a.value)
+                .bind(a.verified_at.map(ts))
+                .bind(ts(a.created_at))
+                .bind(ts(a.updated_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let recovery: Vec<_> = all
+        .iter()
+        .flat_map(|i| i.recovery_addresses.iter().map(move |a| (i, a)))
+        .collect();
+    for chunk in recovery.chunks(MAX_PARAMS / 6) {
+        let sql = multi_row_insert(
+            "identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)",
+            6,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(p.q(&sql));
+        for (i, a) in chunk {
+            q = q
+                .bind(a.id.to_string())
+                .bind(i.id.to_string())
+                .bind(&a.via)
+                .bind(&a.value)
+                .bind(ts(a.created_at))
+                .bind(ts(a.updated_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let credentials: Vec<_> = all
+        .iter()
+        .flat_map(|i| i.credentials.values().map(move |c| (i, c)))
+        .collect();
+    for chunk in credentials.chunks(MAX_PARAMS / 7) {
+        let sql = multi_row_insert(
+            "identity_credentials (id, identity_id, type, config, version, created_at, updated_at)",
+            7,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(p.q(&sql));
+        for (i, c) in chunk {
+            q = q
+                .bind(c.id.to_string())
+                .bind(i.id.to_string())
+                .bind(&c.credential_type)
+                .bind(
+                    c.config
+                        .as_ref()
+                        .map(json_text)
+                        .unwrap_or_else(|| "{}".into()),
+                )
+                .bind(c.version)
+                .bind(ts(c.created_at))
+                .bind(ts(c.updated_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let identifiers: Vec<_> = credentials
+        .iter()
+        .flat_map(|(i, c)| c.identifiers.iter().map(move |ident| (*i, *c, ident)))
+        .collect();
+    for chunk in identifiers.chunks(MAX_PARAMS / 7) {
+        let sql = multi_row_insert(
+            "identity_credential_identifiers (id, identity_id, identity_credential_id, type, identifier, created_at, updated_at)",
+            7,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(p.q(&sql));
+        for (i, c, ident) in chunk {
+            q = q
+                .bind(Uuid::new_v4().to_string())
+                .bind(i.id.to_string())
+                .bind(c.id.to_string())
+                .bind(&c.credential_type)
+                .bind(ident.as_str())
+                .bind(ts(c.created_at))
+                .bind(ts(c.updated_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
 /// Inserts the addresses, credentials and identifiers of `i` (whose row exists) inside `tx`.
 pub(super) async fn insert_parts(
     p: &SqlPersister,

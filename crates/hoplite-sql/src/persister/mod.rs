@@ -259,6 +259,10 @@ impl Persister for SqlPersister {
         identity::create_identity(self, i).await
     }
 
+    async fn create_identities(&self, all: &[Identity]) -> Result<(), StoreError> {
+        identity::create_identities(self, all).await
+    }
+
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
         match &self.fast {
             Some(f) => f.get_identity(self, id),

@@ -898,3 +898,71 @@ db_test!(
         assert_eq!(b["error"]["code"], 500);
     }
 );
+
+db_test!(
+    a_valid_batch_is_stored_whole_and_duplicates_within_a_batch_are_reported,
+    json!({}),
+    |app| {
+        // Every item valid: stored together (one transaction), each with its credentials.
+        let items: Vec<Value> = (0..60)
+            .map(|n| {
+                json!({"create": {"schema_id": "default", "traits": {"email": format!("bulk{n}@example.com")},
+                    "credentials": {"password": {"config": {"hashed_password": BCRYPT}}}}})
+            })
+            .collect();
+        let (s, _, b) = call(
+            &app,
+            reqwest::Method::PATCH,
+            "/admin/identities",
+            Some(json!({ "identities": items })),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        assert_valid("batchPatchIdentitiesResponse", &b);
+        let created = b["identities"].as_array().unwrap();
+        assert_eq!(created.len(), 60);
+        assert!(created.iter().all(|i| i["action"] == "create"), "{b}");
+        assert_eq!(app.identities().await.len(), 60);
+        let id = created[7]["identity"].as_str().unwrap();
+        let (s, _, got) = call(
+            &app,
+            reqwest::Method::GET,
+            &format!("/admin/identities/{id}?include_credential=password"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(got["traits"]["email"], "bulk7@example.com");
+        assert_eq!(
+            got["credentials"]["password"]["identifiers"],
+            json!(["bulk7@example.com"])
+        );
+        assert_eq!(
+            got["credentials"]["password"]["config"]["hashed_password"],
+            BCRYPT
+        );
+
+        // The same identifier twice in one batch: the first is stored, the second is a 409, and
+        // the rest of the batch is stored as usual.
+        let (s, _, b) = call(
+            &app,
+            reqwest::Method::PATCH,
+            "/admin/identities",
+            Some(json!({"identities": [
+                {"create": {"schema_id": "default", "traits": {"email": "twice@example.com"},
+                    "credentials": {"password": {"config": {"hashed_password": BCRYPT}}}}},
+                {"create": {"schema_id": "default", "traits": {"email": "twice@example.com"},
+                    "credentials": {"password": {"config": {"hashed_password": BCRYPT}}}}},
+                {"create": {"schema_id": "default", "traits": {"email": "once@example.com"}}}
+            ]})),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let items = b["identities"].as_array().unwrap();
+        assert_eq!(items[0]["action"], "create");
+        assert_eq!(items[1]["action"], "error");
+        assert_eq!(items[1]["error"]["code"], 409);
+        assert_eq!(items[2]["action"], "create");
+        assert_eq!(app.identities().await.len(), 62);
+    }
+);

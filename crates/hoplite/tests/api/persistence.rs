@@ -100,6 +100,60 @@ db_test!(
     }
 );
 
+db_test!(
+    a_batch_of_identities_is_written_whole_or_not_at_all,
+    serde_json::json!({}),
+    |app| {
+        let p = &app.registry.persister;
+        let now = app.registry.now();
+        let batch: Vec<Identity> = (0..30)
+            .map(|n| {
+                identity(
+                    now,
+                    &format!("n{n}@example.com"),
+                    &format!("n{n}@example.com"),
+                )
+            })
+            .collect();
+        p.create_identities(&batch).await.unwrap();
+        for i in [&batch[0], &batch[29]] {
+            let stored = p.get_identity(i.id).await.unwrap().expect("stored");
+            assert_eq!(stored.traits, i.traits);
+            assert_eq!(stored.verifiable_addresses.len(), 1);
+            assert_eq!(stored.recovery_addresses.len(), 1);
+            assert_eq!(
+                stored.credentials["password"].identifiers,
+                i.credentials["password"].identifiers
+            );
+        }
+        // One clash (an address already taken) anywhere in a batch: nothing of the batch is kept.
+        let clashing = vec![
+            identity(now, "fresh1@example.com", "fresh1@example.com"),
+            identity(now, "fresh2@example.com", "n5@example.com"),
+            identity(now, "fresh3@example.com", "fresh3@example.com"),
+        ];
+        assert_eq!(
+            p.create_identities(&clashing).await,
+            Err(StoreError::Conflict)
+        );
+        for i in &clashing {
+            assert!(p.get_identity(i.id).await.unwrap().is_none());
+        }
+        // An empty identifier is refused before anything is written.
+        let mut empty = identity(now, "x@example.com", "x@example.com");
+        empty
+            .credentials
+            .get_mut("password")
+            .unwrap()
+            .identifiers
+            .push(String::new());
+        assert!(p.create_identities(&[empty.clone()]).await.is_err());
+        assert!(p.get_identity(empty.id).await.unwrap().is_none());
+        let page = p.list_identities(None, 100).await.unwrap();
+        assert_eq!(page.identities.len(), 30);
+    }
+);
+
 db_test!(sessions_round_trip_by_token, serde_json::json!({}), |app| {
     let p = &app.registry.persister;
     let now = app.registry.now();
