@@ -7,7 +7,7 @@ use crate::flow::redirect::secure_redirect_to;
 use crate::flow::registration::handler::return_to_allow_list;
 use crate::flow::{Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
-use crate::session::manager::fetch_from_request;
+use crate::session::manager::fetch_public_from_request;
 use serde_json::{Value, json};
 
 pub const ROUTE_INIT_BROWSER: &str = "/self-service/logout/browser";
@@ -25,7 +25,7 @@ pub fn no_active_session() -> ErrorObject {
 /// `GET /self-service/logout/browser` (`createBrowserLogoutFlow`): the URL that signs the
 /// caller's session out, and its token.
 pub async fn create_browser_logout_flow(reg: &Registry, req: &RequestInfo) -> Reply {
-    let session = match fetch_from_request(reg, req).await {
+    let session = match fetch_public_from_request(reg, req).await {
         Ok(Some(s)) => s,
         Ok(None) => return forward(reg, req, no_active_session()).await,
         Err(e) => return forward(reg, req, e).await,
@@ -59,7 +59,7 @@ pub async fn update_logout_flow(reg: &Registry, req: &RequestInfo) -> Reply {
             ErrorObject::bad_request().with_reason("Please include a token in the URL query.");
         return forward(reg, req, err).await;
     };
-    let session = match fetch_from_request(reg, req).await {
+    let session = match fetch_public_from_request(reg, req).await {
         Ok(Some(s)) => s,
         Ok(None) => return forward(reg, req, no_active_session()).await,
         Err(e) => return forward(reg, req, e).await,

@@ -125,6 +125,12 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<ConflictingIdentity>, StoreError>;
     /// Loads an identity with addresses and credentials (several reads, no shared transaction).
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError>;
+    /// The identity without its credentials (for views that never show them, such as a
+    /// session's identity): cheaper where the storage can skip them.
+    async fn get_identity_without_credentials(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Identity>, StoreError>;
     /// Identities ordered by id, after `after`, at most `limit`.
     async fn list_identities(
         &self,

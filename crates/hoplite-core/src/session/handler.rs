@@ -2,7 +2,7 @@
 //! and the admin session API.
 
 use super::Session;
-use super::manager::fetch_from_request;
+use super::manager::fetch_public_from_request;
 use crate::error::ErrorObject;
 use crate::flow::{Reply, RequestInfo};
 use crate::registry::Registry;
@@ -31,7 +31,7 @@ fn to_json(s: &Session) -> Value {
 /// `GET /sessions/whoami` (`toSession`): the request's session with its identity, or 401.
 pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
     let rid = req.request_id.as_deref();
-    match fetch_from_request(reg, req).await {
+    match fetch_public_from_request(reg, req).await {
         Ok(Some(mut session)) => {
             let identity_id = session.identity_id.to_string();
             session.identity = session.identity.map(|i| i.public_view());
@@ -152,7 +152,7 @@ fn admin_view(expand_identity: bool) -> IdentityView {
 /// `GET /sessions` (`listMySessions`): the caller's other active sessions.
 pub async fn list_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
     let rid = req.request_id.as_deref();
-    let current = match fetch_from_request(reg, req).await {
+    let current = match fetch_public_from_request(reg, req).await {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(&no_valid_cookie(), rid),
         Err(e) => return Reply::error(&e, rid),
@@ -191,7 +191,7 @@ pub async fn list_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
 /// `DELETE /sessions` (`disableMyOtherSessions`): revokes every other session of the caller.
 pub async fn delete_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
     let rid = req.request_id.as_deref();
-    let current = match fetch_from_request(reg, req).await {
+    let current = match fetch_public_from_request(reg, req).await {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(&no_valid_cookie(), rid),
         Err(e) => return Reply::error(&e, rid),
@@ -212,7 +212,7 @@ pub async fn delete_my_session(reg: &Registry, req: &RequestInfo, id: &str) -> R
     if id == "whoami" {
         return whoami(reg, req).await;
     }
-    let current = match fetch_from_request(reg, req).await {
+    let current = match fetch_public_from_request(reg, req).await {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(&no_valid_cookie(), rid),
         Err(e) => return Reply::error(&e, rid),

@@ -20,6 +20,23 @@ pub async fn fetch_from_request(
     reg: &Registry,
     req: &RequestInfo,
 ) -> Result<Option<Session>, ErrorObject> {
+    fetch(reg, req, true).await
+}
+
+/// [`fetch_from_request`] for callers that never look at the identity's credentials (whoami,
+/// session lists, logout): the identity comes without them, which saves reading them.
+pub async fn fetch_public_from_request(
+    reg: &Registry,
+    req: &RequestInfo,
+) -> Result<Option<Session>, ErrorObject> {
+    fetch(reg, req, false).await
+}
+
+async fn fetch(
+    reg: &Registry,
+    req: &RequestInfo,
+    credentials: bool,
+) -> Result<Option<Session>, ErrorObject> {
     let Some(token) = token_of(req) else {
         return Ok(None);
     };
@@ -29,7 +46,14 @@ pub async fn fetch_from_request(
     if !session.active || session.expires_at <= reg.now() {
         return Ok(None);
     }
-    let Some(identity) = reg.persister.get_identity(session.identity_id).await? else {
+    let identity = if credentials {
+        reg.persister.get_identity(session.identity_id).await?
+    } else {
+        reg.persister
+            .get_identity_without_credentials(session.identity_id)
+            .await?
+    };
+    let Some(identity) = identity else {
         return Ok(None);
     };
     session.identity = Some(identity);

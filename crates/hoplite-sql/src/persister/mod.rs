@@ -23,6 +23,7 @@ use hoplite_core::persistence::{
     StoredError,
 };
 use hoplite_core::session::Session;
+use sqlx::ConnectOptions as _;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 use std::time::Duration;
@@ -37,6 +38,50 @@ pub struct SqlPersister {
     public_base_url: String,
     /// Direct reads of the hottest lookups (SQLite files only; see `fast.rs`).
     fast: Option<fast::FastReader>,
+    /// Keeps the SQLite WAL guard running (it stops once this is dropped).
+    _wal_guard: Option<std::sync::Arc<()>>,
+}
+
+/// The WAL size above which the guard forces a checkpoint that empties the file.
+const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Keeps a SQLite file's write-ahead log bounded. SQLite's automatic checkpoints copy the log
+/// into the database but can only start the log over when no reader is using it; under
+/// continuous concurrent writes (a bulk import, steady sign-ups) some connection nearly always
+/// is, so the log grows without bound (18 GB for a million imported identities, measured) and
+/// every read slows down with it. Once a second, when the log is over [`WAL_LIMIT_BYTES`], this
+/// runs `PRAGMA wal_checkpoint(TRUNCATE)`, which waits for readers (up to the busy timeout)
+/// and empties the file.
+fn spawn_wal_guard(pool: AnyPool, wal_path: String) -> Option<std::sync::Arc<()>> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    let alive = std::sync::Arc::new(());
+    let weak = std::sync::Arc::downgrade(&alive);
+    handle.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if weak.upgrade().is_none() || pool.is_closed() {
+                return;
+            }
+            let size = tokio::fs::metadata(&wal_path)
+                .await
+                .map(|m| m.len())
+                .unwrap_or(0);
+            if size <= WAL_LIMIT_BYTES {
+                continue;
+            }
+            match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await
+            {
+                Ok(_) => tracing::debug!(wal_bytes = size, "SQLite WAL checkpointed and truncated"),
+                Err(e) => {
+                    tracing::warn!(error = %e, wal_bytes = size, "SQLite WAL checkpoint failed")
+                }
+            }
+        }
+    });
+    Some(alive)
 }
 
 impl SqlPersister {
@@ -66,8 +111,13 @@ impl SqlPersister {
         } else {
             opts = opts.max_connections(20);
         }
+        // sqlx logs every statement (debug) and slow ones (warn) with their full text; the batch
+        // import's multi-row INSERTs run to hundreds of kilobytes, so neither is logged.
+        let connect = <sqlx::any::AnyConnectOptions as std::str::FromStr>::from_str(&dsn.url)
+            .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?
+            .disable_statement_logging();
         let pool = opts
-            .connect(&dsn.url)
+            .connect_with(connect)
             .await
             .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?;
         let fast = match fast::FastReader::path_of(&dsn.url) {
@@ -85,11 +135,18 @@ impl SqlPersister {
             }
             _ => None,
         };
+        let wal_guard = match fast::FastReader::path_of(&dsn.url) {
+            Some(path) if kind == DatabaseKind::Sqlite && !dsn.in_memory => {
+                spawn_wal_guard(pool.clone(), format!("{path}-wal"))
+            }
+            _ => None,
+        };
         Ok(SqlPersister {
             pool,
             kind,
             public_base_url: public_base_url.to_string(),
             fast,
+            _wal_guard: wal_guard,
         })
     }
 
@@ -265,8 +322,21 @@ impl Persister for SqlPersister {
 
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
         match &self.fast {
-            Some(f) => f.get_identity(self, id),
+            Some(f) => f.get_identity(self, id, true),
             None => identity::get_identity(self, id).await,
+        }
+    }
+
+    async fn get_identity_without_credentials(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Identity>, StoreError> {
+        match &self.fast {
+            Some(f) => f.get_identity(self, id, false),
+            None => Ok(identity::get_identity(self, id).await?.map(|mut i| {
+                i.credentials.clear();
+                i
+            })),
         }
     }
 
