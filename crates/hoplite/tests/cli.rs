@@ -170,3 +170,109 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
         "the log says HIBP is off: {log}"
     );
 }
+
+/// Starts `serve --dev` in `dir` (no configuration, the embedded default) and waits until it
+/// says it listens; returns the child and its log so far.
+fn start_dev(dir: &std::path::Path, public: u16, admin: u16) -> (std::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--dev"])
+        .current_dir(dir)
+        .env_remove("DSN")
+        .env("SERVE_PUBLIC_PORT", public.to_string())
+        .env("SERVE_ADMIN_PORT", admin.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the server did not report listening: {log}"));
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("hoplite is listening") {
+            return (child, log);
+        }
+    }
+}
+
+/// One HTTP/1.0 GET; the response as text.
+fn get(port: u16, path: &str, headers: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(
+        &mut s,
+        format!("GET {path} HTTP/1.0\r\nAccept: application/json\r\n{headers}\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+fn stop(child: &mut std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap();
+    assert!(code.success(), "{signal}: exit {code:?}");
+}
+
+#[test]
+fn generated_secrets_survive_a_restart_and_sigint_stops_cleanly() {
+    let dir = temp_dir();
+    let (public, admin) = (free_port(), free_port());
+    let (mut first, _) = start_dev(&dir, public, admin);
+    // A browser flow and its CSRF cookie, made with the secret generated on first start.
+    let resp = get(public, "/self-service/registration/browser", "");
+    assert!(
+        resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
+        "{resp}"
+    );
+    let cookie = resp
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .find(|c| c.starts_with("csrf_token"))
+        .and_then(|c| c.split(';').next())
+        .expect("a CSRF cookie")
+        .to_string();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    let flow: serde_json::Value = serde_json::from_str(body).unwrap();
+    let id = flow["id"].as_str().unwrap().to_string();
+    stop(&mut first, "-TERM");
+
+    // After a restart the same secret is read back, so the old cookie still matches its flow.
+    // Same ports: the CSRF cookie's name is derived from the public base URL.
+    let (mut second, _) = start_dev(&dir, public, admin);
+    let path = format!("/self-service/registration/flows?id={id}");
+    let resp = get(public, &path, &format!("Cookie: {cookie}\r\n"));
+    assert!(
+        resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
+        "{resp}"
+    );
+    // A cookie that is not the flow's is still refused: the check itself is on.
+    let resp = get(
+        public,
+        &path,
+        "Cookie: csrf_token_x=bm90IHRoZSBzZWNyZXQ=\r\n",
+    );
+    assert!(
+        resp.starts_with("HTTP/1.1 403") || resp.starts_with("HTTP/1.0 403"),
+        "{resp}"
+    );
+    // Ctrl-C (SIGINT) shuts down as cleanly as SIGTERM.
+    stop(&mut second, "-INT");
+}
