@@ -194,9 +194,11 @@ fn start_dev(dir: &std::path::Path, public: u16, admin: u16) -> (std::process::C
     let mut log = String::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the server did not report listening: {log}"));
+        let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not report listening: {log}");
+        };
         log.push_str(&line);
         log.push('\n');
         if line.contains("hoplite is listening") {
