@@ -114,40 +114,8 @@ fn migrate_sql_creates_the_schema() {
 fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
     let dir = temp_dir();
     let (public, admin) = (free_port(), free_port());
-    let mut child = Command::new(BIN)
-        .args(["serve", "--dev"])
-        .current_dir(&dir)
-        .env_remove("DSN")
-        .env("SERVE_PUBLIC_PORT", public.to_string())
-        .env("SERVE_ADMIN_PORT", admin.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for the server to say it listens (no polling), keeping every log line.
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = String::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the server did not report listening: {log}"));
-        log.push_str(&line);
-        log.push('\n');
-        if line.contains("hoplite is listening") {
-            break;
-        }
-    }
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", public)).unwrap();
-    std::io::Write::write_all(&mut s, b"GET /health/ready HTTP/1.0\r\n\r\n").unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
+    let (mut child, log) = start_dev(&dir, public, admin);
+    let resp = get(public, "/health/ready", "");
     assert!(
         resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
         "{resp}"
@@ -156,15 +124,7 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
         dir.join("hoplite.sqlite").exists(),
         "the embedded default is a SQLite file in the working directory"
     );
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let code = child.wait().unwrap();
-    reader.join().unwrap();
-    log.extend(rx.try_iter().map(|l| l + "\n"));
-    assert!(code.success(), "exit {code:?}: {log}");
+    stop(&mut child, "-TERM");
     assert!(
         log.contains("breached-password check"),
         "the log says HIBP is off: {log}"

@@ -56,6 +56,42 @@ async fn submit(app: &TestApp, flow_id: &str, body: Value) -> reqwest::Response 
         .unwrap()
 }
 
+/// A browser login flow as JSON (its CSRF cookie lands in `browser`'s jar).
+async fn browser_login_flow(app: &TestApp, browser: &reqwest::Client) -> Value {
+    browser
+        .get(app.url("/self-service/login/browser"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A browser (cookie jar) signed in as `email` through the browser login form.
+async fn browser_signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = app.browser();
+    let flow = browser_login_flow(app, &browser).await;
+    let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = browser
+        .post(flow["ui"]["action"].as_str().unwrap())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("method", "password"),
+            ("identifier", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    browser
+}
+
 db_test!(api_login_issues_a_session, json!({}), |app| {
     assert_eq!(
         app.register_api("ann@example.com", PASSWORD).await.status(),
@@ -961,15 +997,7 @@ db_test!(
             200
         );
         let browser = app.browser();
-        let flow: Value = browser
-            .get(app.url("/self-service/login/browser"))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let flow = browser_login_flow(&app, &browser).await;
         let r = browser
             .post(flow["ui"]["action"].as_str().unwrap())
             .form(&[
@@ -1000,32 +1028,7 @@ db_test!(logout_returns_to_an_allowed_return_to, json!({}), |app| {
         app.register_api("fay@example.com", PASSWORD).await.status(),
         200
     );
-    let browser = app.browser();
-    let flow: Value = browser
-        .get(app.url("/self-service/login/browser"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = browser
-        .post(flow["ui"]["action"].as_str().unwrap())
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("method", "password"),
-            ("identifier", "fay@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let browser = browser_signed_in(&app, "fay@example.com").await;
     let r = browser
         .get(app.url("/self-service/logout/browser?return_to=http://127.0.0.1:4455/goodbye"))
         .send()
