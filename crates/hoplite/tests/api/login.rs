@@ -821,7 +821,7 @@ db_test!(
             "/tests/fixtures/legacy_hashes.json"
         )))
         .unwrap();
-        assert!(fixture.len() >= 25, "one entry per supported format");
+        assert!(fixture.len() >= 33, "one entry per supported format");
         let client = app.api_client();
         for (i, entry) in fixture.iter().enumerate() {
             let format = entry["format"].as_str().unwrap();

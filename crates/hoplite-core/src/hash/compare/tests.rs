@@ -92,6 +92,21 @@ const VECTORS: &[(&str, &str, &str)] = &[
         "$sha512$pf=e1NBTFR9OntQQVNTV09SRH06e1NBTFR9$cGVwcGVyJCQ=$sy84T4+dXE9qzrervqNSqf31tsW/L6kBQ0qlXHVRLBySWlXcWqJpyS7Nha2YsK7E+IBC25tlL98KiZLEXR3LYw==",
     ),
     (
+        "sha1-unsalted",
+        "grün été ✓ #1",
+        "$sha1$pf=e1BBU1NXT1JEfQ==$$YmYL1xoEd/R3Y//EnR2Cj6ktmaE=",
+    ),
+    (
+        "sha256-unsalted",
+        "grün été ✓ #1",
+        "$sha256$pf=e1BBU1NXT1JEfQ==$$+99gNPxhjllTYBvUDK227UFvtImfJntUEWLgb07aT00=",
+    ),
+    (
+        "sha512-unsalted",
+        "grün été ✓ #1",
+        "$sha512$pf=e1BBU1NXT1JEfQ==$$jyj9kzonRrw7o6Y8deE01TY3jEN9V+uKGUHVcn0sHPbbGIlKXNGUkuUFDxslzwo24ClJlVd0o/dlde7VGvz6HQ==",
+    ),
+    (
         "ssha",
         "grün été ✓ #1",
         "{SSHA}dSjK9Wi0sQW85x1TT7P4LkGObJB7DyFk",
@@ -251,6 +266,9 @@ fn every_fixture_entry_verifies_and_needs_a_rehash() {
         "sha1-salted",
         "sha256-salted",
         "sha512-salted",
+        "sha1-unsalted",
+        "sha256-unsalted",
+        "sha512-unsalted",
         "ssha",
         "ssha256",
         "ssha512",
