@@ -2017,3 +2017,45 @@ db_test!(
         assert!(f["ui"].get("messages").is_none());
     }
 );
+
+db_test!(
+    ready_answers_503_once_the_database_is_gone,
+    json!({}),
+    |app| {
+        let client = app.api_client();
+        let ready = || client.get(app.url("/health/ready")).send();
+        assert_eq!(ready().await.unwrap().status(), 200);
+        // Only PostgreSQL can take a database away from under live connections
+        // (`DROP DATABASE ... WITH (FORCE)` ends them); the other databases stop here.
+        if !app.dsn.starts_with("postgres") {
+            return;
+        }
+        let admin_url = std::env::var("TEST_DATABASE_POSTGRESQL").unwrap();
+        let name = app
+            .dsn
+            .split('?')
+            .next()
+            .and_then(|base| base.rsplit('/').next())
+            .unwrap()
+            .to_string();
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap();
+        sqlx::Executor::execute(
+            &mut c,
+            sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")),
+        )
+        .await
+        .unwrap();
+        let r = ready().await.unwrap();
+        assert_eq!(r.status(), 503);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body["errors"]["database"], "the database is not reachable",
+            "{body}"
+        );
+        // Liveness does not depend on the database.
+        let r = client.get(app.url("/health/alive")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+);
