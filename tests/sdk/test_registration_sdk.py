@@ -5,8 +5,10 @@ models, so these tests fail when hoplite's JSON differs from Kratos' in shape or
 in behaviour. The exchanges follow registration-spec.md §23.
 
 Each server is the real binary (env HOPLITE_BIN, default <repo>/target/debug/hoplite), started with
-`serve --dev -c <config>` on free loopback ports, an in-memory database (DSN=memory) and a
-temporary working directory; it is stopped when the module's tests are done.
+`serve --dev -c <config>` on free loopback ports and a temporary working directory; it is stopped
+when the module's tests are done. Every test runs on an in-memory SQLite database (DSN=memory) and,
+when TEST_DATABASE_POSTGRESQL / TEST_DATABASE_MYSQL name a server (CI sets both), again on a fresh
+PostgreSQL and MySQL database, migrated with `hoplite migrate sql` as an operator would.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +98,7 @@ def free_port() -> int:
 
 def config_yaml(public_port: int, admin_port: int, schema_path: Path, style: str) -> str:
     # JSON is YAML; writing it with json.dumps avoids a YAML dependency. The DSN comes from the
-    # environment (DSN=memory), as Kratos deployments usually do it.
+    # environment (DSN=...), as Kratos deployments usually do it.
     config = {
         "serve": {
             "public": {
@@ -180,7 +183,7 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=SHUTDOWN_TIMEOUT_S)
 
 
-def start_server(request, tmp_path_factory, style: str) -> Server:
+def start_server(request, tmp_path_factory, style: str, dsn: str = "memory") -> Server:
     workdir = tmp_path_factory.mktemp(f"hoplite-{style}")
     schema_path = workdir / "identity.schema.json"
     schema_path.write_text(json.dumps(IDENTITY_SCHEMA, indent=2) + "\n")
@@ -192,7 +195,7 @@ def start_server(request, tmp_path_factory, style: str) -> Server:
     log_path = workdir / "hoplite.log"
 
     env = dict(os.environ)
-    env.update({"DSN": "memory", "LOG_LEVEL": "debug"})
+    env.update({"DSN": dsn, "LOG_LEVEL": "debug"})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(hoplite_bin()), "serve", "--dev", "-c", str(config_path)],
@@ -244,14 +247,52 @@ def wait_until_ready(server: Server) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
+DATABASES = ["sqlite"] + [
+    kind
+    for kind, var in (("postgres", "TEST_DATABASE_POSTGRESQL"), ("mysql", "TEST_DATABASE_MYSQL"))
+    if os.environ.get(var)
+]
+
+
+def run_sql(kind: str, admin_url: str, statement: str) -> None:
+    """Runs one statement with the database's own command-line client."""
+    parts = urllib.parse.urlsplit(admin_url)
+    if kind == "postgres":
+        command, env = ["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", statement], dict(os.environ)
+    else:
+        command = [
+            "mysql", "--protocol=tcp", "-h", parts.hostname or "127.0.0.1", "-P", str(parts.port or 3306),
+            "-u", urllib.parse.unquote(parts.username or "root"), "-e", statement,
+        ]
+        env = dict(os.environ, MYSQL_PWD=urllib.parse.unquote(parts.password or ""))
+    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd="/")
+    if result.returncode != 0:
+        pytest.fail(f"{kind}: {statement}: {result.stderr.strip()}")
+
+
+def database_dsn(request, kind: str) -> str:
+    """`memory`, or a new PostgreSQL/MySQL database (migrated, dropped after the module)."""
+    if kind == "sqlite":
+        return "memory"
+    admin_url = os.environ["TEST_DATABASE_POSTGRESQL" if kind == "postgres" else "TEST_DATABASE_MYSQL"]
+    name = f"hoplite_sdk_{uuid.uuid4().hex[:12]}"
+    run_sql(kind, admin_url, f"CREATE DATABASE {name}")
+    request.addfinalizer(lambda: run_sql(kind, admin_url, f"DROP DATABASE IF EXISTS {name}"))
+    dsn = urllib.parse.urlunsplit(urllib.parse.urlsplit(admin_url)._replace(path=f"/{name}"))
+    migrated = subprocess.run([str(hoplite_bin()), "migrate", "sql", dsn, "--yes"], capture_output=True, text=True)
+    if migrated.returncode != 0:
+        pytest.fail(f"hoplite migrate sql failed: {migrated.stderr}")
+    return dsn
+
+
+@pytest.fixture(scope="module", params=DATABASES)
 def unified(request, tmp_path_factory) -> Server:
-    return start_server(request, tmp_path_factory, "unified")
+    return start_server(request, tmp_path_factory, "unified", database_dsn(request, request.param))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=DATABASES)
 def two_step(request, tmp_path_factory) -> Server:
-    return start_server(request, tmp_path_factory, "profile_first")
+    return start_server(request, tmp_path_factory, "profile_first", database_dsn(request, request.param))
 
 
 def new_email() -> str:
