@@ -125,6 +125,9 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<ConflictingIdentity>, StoreError>;
     /// Loads an identity with addresses and credentials (several reads, no shared transaction).
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError>;
+    /// The session a token names, with its devices and its identity (without credentials), in
+    /// as few reads as the storage allows; `None` when the token or the identity is unknown.
+    async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError>;
     /// The identity without its credentials (for views that never show them, such as a
     /// session's identity): cheaper where the storage can skip them.
     async fn get_identity_without_credentials(

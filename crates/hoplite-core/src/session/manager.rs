@@ -40,20 +40,19 @@ async fn fetch(
     let Some(token) = token_of(req) else {
         return Ok(None);
     };
+    if !credentials {
+        // Session, devices and identity in as few reads as the storage allows (the hottest
+        // lookup: every page of a UI asks whoami).
+        let session = reg.persister.get_session_with_identity(token).await?;
+        return Ok(session.filter(|s| s.is_active(reg.now())));
+    }
     let Some(mut session) = reg.persister.get_session_by_token(token).await? else {
         return Ok(None);
     };
     if !session.active || session.expires_at <= reg.now() {
         return Ok(None);
     }
-    let identity = if credentials {
-        reg.persister.get_identity(session.identity_id).await?
-    } else {
-        reg.persister
-            .get_identity_without_credentials(session.identity_id)
-            .await?
-    };
-    let Some(identity) = identity else {
+    let Some(identity) = reg.persister.get_identity(session.identity_id).await? else {
         return Ok(None);
     };
     session.identity = Some(identity);

@@ -184,23 +184,66 @@ impl FastReader {
                 "SELECT {} FROM sessions WHERE token = ?",
                 super::session::SESSION_COLUMNS
             );
-            let Some(mut session) = Self::one(c, &sql, token, |r| super::session::session_from_row(r))?
+            let Some(mut session) =
+                Self::one(c, &sql, token, |r| super::session::session_from_row(r))?
             else {
                 return Ok(None);
             };
-            let devices = Self::all(
-                c,
-                "SELECT id, session_id, ip_address, user_agent, location FROM session_devices WHERE session_id = ? ORDER BY created_at, id",
-                &session.id.to_string(),
-            )?;
-            for d in &devices {
-                session.devices.push(Device {
-                    id: crate::codec::parse_uuid(&d.text("id")?)?,
-                    ip_address: d.text("ip_address")?,
-                    user_agent: d.opt_text("user_agent")?,
-                    location: d.text("location")?,
-                });
-            }
+            Self::devices(c, &mut session)?;
+            Ok(Some(session))
+        })
+    }
+
+    /// Loads the devices of `session`.
+    fn devices(c: &Connection, session: &mut Session) -> Result<(), StoreError> {
+        let devices = Self::all(
+            c,
+            "SELECT id, session_id, ip_address, user_agent, location FROM session_devices WHERE session_id = ? ORDER BY created_at, id",
+            &session.id.to_string(),
+        )?;
+        for d in &devices {
+            session.devices.push(Device {
+                id: crate::codec::parse_uuid(&d.text("id")?)?,
+                ip_address: d.text("ip_address")?,
+                user_agent: d.opt_text("user_agent")?,
+                location: d.text("location")?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Loads the addresses of `identity`, and its credentials too when `credentials`.
+    fn parts(c: &Connection, identity: &mut Identity, credentials: bool) -> Result<(), StoreError> {
+        let id = identity.id.to_string();
+        let wanted = if credentials { 4 } else { 2 };
+        let mut parts: [Vec<OwnedRow>; 4] = Default::default();
+        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
+            let sql = format!("{select} WHERE identity_id = ? ORDER BY {order_by}");
+            *rows = Self::all(c, &sql, &id)?;
+        }
+        assemble_parts(std::slice::from_mut(identity), parts)
+    }
+
+    /// The session a token names, its devices and its identity without credentials, on one
+    /// connection: the session and identity rows in one joined read.
+    pub(crate) fn get_session_with_identity(
+        &self,
+        p: &SqlPersister,
+        token: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        self.with(|c| {
+            let found = Self::one(c, super::session_with_identity_sql(), token, |r| {
+                Ok((
+                    super::session::session_from_row(r)?,
+                    identity_from_row(p, &super::Prefixed("i_", r))?,
+                ))
+            })?;
+            let Some((mut session, mut identity)) = found else {
+                return Ok(None);
+            };
+            Self::devices(c, &mut session)?;
+            Self::parts(c, &mut identity, false)?;
+            session.identity = Some(identity);
             Ok(Some(session))
         })
     }
@@ -214,18 +257,12 @@ impl FastReader {
         credentials: bool,
     ) -> Result<Option<Identity>, StoreError> {
         let id = id.to_string();
-        let wanted = if credentials { 4 } else { 2 };
         self.with(|c| {
             let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?");
             let Some(mut identity) = Self::one(c, &sql, &id, |r| identity_from_row(p, r))? else {
                 return Ok(None);
             };
-            let mut parts: [Vec<OwnedRow>; 4] = Default::default();
-            for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
-                let sql = format!("{select} WHERE identity_id = ? ORDER BY {order_by}");
-                *rows = Self::all(c, &sql, &id)?;
-            }
-            assemble_parts(std::slice::from_mut(&mut identity), parts)?;
+            Self::parts(c, &mut identity, credentials)?;
             Ok(Some(identity))
         })
     }

@@ -391,10 +391,20 @@ pub(super) async fn load_identity_parts(
     p: &SqlPersister,
     identities: &mut [Identity],
 ) -> Result<(), StoreError> {
+    load_parts(p, identities, true).await
+}
+
+/// Loads the addresses of `identities`, and their credentials too when `credentials`.
+pub(super) async fn load_parts(
+    p: &SqlPersister,
+    identities: &mut [Identity],
+    credentials: bool,
+) -> Result<(), StoreError> {
+    let wanted = if credentials { 4 } else { 2 };
     let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
     for chunk in ids.chunks(IN_CHUNK) {
         let mut parts: [Vec<AnyRow>; 4] = Default::default();
-        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES) {
+        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
             *rows = select_by_identity(p, select, order_by, chunk).await?;
         }
         assemble_parts(identities, parts)?;

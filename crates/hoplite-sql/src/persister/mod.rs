@@ -244,6 +244,43 @@ pub(crate) trait Fields {
     fn int(&self, c: &str) -> Result<i64, StoreError>;
 }
 
+/// A row's fields under a prefix: `Prefixed("i_", row).text("id")` reads column `i_id`. Lets
+/// the row mappers read a joined row whose second table's columns are aliased.
+pub(crate) struct Prefixed<'a, R>(pub &'static str, pub &'a R);
+
+impl<R: Fields> Fields for Prefixed<'_, R> {
+    fn text(&self, c: &str) -> Result<String, StoreError> {
+        self.1.text(&format!("{}{c}", self.0))
+    }
+    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
+        self.1.opt_text(&format!("{}{c}", self.0))
+    }
+    fn int(&self, c: &str) -> Result<i64, StoreError> {
+        self.1.int(&format!("{}{c}", self.0))
+    }
+}
+
+/// The session with the given token joined with its identity: the session's columns by their
+/// names, the identity's prefixed with `i_` (read them through [`Prefixed`]).
+pub(crate) fn session_with_identity_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let session = session::SESSION_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let identity = identity::IDENTITY_COLUMNS
+            .split(", ")
+            .map(|c| format!("i.{c} AS i_{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {session}, {identity} FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ?"
+        )
+    })
+}
+
 impl Fields for AnyRow {
     fn text(&self, c: &str) -> Result<String, StoreError> {
         self.try_get::<String, _>(c).map_err(other)
@@ -324,6 +361,13 @@ impl Persister for SqlPersister {
         match &self.fast {
             Some(f) => f.get_identity(self, id, true),
             None => identity::get_identity(self, id).await,
+        }
+    }
+
+    async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        match &self.fast {
+            Some(f) => f.get_session_with_identity(self, token),
+            None => session::get_session_with_identity(self, token).await,
         }
     }
 

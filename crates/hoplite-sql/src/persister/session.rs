@@ -73,6 +73,34 @@ async fn get_session_where(
     Ok(sessions.pop())
 }
 
+/// The session a token names with its devices and its identity (addresses, no credentials):
+/// one joined read, then the devices and the addresses side by side.
+pub(super) async fn get_session_with_identity(
+    p: &SqlPersister,
+    token: &str,
+) -> Result<Option<Session>, StoreError> {
+    let row = sqlx::query(p.q(super::session_with_identity_sql()))
+        .bind(token)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    let mut sessions = vec![session_from_row(&r)?];
+    let mut identities = vec![super::identity::identity_from_row(
+        p,
+        &super::Prefixed("i_", &r),
+    )?];
+    let (devices, parts) = tokio::join!(
+        load_devices(p, &mut sessions),
+        super::identity::load_parts(p, &mut identities, false)
+    );
+    devices?;
+    parts?;
+    let mut session = sessions.pop().expect("one session");
+    session.identity = identities.pop();
+    Ok(Some(session))
+}
+
 pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> {
     Ok(Session {
         id: parse_uuid(&s(r, "id")?)?,
