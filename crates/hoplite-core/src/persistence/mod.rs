@@ -128,12 +128,6 @@ pub trait Persister: Send + Sync + 'static {
     /// The session a token names, with its devices and its identity (without credentials), in
     /// as few reads as the storage allows; `None` when the token or the identity is unknown.
     async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError>;
-    /// The identity without its credentials (for views that never show them, such as a
-    /// session's identity): cheaper where the storage can skip them.
-    async fn get_identity_without_credentials(
-        &self,
-        id: Uuid,
-    ) -> Result<Option<Identity>, StoreError>;
     /// Identities ordered by id, after `after`, at most `limit`.
     async fn list_identities(
         &self,

@@ -371,19 +371,6 @@ impl Persister for SqlPersister {
         }
     }
 
-    async fn get_identity_without_credentials(
-        &self,
-        id: Uuid,
-    ) -> Result<Option<Identity>, StoreError> {
-        match &self.fast {
-            Some(f) => f.get_identity(self, id, false),
-            None => Ok(identity::get_identity(self, id).await?.map(|mut i| {
-                i.credentials.clear();
-                i
-            })),
-        }
-    }
-
     async fn find_conflicting_identity(
         &self,
         i: &Identity,
