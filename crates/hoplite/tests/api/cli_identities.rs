@@ -241,3 +241,55 @@ db_test!(
         let _ = std::fs::remove_dir_all(&dir);
     }
 );
+
+/// On a terminal, an import draws a progress bar. `script` (util-linux) gives the command a
+/// pseudo-terminal and copies what it writes, so the bar can be read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_on_a_terminal_draws_a_progress_bar() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var("CI").is_err(), "`script` is missing in CI");
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let app = TestApp::spawn(crate::app::Db::Sqlite, json!({}))
+        .await
+        .expect("SQLite always runs");
+    let file = std::env::temp_dir().join(format!(
+        "hoplite-progress-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let users: Vec<Value> = (0..5)
+        .map(
+            |n| json!({"schema_id": "default", "traits": {"email": format!("bar{n}@example.com")}}),
+        )
+        .chain([json!({"schema_id": "default", "traits": {"email": "not an email"}})])
+        .collect();
+    std::fs::write(&file, serde_json::to_vec(&users).unwrap()).unwrap();
+    let command = format!(
+        "{} identities import {} --endpoint {}",
+        env!("CARGO_BIN_EXE_hoplite"),
+        file.display(),
+        app.admin
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .output()
+            .expect("script runs")
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // One failed item: exit code 1, and the bar ends full with the counts.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("\r[==============================] 5/6 imported, 1 failed"),
+        "{text:?}"
+    );
+    assert!(text.contains("imported 5 identities, 1 failed"), "{text:?}");
+}
