@@ -49,3 +49,30 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
     t.s2xx, t.s429, t.s4xx, t.s5xx, t.ok))
 end
+
+-- The two-step scenarios (create a flow, then submit it): each thread keeps the ids of the flows
+-- it created; the next request of any of its connections submits one if there is one, else
+-- creates a flow. `ok` counts answers that contain `success` (a finished registration or sign-in).
+local pending = {}
+local json_headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
+local get_headers = { ["Accept"] = "application/json" }
+
+function two_step_request(create_path, submit_path, body)
+  local id = table.remove(pending)
+  if id then
+    return wrk.format("POST", submit_path .. id, json_headers, body())
+  end
+  return wrk.format("GET", create_path, get_headers)
+end
+
+function two_step_response(status, body, success)
+  count(status, body)
+  if status == 200 then
+    if string.find(body, success, 1, true) then
+      ok = ok + 1
+    else
+      local id = string.match(body, '"id":"([%x%-]+)"')
+      if id then table.insert(pending, id) end
+    end
+  end
+end

@@ -1008,38 +1008,37 @@ pub async fn batch_patch_identities(reg: &Registry, req: &RequestInfo, body: &[u
         }
     }
     // Validation first; then every valid identity in one transaction, and only when that fails
-    // (a conflict, say) one at a time, so that each failure is reported in its place.
-    let mut validated = Vec::with_capacity(built.len());
+    // (a conflict, say) one at a time, so that each failure is reported in its place. `slots`
+    // keeps the request's order: a validation error, or the index of the identity in `valid`.
+    let mut valid: Vec<Identity> = Vec::with_capacity(built.len());
+    let mut slots = Vec::with_capacity(built.len());
     for entry in built {
         let Some(((mut identity, verifiable, recovery), patch_id)) = entry else {
-            validated.push(None);
+            slots.push(None);
             continue;
         };
-        let checked = match validate_identity(reg, &mut identity, &verifiable, &recovery) {
+        let slot = match validate_identity(reg, &mut identity, &verifiable, &recovery) {
             // The manager reports a validation failure as a 400 carrying only its reason.
             Err(e) => Err(ErrorObject::bad_request().with_reason(e.reason)),
-            Ok(()) => Ok(identity),
+            Ok(()) => {
+                valid.push(identity);
+                Ok(valid.len() - 1)
+            }
         };
-        validated.push(Some((checked, patch_id)));
+        slots.push(Some((slot, patch_id)));
     }
-    let valid: Vec<Identity> = validated
-        .iter()
-        .flatten()
-        .filter_map(|(checked, _)| checked.as_ref().ok().cloned())
-        .collect();
     let stored_together = valid.len() > 1 && reg.persister.create_identities(&valid).await.is_ok();
-    drop(valid);
-    let mut results = Vec::with_capacity(validated.len());
-    for entry in validated {
-        let Some((checked, patch_id)) = entry else {
+    let mut results = Vec::with_capacity(slots.len());
+    for entry in slots {
+        let Some((slot, patch_id)) = entry else {
             results.push(Value::Null);
             continue;
         };
-        let outcome = match checked {
+        let outcome = match slot {
             Err(e) => Err(e),
-            Ok(identity) if stored_together => Ok(identity.id),
-            Ok(identity) => match reg.persister.create_identity(&identity).await {
-                Ok(()) => Ok(identity.id),
+            Ok(n) if stored_together => Ok(valid[n].id),
+            Ok(n) => match reg.persister.create_identity(&valid[n]).await {
+                Ok(()) => Ok(valid[n].id),
                 Err(StoreError::Conflict) => Err(ErrorObject::conflict()),
                 Err(e) => Err(e.into()),
             },

@@ -20,32 +20,9 @@ pub async fn fetch_from_request(
     reg: &Registry,
     req: &RequestInfo,
 ) -> Result<Option<Session>, ErrorObject> {
-    fetch(reg, req, true).await
-}
-
-/// [`fetch_from_request`] for callers that never look at the identity's credentials (whoami,
-/// session lists, logout): the identity comes without them, which saves reading them.
-pub async fn fetch_public_from_request(
-    reg: &Registry,
-    req: &RequestInfo,
-) -> Result<Option<Session>, ErrorObject> {
-    fetch(reg, req, false).await
-}
-
-async fn fetch(
-    reg: &Registry,
-    req: &RequestInfo,
-    credentials: bool,
-) -> Result<Option<Session>, ErrorObject> {
     let Some(token) = token_of(req) else {
         return Ok(None);
     };
-    if !credentials {
-        // Session, devices and identity in as few reads as the storage allows (the hottest
-        // lookup: every page of a UI asks whoami).
-        let session = reg.persister.get_session_with_identity(token).await?;
-        return Ok(session.filter(|s| s.is_active(reg.now())));
-    }
     let Some(mut session) = reg.persister.get_session_by_token(token).await? else {
         return Ok(None);
     };
@@ -57,6 +34,20 @@ async fn fetch(
     };
     session.identity = Some(identity);
     Ok(Some(session).filter(|s| s.is_active(reg.now())))
+}
+
+/// [`fetch_from_request`] for callers that never look at the identity's credentials (whoami,
+/// session lists, logout): session, devices and identity in as few reads as the storage allows
+/// (the hottest lookup: every page of a UI asks whoami).
+pub async fn fetch_public_from_request(
+    reg: &Registry,
+    req: &RequestInfo,
+) -> Result<Option<Session>, ErrorObject> {
+    let Some(token) = token_of(req) else {
+        return Ok(None);
+    };
+    let session = reg.persister.get_session_with_identity(token).await?;
+    Ok(session.filter(|s| s.is_active(reg.now())))
 }
 
 /// The error an inactive identity gets when a session would be issued (`ErrIdentityDisabled`).

@@ -248,13 +248,11 @@ impl FastReader {
         })
     }
 
-    /// An identity with its parts; without its credentials (two fewer queries, no credential
-    /// JSON to parse) unless `credentials`.
+    /// An identity with its addresses and credentials.
     pub(crate) fn get_identity(
         &self,
         p: &SqlPersister,
         id: Uuid,
-        credentials: bool,
     ) -> Result<Option<Identity>, StoreError> {
         let id = id.to_string();
         self.with(|c| {
@@ -262,7 +260,7 @@ impl FastReader {
             let Some(mut identity) = Self::one(c, &sql, &id, |r| identity_from_row(p, r))? else {
                 return Ok(None);
             };
-            Self::parts(c, &mut identity, credentials)?;
+            Self::parts(c, &mut identity, true)?;
             Ok(Some(identity))
         })
     }

@@ -21,30 +21,9 @@ pub(super) const IDENTITY_COLUMNS: &str = "id, schema_id, traits, state, state_c
 /// allows 32766, PostgreSQL 65535), so a page of 1000 identities takes two rounds of queries.
 const IN_CHUNK: usize = 500;
 
+/// Inserts one identity with its parts in one transaction (see [`create_identities`]).
 pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<(), StoreError> {
-    let mut tx = p.pool.begin().await.map_err(db_err)?;
-    let id = i.id.to_string();
-    sqlx::query(p.q(&format!(
-        "INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )))
-    .bind(&id)
-    .bind(&i.schema_id)
-    .bind(json_text(&i.traits))
-    .bind(&i.state)
-    .bind(i.state_changed_at.map(ts))
-    .bind(i.metadata_public.as_ref().map(json_text))
-    .bind(i.metadata_admin.as_ref().map(json_text))
-    .bind(i.available_aal.clone())
-    .bind(i.organization_id.map(|o| o.to_string()))
-    .bind(i.external_id.clone())
-    .bind(ts(i.created_at))
-    .bind(ts(i.updated_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    insert_parts(p, &mut tx, i).await?;
-    tx.commit().await.map_err(db_err)?;
-    Ok(())
+    create_identities(p, std::slice::from_ref(i)).await
 }
 
 /// Bound parameters per multi-row INSERT: below every database's limit (SQLite's 32766 is the
@@ -62,22 +41,25 @@ fn multi_row_insert(table_and_columns: &str, cols: usize, rows: usize) -> String
 
 /// Inserts every identity of `all` with its parts in one transaction, with one multi-row INSERT
 /// per table (per chunk of rows): all of them or, on any error (a unique violation is
-/// [`StoreError::Conflict`]), none. The batch import path; the caller falls back to
-/// [`create_identity`] one by one to learn which identity failed.
+/// [`StoreError::Conflict`]), none. The batch import calls it with a whole request and falls back
+/// to one identity at a time to learn which one failed.
 pub(super) async fn create_identities(
     p: &SqlPersister,
     all: &[Identity],
 ) -> Result<(), StoreError> {
-    if all
-        .iter()
-        .flat_map(|i| i.credentials.values())
-        .any(|c| c.identifiers.iter().any(String::is_empty))
-    {
-        return Err(StoreError::Other(
-            "Unable to create identity credentials with missing or empty identifier.".into(),
-        ));
-    }
     let mut tx = p.pool.begin().await.map_err(db_err)?;
+    insert_rows(p, &mut tx, all).await?;
+    insert_parts(p, &mut tx, all).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+/// Inserts the `identities` rows of `all` inside `tx`.
+async fn insert_rows(
+    p: &SqlPersister,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    all: &[Identity],
+) -> Result<(), StoreError> {
     for chunk in all.chunks(MAX_PARAMS / 12) {
         let sql = multi_row_insert(&format!("identities ({IDENTITY_COLUMNS})"), 12, chunk.len());
         let mut q = sqlx::query(p.q(&sql));
@@ -96,7 +78,25 @@ pub(super) async fn create_identities(
                 .bind(ts(i.created_at))
                 .bind(ts(i.updated_at));
         }
-        q.execute(&mut *tx).await.map_err(db_err)?;
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Inserts the addresses, credentials and identifiers of `all` (whose rows exist) inside `tx`.
+pub(super) async fn insert_parts(
+    p: &SqlPersister,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    all: &[Identity],
+) -> Result<(), StoreError> {
+    if all
+        .iter()
+        .flat_map(|i| i.credentials.values())
+        .any(|c| c.identifiers.iter().any(String::is_empty))
+    {
+        return Err(StoreError::Other(
+            "Unable to create identity credentials with missing or empty identifier.".into(),
+        ));
     }
     let verifiable: Vec<_> = all
         .iter()
@@ -121,7 +121,7 @@ pub(super) async fn create_identities(
                 .bind(ts(a.created_at))
                 .bind(ts(a.updated_at));
         }
-        q.execute(&mut *tx).await.map_err(db_err)?;
+        q.execute(&mut **tx).await.map_err(db_err)?;
     }
     let recovery: Vec<_> = all
         .iter()
@@ -143,7 +143,7 @@ pub(super) async fn create_identities(
                 .bind(ts(a.created_at))
                 .bind(ts(a.updated_at));
         }
-        q.execute(&mut *tx).await.map_err(db_err)?;
+        q.execute(&mut **tx).await.map_err(db_err)?;
     }
     let credentials: Vec<_> = all
         .iter()
@@ -171,7 +171,7 @@ pub(super) async fn create_identities(
                 .bind(ts(c.created_at))
                 .bind(ts(c.updated_at));
         }
-        q.execute(&mut *tx).await.map_err(db_err)?;
+        q.execute(&mut **tx).await.map_err(db_err)?;
     }
     let identifiers: Vec<_> = credentials
         .iter()
@@ -194,86 +194,7 @@ pub(super) async fn create_identities(
                 .bind(ts(c.created_at))
                 .bind(ts(c.updated_at));
         }
-        q.execute(&mut *tx).await.map_err(db_err)?;
-    }
-    tx.commit().await.map_err(db_err)?;
-    Ok(())
-}
-
-/// Inserts the addresses, credentials and identifiers of `i` (whose row exists) inside `tx`.
-pub(super) async fn insert_parts(
-    p: &SqlPersister,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    i: &Identity,
-) -> Result<(), StoreError> {
-    let id = i.id.to_string();
-    for a in &i.verifiable_addresses {
-        sqlx::query(p.q(
-            "INSERT INTO identity_verifiable_addresses (id, identity_id, status, via, verified, value, verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(a.id.to_string())
-        .bind(&id)
-        .bind(&a.status)
-        .bind(&a.via)
-        .bind(i64::from(a.verified))
-        .bind(&a.value)
-        .bind(a.verified_at.map(ts))
-        .bind(ts(a.created_at))
-        .bind(ts(a.updated_at))
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    }
-    for a in &i.recovery_addresses {
-        sqlx::query(p.q(
-            "INSERT INTO identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(a.id.to_string())
-        .bind(&id)
-        .bind(&a.via)
-        .bind(&a.value)
-        .bind(ts(a.created_at))
-        .bind(ts(a.updated_at))
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    }
-    for c in i.credentials.values() {
-        let cid = c.id.to_string();
-        sqlx::query(p.q(
-            "INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(&cid)
-        .bind(&id)
-        .bind(&c.credential_type)
-        .bind(c.config.as_ref().map(json_text).unwrap_or_else(|| "{}".into()))
-        .bind(c.version)
-        .bind(ts(c.created_at))
-        .bind(ts(c.updated_at))
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
-        for ident in &c.identifiers {
-            if ident.is_empty() {
-                return Err(StoreError::Other(
-                    "Unable to create identity credentials with missing or empty identifier."
-                        .into(),
-                ));
-            }
-            sqlx::query(p.q(
-                "INSERT INTO identity_credential_identifiers (id, identity_id, identity_credential_id, type, identifier, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ))
-            .bind(Uuid::new_v4().to_string())
-            .bind(&id)
-            .bind(&cid)
-            .bind(&c.credential_type)
-            .bind(ident)
-            .bind(ts(c.created_at))
-            .bind(ts(c.updated_at))
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }

@@ -75,7 +75,7 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
             .await
             .map_err(db_err)?;
     }
-    insert_parts(p, &mut tx, i).await?;
+    insert_parts(p, &mut tx, std::slice::from_ref(i)).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(true)
 }

@@ -359,7 +359,7 @@ impl Persister for SqlPersister {
 
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
         match &self.fast {
-            Some(f) => f.get_identity(self, id, true),
+            Some(f) => f.get_identity(self, id),
             None => identity::get_identity(self, id).await,
         }
     }
