@@ -30,14 +30,16 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// A [`Persister`] on one SQL database.
+/// A [`Persister`] on one SQL database. Cloning it is cheap and shares the pool (see
+/// [`SqlPersister::detached`]).
+#[derive(Clone)]
 pub struct SqlPersister {
     pool: AnyPool,
     kind: DatabaseKind,
     /// Needed to compute `schema_url` of loaded identities.
-    public_base_url: String,
+    public_base_url: std::sync::Arc<str>,
     /// Direct reads of the hottest lookups (SQLite files only; see `fast.rs`).
-    fast: Option<fast::FastReader>,
+    fast: Option<std::sync::Arc<fast::FastReader>>,
     /// Keeps the SQLite WAL guard running (it stops once this is dropped).
     _wal_guard: Option<std::sync::Arc<()>>,
 }
@@ -126,7 +128,7 @@ impl SqlPersister {
                     .map(|n| n.get() * 2)
                     .unwrap_or(4);
                 match fast::FastReader::open(&path, size) {
-                    Ok(f) => Some(f),
+                    Ok(f) => Some(std::sync::Arc::new(f)),
                     Err(e) => {
                         tracing::warn!(error = %e, "SQLite read fast path unavailable; all reads use sqlx");
                         None
@@ -144,7 +146,7 @@ impl SqlPersister {
         Ok(SqlPersister {
             pool,
             kind,
-            public_base_url: public_base_url.to_string(),
+            public_base_url: public_base_url.into(),
             fast,
             _wal_guard: wal_guard,
         })
@@ -210,6 +212,28 @@ impl SqlPersister {
             tracing::info!(version, "applied migration");
         }
         Ok(())
+    }
+
+    /// Runs one persister call on its own task and waits for it, so that the caller going away
+    /// (a client disconnecting drops its request's future) cannot stop it half way. sqlx is not
+    /// cancel-safe there: a future dropped inside PostgreSQL's `BEGIN` returns its connection to
+    /// the pool inside a transaction nobody ends, which then swallows every later write made on
+    /// it (transact-rs/sqlx#4393), and on MySQL enough dropped queries starve the pool. Detached,
+    /// every call that starts runs to its end: a transaction commits or rolls back, and the
+    /// connection goes back clean.
+    async fn detached<T, Fut>(
+        &self,
+        work: impl FnOnce(SqlPersister) -> Fut,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        match tokio::spawn(work(self.clone())).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Other(format!("database call cancelled: {e}"))),
+        }
     }
 
     /// Rewrites `?` placeholders to `$1, $2, ...` for PostgreSQL.
@@ -320,19 +344,26 @@ fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).expect("json serialises")
 }
 
-/// The trait, each method handed to its domain's file.
+/// The trait, each method handed to its domain's file. Every call that goes through sqlx runs
+/// [`detached`](SqlPersister::detached), its arguments copied into the task; the SQLite fast
+/// path's reads are synchronous and cannot be interrupted, so they run in place.
 #[async_trait]
 impl Persister for SqlPersister {
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        self.detached(|p| async move {
+            sqlx::query("SELECT 1")
+                .execute(&p.pool)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn create_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
-        registration::create_registration_flow(self, f).await
+        let f = f.clone();
+        self.detached(|p| async move { registration::create_registration_flow(&p, &f).await })
+            .await
     }
 
     async fn get_registration_flow(
@@ -341,33 +372,53 @@ impl Persister for SqlPersister {
     ) -> Result<Option<RegistrationFlow>, StoreError> {
         match &self.fast {
             Some(f) => f.get_registration_flow(id),
-            None => registration::get_registration_flow(self, id).await,
+            None => {
+                self.detached(
+                    move |p| async move { registration::get_registration_flow(&p, id).await },
+                )
+                .await
+            }
         }
     }
 
     async fn update_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
-        registration::update_registration_flow(self, f).await
+        let f = f.clone();
+        self.detached(|p| async move { registration::update_registration_flow(&p, &f).await })
+            .await
     }
 
     async fn create_identity(&self, i: &Identity) -> Result<(), StoreError> {
-        identity::create_identity(self, i).await
+        let i = i.clone();
+        self.detached(|p| async move { identity::create_identity(&p, &i).await })
+            .await
     }
 
     async fn create_identities(&self, all: &[Identity]) -> Result<(), StoreError> {
-        identity::create_identities(self, all).await
+        let all = all.to_vec();
+        self.detached(|p| async move { identity::create_identities(&p, &all).await })
+            .await
     }
 
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
         match &self.fast {
             Some(f) => f.get_identity(self, id),
-            None => identity::get_identity(self, id).await,
+            None => {
+                self.detached(move |p| async move { identity::get_identity(&p, id).await })
+                    .await
+            }
         }
     }
 
     async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError> {
         match &self.fast {
             Some(f) => f.get_session_with_identity(self, token),
-            None => session::get_session_with_identity(self, token).await,
+            None => {
+                let token = token.to_string();
+                self.detached(
+                    |p| async move { session::get_session_with_identity(&p, &token).await },
+                )
+                .await
+            }
         }
     }
 
@@ -375,7 +426,9 @@ impl Persister for SqlPersister {
         &self,
         i: &Identity,
     ) -> Result<Option<ConflictingIdentity>, StoreError> {
-        identity::find_conflicting_identity(self, i).await
+        let i = i.clone();
+        self.detached(|p| async move { identity::find_conflicting_identity(&p, &i).await })
+            .await
     }
 
     async fn list_identities(
@@ -383,15 +436,19 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
-        identity::list_identities(self, after, limit).await
+        self.detached(move |p| async move { identity::list_identities(&p, after, limit).await })
+            .await
     }
 
     async fn update_identity(&self, i: &Identity) -> Result<bool, StoreError> {
-        identity_admin::update_identity(self, i).await
+        let i = i.clone();
+        self.detached(|p| async move { identity_admin::update_identity(&p, &i).await })
+            .await
     }
 
     async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
-        identity_admin::delete_identity(self, id).await
+        self.detached(move |p| async move { identity_admin::delete_identity(&p, id).await })
+            .await
     }
 
     async fn list_identities_filtered(
@@ -400,22 +457,34 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
-        identity_admin::list_identities_filtered(self, filter, after, limit).await
+        let filter = filter.clone();
+        self.detached(move |p| async move {
+            identity_admin::list_identities_filtered(&p, &filter, after, limit).await
+        })
+        .await
     }
 
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
-        session::create_session(self, s).await
+        let s = s.clone();
+        self.detached(|p| async move { session::create_session(&p, &s).await })
+            .await
     }
 
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
         match &self.fast {
             Some(f) => f.get_session_by_token(token),
-            None => session::get_session_by_token(self, token).await,
+            None => {
+                let token = token.to_string();
+                self.detached(|p| async move { session::get_session_by_token(&p, &token).await })
+                    .await
+            }
         }
     }
 
     async fn create_error(&self, e: &StoredError) -> Result<(), StoreError> {
-        errorx::create_error(self, e).await
+        let e = e.clone();
+        self.detached(|p| async move { errorx::create_error(&p, &e).await })
+            .await
     }
 
     async fn read_error(
@@ -423,26 +492,36 @@ impl Persister for SqlPersister {
         id: Uuid,
         now: OffsetDateTime,
     ) -> Result<Option<StoredError>, StoreError> {
-        errorx::read_error(self, id, now).await
+        self.detached(move |p| async move { errorx::read_error(&p, id, now).await })
+            .await
     }
 
     async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
-        values::get_or_init_value(self, key, candidate).await
+        let (key, candidate) = (key.to_string(), candidate.to_string());
+        self.detached(|p| async move { values::get_or_init_value(&p, &key, &candidate).await })
+            .await
     }
 
     async fn create_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {
-        login::create_login_flow(self, f).await
+        let f = f.clone();
+        self.detached(|p| async move { login::create_login_flow(&p, &f).await })
+            .await
     }
 
     async fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
         match &self.fast {
             Some(f) => f.get_login_flow(id),
-            None => login::get_login_flow(self, id).await,
+            None => {
+                self.detached(move |p| async move { login::get_login_flow(&p, id).await })
+                    .await
+            }
         }
     }
 
     async fn update_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {
-        login::update_login_flow(self, f).await
+        let f = f.clone();
+        self.detached(|p| async move { login::update_login_flow(&p, &f).await })
+            .await
     }
 
     async fn find_identity_by_identifier(
@@ -450,7 +529,11 @@ impl Persister for SqlPersister {
         credential_type: &str,
         candidates: &[String],
     ) -> Result<Option<Identity>, StoreError> {
-        credentials::find_identity_by_identifier(self, credential_type, candidates).await
+        let (credential_type, candidates) = (credential_type.to_string(), candidates.to_vec());
+        self.detached(|p| async move {
+            credentials::find_identity_by_identifier(&p, &credential_type, &candidates).await
+        })
+        .await
     }
 
     async fn update_credential_config(
@@ -460,22 +543,32 @@ impl Persister for SqlPersister {
         config: &serde_json::Value,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        credentials::update_credential_config(self, identity_id, credential_type, config, now).await
+        let (credential_type, config) = (credential_type.to_string(), config.clone());
+        self.detached(move |p| async move {
+            credentials::update_credential_config(&p, identity_id, &credential_type, &config, now)
+                .await
+        })
+        .await
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        session::get_session(self, id).await
+        self.detached(move |p| async move { session::get_session(&p, id).await })
+            .await
     }
 
     async fn get_session_by_logout_token(
         &self,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
-        session::get_session_by_logout_token(self, token).await
+        let token = token.to_string();
+        self.detached(|p| async move { session::get_session_by_logout_token(&p, &token).await })
+            .await
     }
 
     async fn update_session(&self, s: &Session) -> Result<(), StoreError> {
-        session::update_session(self, s).await
+        let s = s.clone();
+        self.detached(|p| async move { session::update_session(&p, &s).await })
+            .await
     }
 
     async fn list_sessions(
@@ -485,7 +578,10 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<SessionPage, StoreError> {
-        session::list_sessions(self, identity_id, active, after, limit).await
+        self.detached(move |p| async move {
+            session::list_sessions(&p, identity_id, active, after, limit).await
+        })
+        .await
     }
 
     async fn revoke_sessions_of_identity(
@@ -493,7 +589,10 @@ impl Persister for SqlPersister {
         identity_id: Uuid,
         except: Option<Uuid>,
     ) -> Result<u64, StoreError> {
-        session::revoke_sessions_of_identity(self, identity_id, except).await
+        self.detached(move |p| async move {
+            session::revoke_sessions_of_identity(&p, identity_id, except).await
+        })
+        .await
     }
 
     async fn revoke_session(
@@ -501,10 +600,14 @@ impl Persister for SqlPersister {
         id: Uuid,
         identity_id: Option<Uuid>,
     ) -> Result<bool, StoreError> {
-        session::revoke_session(self, id, identity_id).await
+        self.detached(move |p| async move { session::revoke_session(&p, id, identity_id).await })
+            .await
     }
 
     async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError> {
-        session::delete_sessions_of_identity(self, identity_id).await
+        self.detached(move |p| async move {
+            session::delete_sessions_of_identity(&p, identity_id).await
+        })
+        .await
     }
 }

@@ -4,7 +4,7 @@
 use crate::db_test;
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress};
-use hoplite_core::persistence::StoreError;
+use hoplite_core::persistence::{Persister as _, StoreError};
 use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::BTreeMap;
@@ -626,5 +626,67 @@ db_test!(
         let rest = p.list_identities(first.next, 100).await.unwrap();
         assert_eq!(rest.identities, page.identities[2..]);
         assert!(rest.next.is_none());
+    }
+);
+
+db_test!(
+    a_write_whose_caller_goes_away_lands_whole_and_poisons_no_connection,
+    serde_json::json!({}),
+    |app| {
+        // A client that disconnects drops its request's future wherever it is waiting, often in
+        // the middle of a transaction's BEGIN. sqlx's PostgreSQL driver then hands the connection
+        // back to the pool inside a transaction nobody ends (transact-rs/sqlx#4393), and every
+        // later write on it is silently thrown away. Writes must run to their end regardless.
+        let p = &app.registry.persister;
+        let now = app.registry.now();
+        let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
+        let other = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        let mut gone = Vec::new();
+        for n in 0..600u64 {
+            let email = format!("gone{n}@example.com");
+            let i = identity(now, &email, &email);
+            gone.push(i.id);
+            // Dropped after a growing number of scheduler turns: in the pool's acquire, in BEGIN,
+            // between the INSERTs, in COMMIT.
+            let turns = n % 200;
+            tokio::select! {
+                biased;
+                _ = p.create_identity(&i) => {}
+                _ = async {
+                    for _ in 0..turns {
+                        tokio::task::yield_now().await;
+                    }
+                } => {}
+            }
+        }
+        // Each abandoned write still lands, whole, as seen through another connection pool.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        for id in &gone {
+            loop {
+                if let Some(stored) = other.get_identity(*id).await.unwrap() {
+                    assert_eq!(stored.verifiable_addresses.len(), 1);
+                    assert_eq!(stored.credentials.len(), 1);
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the abandoned write of {id} never landed"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+        // And no pooled connection is left inside a transaction: every later write is visible to
+        // other connections at once.
+        for n in 0..60 {
+            let email = format!("after{n}@example.com");
+            let i = identity(now, &email, &email);
+            p.create_identity(&i).await.unwrap();
+            assert!(
+                other.get_identity(i.id).await.unwrap().is_some(),
+                "write {n} after the abandoned ones is not visible outside its connection"
+            );
+        }
     }
 );
