@@ -10,18 +10,49 @@ use hoplite_core::x::gourl;
 
 /// Go's JSON encoder escapes `<`, `>` and `&` and ends with a newline; so do we.
 fn go_json(v: &serde_json::Value) -> Vec<u8> {
-    let s = serde_json::to_string(v).expect("json serialises");
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
+    go_escape(serde_json::to_vec(v).expect("json serialises"))
+}
+
+/// Turns serde_json's output into Go's `encoding/json` output: `<`, `>` and `&` escaped as
+/// `\u003c`, `\u003e` and `\u0026`, U+2028 and U+2029 as `\u2028` and `\u2029`, and a trailing
+/// newline (`json.Encoder`). Those characters can only occur inside strings, where the escapes
+/// mean the same; bodies without any (nearly all) are not copied.
+fn go_escape(mut json: Vec<u8>) -> Vec<u8> {
+    let first = match (
+        memchr::memchr3(b'<', b'>', b'&', &json),
+        memchr::memchr(0xE2, &json),
+    ) {
+        (None, None) => {
+            json.push(b'\n');
+            return json;
         }
+        (a, b) => a.unwrap_or(usize::MAX).min(b.unwrap_or(usize::MAX)),
+    };
+    let mut out = Vec::with_capacity(json.len() + 32);
+    out.extend_from_slice(&json[..first]);
+    let mut i = first;
+    while i < json.len() {
+        match json[i] {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            0xE2 if json.get(i + 1) == Some(&0x80)
+                && matches!(json.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                out.extend_from_slice(if json[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
+                i += 3;
+                continue;
+            }
+            b => out.push(b),
+        }
+        i += 1;
     }
-    out.push('\n');
-    out.into_bytes()
+    out.push(b'\n');
+    out
 }
 
 /// Go's `http.StatusText` for the redirect codes.
@@ -159,16 +190,29 @@ pub(crate) fn redirect_response(
 /// Renders `reply` for the request `req` (its method and path shape redirects, as Go's
 /// `http.Redirect` does); `csrf` carries a cookie the middleware decided to issue (public routes
 /// only). Never panics: header values that cannot be sent are escaped or left out.
-pub fn render(reg: &Registry, reply: Reply, csrf: Option<Csrf>, req: &Parts) -> Response<HttpBody> {
+pub fn render(
+    reg: &Registry,
+    mut reply: Reply,
+    csrf: Option<Csrf>,
+    req: &Parts,
+) -> Response<HttpBody> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let (mut headers, body) = match &reply.body {
+    let (mut headers, body) = match std::mem::replace(&mut reply.body, Body::Empty) {
         Body::Json(v) => {
             let mut h = HeaderMap::new();
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json; charset=utf-8"),
             );
-            (h, HttpBody::from(go_json(v)))
+            (h, HttpBody::from(go_json(&v)))
+        }
+        Body::JsonText(bytes) => {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            (h, HttpBody::from(go_escape(bytes)))
         }
         Body::Error(v) => {
             let id = v
@@ -184,10 +228,10 @@ pub fn render(reg: &Registry, reply: Reply, csrf: Option<Csrf>, req: &Parts) -> 
                 "ory-error-id",
                 HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("")),
             );
-            (h, HttpBody::from(go_json(v)))
+            (h, HttpBody::from(go_json(&v)))
         }
         Body::Redirect(location) => {
-            redirect_parts(&req.method, req.uri.path(), location, reply.status)
+            redirect_parts(&req.method, req.uri.path(), &location, reply.status)
         }
         Body::Empty => (HeaderMap::new(), HttpBody::empty()),
     };
@@ -227,6 +271,20 @@ mod tests {
     async fn body_of(b: HttpBody) -> String {
         let bytes = axum::body::to_bytes(b, 1 << 20).await.unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn json_is_escaped_as_go_encodes_it() {
+        // Go: json.NewEncoder(w).Encode(map[string]string{"a": "<b>&\u2028\u2029 é ⁂"}).
+        let v = serde_json::json!({"a": "<b>&\u{2028}\u{2029} é ⁂"});
+        assert_eq!(
+            String::from_utf8(go_json(&v)).unwrap(),
+            "{\"a\":\"\\u003cb\\u003e\\u0026\\u2028\\u2029 é ⁂\"}\n"
+        );
+        // Nothing to escape: the bytes as serialised, plus the newline.
+        assert_eq!(go_escape(b"{\"a\":1}".to_vec()), b"{\"a\":1}\n");
+        // A lone 0xE2 lead byte of another character is left alone (⁂ is E2 81 82).
+        assert_eq!(go_escape("\"⁂\"".as_bytes().to_vec()), "\"⁂\"\n".as_bytes());
     }
 
     #[test]

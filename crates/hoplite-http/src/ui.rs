@@ -118,9 +118,13 @@ pub async fn registration(State(reg): Reg, req: Request) -> Response<Body> {
     let flow_id = info.query_param("flow").unwrap_or("").to_string();
     info.query = vec![("id".into(), flow_id)];
     let reply = handler::get_registration_flow(&reg, &info).await;
-    match (&reply.body, reply.status) {
-        (ReplyBody::Json(flow), 200) => page("Sign up", &render_form(flow)),
-        _ => redirect(&parts, restart),
+    let flow = match (&reply.body, reply.status) {
+        (ReplyBody::JsonText(text), 200) => serde_json::from_slice::<Value>(text).ok(),
+        _ => None,
+    };
+    match flow {
+        Some(flow) => page("Sign up", &render_form(&flow)),
+        None => redirect(&parts, restart),
     }
 }
 

@@ -36,6 +36,8 @@ impl FlowType {
 pub enum Body {
     /// A success body (`application/json; charset=utf-8`).
     Json(Value),
+    /// A success body serialised already (as [`Body::Json`] once rendered).
+    JsonText(Vec<u8>),
     /// An error body (`application/json`, plus `Ory-Error-Id` from `error.id`).
     Error(Value),
     /// No body: a redirect to `location`.
@@ -62,6 +64,16 @@ impl Reply {
         Reply {
             status,
             body: Body::Json(body),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+            headers: Vec::new(),
+        }
+    }
+    /// A success reply whose body is JSON text serialised already.
+    pub fn json_text(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            body: Body::JsonText(body),
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),

@@ -2,7 +2,7 @@
 //! implements it on SQLite, PostgreSQL and MySQL.
 
 use crate::flow::login::LoginFlow;
-use crate::flow::registration::RegistrationFlow;
+use crate::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use crate::identity::Identity;
 use crate::session::Session;
 use async_trait::async_trait;
@@ -108,6 +108,14 @@ pub trait Persister: Send + Sync + 'static {
     async fn create_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
     async fn get_registration_flow(&self, id: Uuid)
     -> Result<Option<RegistrationFlow>, StoreError>;
+    /// The flow as the seed endpoint shows it, its UI left as stored (see
+    /// [`RegistrationFlowView`]). The default builds it from [`Persister::get_registration_flow`].
+    async fn get_registration_flow_view(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<RegistrationFlowView>, StoreError> {
+        Ok(self.get_registration_flow(id).await?.map(|f| f.view()))
+    }
     async fn update_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
 
     /// Inserts the identity with its credentials, identifiers and addresses atomically; a unique

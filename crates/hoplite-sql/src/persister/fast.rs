@@ -11,7 +11,7 @@
 use super::identity::{IDENTITY_COLUMNS, PART_QUERIES, assemble_parts, identity_from_row};
 use super::{Fields, SqlPersister};
 use hoplite_core::flow::login::LoginFlow;
-use hoplite_core::flow::registration::RegistrationFlow;
+use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::StoreError;
 use hoplite_core::session::{Device, Session};
@@ -122,6 +122,33 @@ impl FastReader {
         f(&c)
     }
 
+    /// Runs `f`, whose several queries read together, inside one read transaction on one
+    /// connection: they see one snapshot, and SQLite takes and drops its file lock once instead
+    /// of once per query (a third of a read's cost when each is a point lookup).
+    fn snapshot<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("BEGIN")
+                .and_then(|mut s| s.execute([]))
+                .map_err(err)?;
+            let result = f(c);
+            let end = c.prepare_cached("COMMIT").and_then(|mut s| s.execute([]));
+            match (result, end) {
+                (Ok(v), Ok(_)) => Ok(v),
+                (Err(e), _) => {
+                    // A failed read may have left the transaction open; never hand it on.
+                    if !c.is_autocommit() {
+                        let _ = c.execute_batch("ROLLBACK");
+                    }
+                    Err(e)
+                }
+                (Ok(_), Err(e)) => Err(err(e)),
+            }
+        })
+    }
+
     /// Runs a query and maps its single row (if any) with `map`.
     fn one<T>(
         c: &Connection,
@@ -167,6 +194,17 @@ impl FastReader {
         })
     }
 
+    pub(crate) fn get_registration_flow_view(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<RegistrationFlowView>, StoreError> {
+        self.with(|c| {
+            Self::one(c, super::registration::VIEW_SQL, &id.to_string(), |r| {
+                super::registration::view_from_row(r)
+            })
+        })
+    }
+
     pub(crate) fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
         self.with(|c| {
             Self::one(
@@ -179,7 +217,7 @@ impl FastReader {
     }
 
     pub(crate) fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        self.with(|c| {
+        self.snapshot(|c| {
             let sql = format!(
                 "SELECT {} FROM sessions WHERE token = ?",
                 super::session::SESSION_COLUMNS
@@ -231,7 +269,7 @@ impl FastReader {
         p: &SqlPersister,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
-        self.with(|c| {
+        self.snapshot(|c| {
             let found = Self::one(c, super::session_with_identity_sql(), token, |r| {
                 Ok((
                     super::session::session_from_row(r)?,
@@ -255,7 +293,7 @@ impl FastReader {
         id: Uuid,
     ) -> Result<Option<Identity>, StoreError> {
         let id = id.to_string();
-        self.with(|c| {
+        self.snapshot(|c| {
             let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?");
             let Some(mut identity) = Self::one(c, &sql, &id, |r| identity_from_row(p, r))? else {
                 return Ok(None);

@@ -16,7 +16,7 @@ use crate::codec::{db_err, ts};
 use async_trait::async_trait;
 use hoplite_core::config::{DatabaseKind, Dsn};
 use hoplite_core::flow::login::LoginFlow;
-use hoplite_core::flow::registration::RegistrationFlow;
+use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
     ConflictingIdentity, IdentityFilter, IdentityPage, Persister, SessionPage, StoreError,
@@ -376,6 +376,21 @@ impl Persister for SqlPersister {
                 self.detached(
                     move |p| async move { registration::get_registration_flow(&p, id).await },
                 )
+                .await
+            }
+        }
+    }
+
+    async fn get_registration_flow_view(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<RegistrationFlowView>, StoreError> {
+        match &self.fast {
+            Some(f) => f.get_registration_flow_view(id),
+            None => {
+                self.detached(move |p| async move {
+                    registration::get_registration_flow_view(&p, id).await
+                })
                 .await
             }
         }

@@ -5,7 +5,7 @@ use crate::db_test;
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress};
 use hoplite_core::persistence::{Persister as _, StoreError};
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -688,5 +688,61 @@ db_test!(
                 "write {n} after the abandoned ones is not visible outside its connection"
             );
         }
+    }
+);
+
+db_test!(
+    the_seed_endpoint_view_of_a_flow_serialises_exactly_as_the_flow,
+    serde_json::json!({}),
+    |app| {
+        // The seed endpoint answers from the stored UI text without parsing it; that must give the
+        // same bytes as loading the whole flow and serialising it, for fresh flows and for flows
+        // whose form was stored again with submitted values and messages.
+        let p = &app.registry.persister;
+        let api = app.api_flow().await;
+        let browser: Value = app
+            .browser()
+            .get(
+                app.url("/self-service/registration/browser?return_to=http://127.0.0.1:4455/after"),
+            )
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let refused = app
+            .submit_api(
+                api["id"].as_str().unwrap(),
+                json!({"method": "password", "password": "x", "traits": {"email": "<b>&\u{2028}"}}),
+            )
+            .await;
+        assert_eq!(refused.status(), 400);
+        for flow in [&api, &browser] {
+            let id = Uuid::parse_str(flow["id"].as_str().unwrap()).unwrap();
+            let whole = p.get_registration_flow(id).await.unwrap().expect("stored");
+            let view = p
+                .get_registration_flow_view(id)
+                .await
+                .unwrap()
+                .expect("stored");
+            assert_eq!(
+                String::from_utf8(serde_json::to_vec(&view).unwrap()).unwrap(),
+                String::from_utf8(serde_json::to_vec(&whole).unwrap()).unwrap()
+            );
+            assert_eq!(view.csrf_token, whole.csrf_token);
+        }
+        let stored = p
+            .get_registration_flow(Uuid::parse_str(api["id"].as_str().unwrap()).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            serde_json::to_string(&stored.ui)
+                .unwrap()
+                .contains("<b>&\u{2028}"),
+            "the refused submission's values were stored with the flow"
+        );
     }
 );

@@ -5,6 +5,7 @@ use crate::ui::Container;
 use crate::x::timefmt::serde_rfc3339;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -66,5 +67,65 @@ impl RegistrationFlow {
     /// The flow as JSON.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("flow serialises")
+    }
+
+    /// The flow as `GET /self-service/registration/flows` shows it.
+    pub fn view(&self) -> RegistrationFlowView {
+        let ui = serde_json::to_string(&self.ui).expect("ui serialises");
+        RegistrationFlowView {
+            id: self.id,
+            flow_type: self.flow_type,
+            expires_at: self.expires_at,
+            issued_at: self.issued_at,
+            request_url: self.request_url.clone(),
+            return_to: self.return_to.clone(),
+            active: self.active.clone(),
+            ui: RawValue::from_string(ui).expect("ui serialises to JSON"),
+            organization_id: self.organization_id,
+            state: self.state.clone(),
+            identity_schema: self.identity_schema.clone(),
+            csrf_token: self.csrf_token.clone(),
+        }
+    }
+}
+
+/// A stored registration flow as the seed endpoint answers it: [`RegistrationFlow`]'s public
+/// fields (same names, order and skips, so it serialises to the same bytes) with the UI container
+/// kept as the JSON text it was stored as. Answering the seed endpoint, the hottest route, then
+/// never parses and rebuilds the UI tree; the persister reads it straight from its column.
+#[derive(Debug, Serialize)]
+pub struct RegistrationFlowView {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub flow_type: FlowType,
+    #[serde(with = "serde_rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "serde_rfc3339")]
+    pub issued_at: OffsetDateTime,
+    pub request_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub active: String,
+    /// The stored `ui` container, verbatim.
+    pub ui: Box<RawValue>,
+    pub organization_id: Option<Uuid>,
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_schema: Option<String>,
+    /// As [`RegistrationFlow::csrf_token`]; never serialised.
+    #[serde(skip)]
+    pub csrf_token: String,
+}
+
+impl RegistrationFlowView {
+    /// Whether the flow can no longer be used at `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires_at < now
+    }
+
+    /// The flow as JSON text (before Go's HTML escaping, which rendering applies).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("flow serialises")
     }
 }

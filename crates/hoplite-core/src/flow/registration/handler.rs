@@ -212,7 +212,7 @@ pub async fn get_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
     let id = req.query_param("id").and_then(|i| Uuid::parse_str(i).ok());
     let found = match id {
         None => None,
-        Some(id) => match reg.persister.get_registration_flow(id).await {
+        Some(id) => match reg.persister.get_registration_flow_view(id).await {
             Ok(f) => f,
             Err(e) => return Reply::error(&e.into(), rid),
         },
@@ -255,7 +255,7 @@ pub async fn get_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
         }
         return Reply::error(&err, rid);
     }
-    Reply::json(200, flow.to_json())
+    Reply::json_text(200, flow.to_json_bytes())
 }
 
 /// `POST /self-service/registration?flow=` (`updateRegistrationFlow`), spec §9.1.

@@ -7,7 +7,7 @@ pub mod handler;
 pub mod hook;
 pub mod populate;
 
-pub use flow::RegistrationFlow;
+pub use flow::{RegistrationFlow, RegistrationFlowView};
 
 /// Route paths, as Kratos names them.
 pub const ROUTE_INIT_BROWSER: &str = "/self-service/registration/browser";
