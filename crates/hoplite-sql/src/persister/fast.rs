@@ -16,7 +16,7 @@ use hoplite_core::identity::Identity;
 use hoplite_core::persistence::StoreError;
 use hoplite_core::session::{Device, Session};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
@@ -293,13 +293,47 @@ impl FastReader {
         id: Uuid,
     ) -> Result<Option<Identity>, StoreError> {
         let id = id.to_string();
+        self.snapshot(|c| Self::identity_on(c, p, &id))
+    }
+
+    /// The identity owning the first of `candidates` that is an identifier of `credential_type`
+    /// (see `credentials::find_identity_by_identifier`), read in one snapshot.
+    pub(crate) fn find_identity_by_identifier(
+        &self,
+        p: &SqlPersister,
+        credential_type: &str,
+        candidates: &[String],
+    ) -> Result<Option<Identity>, StoreError> {
         self.snapshot(|c| {
-            let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?");
-            let Some(mut identity) = Self::one(c, &sql, &id, |r| identity_from_row(p, r))? else {
-                return Ok(None);
-            };
-            Self::parts(c, &mut identity, true)?;
-            Ok(Some(identity))
+            for candidate in candidates {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT identity_id FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
+                    )
+                    .map_err(err)?;
+                let found: Option<String> = stmt
+                    .query_row([credential_type, candidate.as_str()], |r| r.get(0))
+                    .optional()
+                    .map_err(err)?;
+                if let Some(id) = found {
+                    return Self::identity_on(c, p, &id);
+                }
+            }
+            Ok(None)
         })
+    }
+
+    /// An identity with its addresses and credentials, read on `c`.
+    fn identity_on(
+        c: &Connection,
+        p: &SqlPersister,
+        id: &str,
+    ) -> Result<Option<Identity>, StoreError> {
+        let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?");
+        let Some(mut identity) = Self::one(c, &sql, id, |r| identity_from_row(p, r))? else {
+            return Ok(None);
+        };
+        Self::parts(c, &mut identity, true)?;
+        Ok(Some(identity))
     }
 }

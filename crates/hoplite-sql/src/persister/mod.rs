@@ -544,6 +544,9 @@ impl Persister for SqlPersister {
         credential_type: &str,
         candidates: &[String],
     ) -> Result<Option<Identity>, StoreError> {
+        if let Some(f) = &self.fast {
+            return f.find_identity_by_identifier(self, credential_type, candidates);
+        }
         let (credential_type, candidates) = (credential_type.to_string(), candidates.to_vec());
         self.detached(|p| async move {
             credentials::find_identity_by_identifier(&p, &credential_type, &candidates).await
