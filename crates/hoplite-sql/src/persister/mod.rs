@@ -344,20 +344,19 @@ fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).expect("json serialises")
 }
 
-/// The trait, each method handed to its domain's file. Every call that goes through sqlx runs
-/// [`detached`](SqlPersister::detached), its arguments copied into the task; the SQLite fast
-/// path's reads are synchronous and cannot be interrupted, so they run in place.
+/// The trait, each method handed to its domain's file. Every call that writes runs
+/// [`detached`](SqlPersister::detached), its arguments copied into the task. Reads run in place:
+/// one dropped half way leaves nothing behind (sqlx drains or closes its connection before the
+/// pool hands it out again; the test with abandoned reads and writes checks that), and the SQLite
+/// fast path's reads are synchronous and cannot be interrupted at all.
 #[async_trait]
 impl Persister for SqlPersister {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.detached(|p| async move {
-            sqlx::query("SELECT 1")
-                .execute(&p.pool)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
-        .await
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn create_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
@@ -372,12 +371,7 @@ impl Persister for SqlPersister {
     ) -> Result<Option<RegistrationFlow>, StoreError> {
         match &self.fast {
             Some(f) => f.get_registration_flow(id),
-            None => {
-                self.detached(
-                    move |p| async move { registration::get_registration_flow(&p, id).await },
-                )
-                .await
-            }
+            None => registration::get_registration_flow(self, id).await,
         }
     }
 
@@ -387,12 +381,7 @@ impl Persister for SqlPersister {
     ) -> Result<Option<RegistrationFlowView>, StoreError> {
         match &self.fast {
             Some(f) => f.get_registration_flow_view(id),
-            None => {
-                self.detached(move |p| async move {
-                    registration::get_registration_flow_view(&p, id).await
-                })
-                .await
-            }
+            None => registration::get_registration_flow_view(self, id).await,
         }
     }
 
@@ -417,23 +406,14 @@ impl Persister for SqlPersister {
     async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
         match &self.fast {
             Some(f) => f.get_identity(self, id),
-            None => {
-                self.detached(move |p| async move { identity::get_identity(&p, id).await })
-                    .await
-            }
+            None => identity::get_identity(self, id).await,
         }
     }
 
     async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError> {
         match &self.fast {
             Some(f) => f.get_session_with_identity(self, token),
-            None => {
-                let token = token.to_string();
-                self.detached(
-                    |p| async move { session::get_session_with_identity(&p, &token).await },
-                )
-                .await
-            }
+            None => session::get_session_with_identity(self, token).await,
         }
     }
 
@@ -441,9 +421,7 @@ impl Persister for SqlPersister {
         &self,
         i: &Identity,
     ) -> Result<Option<ConflictingIdentity>, StoreError> {
-        let i = i.clone();
-        self.detached(|p| async move { identity::find_conflicting_identity(&p, &i).await })
-            .await
+        identity::find_conflicting_identity(self, i).await
     }
 
     async fn list_identities(
@@ -451,8 +429,7 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
-        self.detached(move |p| async move { identity::list_identities(&p, after, limit).await })
-            .await
+        identity::list_identities(self, after, limit).await
     }
 
     async fn update_identity(&self, i: &Identity) -> Result<bool, StoreError> {
@@ -472,11 +449,7 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError> {
-        let filter = filter.clone();
-        self.detached(move |p| async move {
-            identity_admin::list_identities_filtered(&p, &filter, after, limit).await
-        })
-        .await
+        identity_admin::list_identities_filtered(self, filter, after, limit).await
     }
 
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
@@ -488,11 +461,7 @@ impl Persister for SqlPersister {
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
         match &self.fast {
             Some(f) => f.get_session_by_token(token),
-            None => {
-                let token = token.to_string();
-                self.detached(|p| async move { session::get_session_by_token(&p, &token).await })
-                    .await
-            }
+            None => session::get_session_by_token(self, token).await,
         }
     }
 
@@ -526,10 +495,7 @@ impl Persister for SqlPersister {
     async fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
         match &self.fast {
             Some(f) => f.get_login_flow(id),
-            None => {
-                self.detached(move |p| async move { login::get_login_flow(&p, id).await })
-                    .await
-            }
+            None => login::get_login_flow(self, id).await,
         }
     }
 
@@ -547,11 +513,7 @@ impl Persister for SqlPersister {
         if let Some(f) = &self.fast {
             return f.find_identity_by_identifier(self, credential_type, candidates);
         }
-        let (credential_type, candidates) = (credential_type.to_string(), candidates.to_vec());
-        self.detached(|p| async move {
-            credentials::find_identity_by_identifier(&p, &credential_type, &candidates).await
-        })
-        .await
+        credentials::find_identity_by_identifier(self, credential_type, candidates).await
     }
 
     async fn update_credential_config(
@@ -570,17 +532,14 @@ impl Persister for SqlPersister {
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        self.detached(move |p| async move { session::get_session(&p, id).await })
-            .await
+        session::get_session(self, id).await
     }
 
     async fn get_session_by_logout_token(
         &self,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
-        let token = token.to_string();
-        self.detached(|p| async move { session::get_session_by_logout_token(&p, &token).await })
-            .await
+        session::get_session_by_logout_token(self, token).await
     }
 
     async fn update_session(&self, s: &Session) -> Result<(), StoreError> {
@@ -596,10 +555,7 @@ impl Persister for SqlPersister {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<SessionPage, StoreError> {
-        self.detached(move |p| async move {
-            session::list_sessions(&p, identity_id, active, after, limit).await
-        })
-        .await
+        session::list_sessions(self, identity_id, active, after, limit).await
     }
 
     async fn revoke_sessions_of_identity(

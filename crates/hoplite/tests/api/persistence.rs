@@ -630,7 +630,7 @@ db_test!(
 );
 
 db_test!(
-    a_write_whose_caller_goes_away_lands_whole_and_poisons_no_connection,
+    a_call_whose_caller_goes_away_leaves_nothing_half_done,
     serde_json::json!({}),
     |app| {
         // A client that disconnects drops its request's future wherever it is waiting, often in
@@ -677,15 +677,40 @@ db_test!(
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         }
-        // And no pooled connection is left inside a transaction: every later write is visible to
-        // other connections at once.
-        for n in 0..60 {
+        // Reads dropped half way (these do not run detached) leave nothing behind either.
+        for n in 0..600u64 {
+            let turns = n % 200;
+            let id = gone[(n % 200) as usize];
+            let candidates = [format!("gone{}@example.com", n % 200)];
+            tokio::select! {
+                biased;
+                _ = async {
+                    match n % 3 {
+                        0 => drop(p.get_identity(id).await),
+                        1 => drop(p.list_identities(None, 50).await),
+                        _ => drop(p.find_identity_by_identifier("password", &candidates).await),
+                    }
+                } => {}
+                _ = async {
+                    for _ in 0..turns {
+                        tokio::task::yield_now().await;
+                    }
+                } => {}
+            }
+        }
+        // And no pooled connection is left inside a transaction or half read: every later write
+        // is visible to other connections at once, and reads answer.
+        for (n, earlier) in gone.iter().take(60).enumerate() {
             let email = format!("after{n}@example.com");
             let i = identity(now, &email, &email);
             p.create_identity(&i).await.unwrap();
             assert!(
                 other.get_identity(i.id).await.unwrap().is_some(),
                 "write {n} after the abandoned ones is not visible outside its connection"
+            );
+            assert_eq!(
+                p.get_identity(*earlier).await.unwrap().unwrap().id,
+                *earlier
             );
         }
     }

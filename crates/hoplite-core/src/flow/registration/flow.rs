@@ -129,3 +129,60 @@ impl RegistrationFlowView {
         serde_json::to_vec(self).expect("flow serialises")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn flow() -> RegistrationFlow {
+        let mut ui = Container::new("http://h/self-service/registration?flow=1".into());
+        ui.messages.push(crate::text::Message::new(
+            4000001,
+            crate::text::MessageType::Error,
+            "<b>&\u{2028}",
+        ));
+        RegistrationFlow {
+            id: Uuid::nil(),
+            flow_type: FlowType::Browser,
+            expires_at: time::macros::datetime!(2026-01-02 03:04:05.5 UTC),
+            issued_at: time::macros::datetime!(2026-01-02 02:04:05 UTC),
+            request_url: "http://h/self-service/registration/browser?return_to=http://a/b".into(),
+            return_to: Some("http://a/b".into()),
+            active: "password".into(),
+            ui,
+            organization_id: Some(Uuid::max()),
+            transient_payload: None,
+            state: "choose_method".into(),
+            identity_schema: Some("default".into()),
+            csrf_token: "masked".into(),
+            internal_context: json!({"k": 1}),
+        }
+    }
+
+    #[test]
+    fn the_view_serialises_exactly_as_the_flow() {
+        let mut f = flow();
+        assert_eq!(
+            serde_json::to_string(&f.view()).unwrap(),
+            serde_json::to_string(&f).unwrap()
+        );
+        // The fields it may skip, skipped alike.
+        f.return_to = None;
+        f.active = String::new();
+        f.identity_schema = None;
+        f.organization_id = None;
+        f.ui.messages.clear();
+        let view = f.view();
+        assert_eq!(
+            serde_json::to_string(&view).unwrap(),
+            serde_json::to_string(&f).unwrap()
+        );
+        assert_eq!(view.csrf_token, "masked");
+        assert!(
+            !String::from_utf8(view.to_json_bytes())
+                .unwrap()
+                .contains("masked")
+        );
+    }
+}
