@@ -44,6 +44,9 @@ pub struct SqlPersister {
     _wal_guard: Option<std::sync::Arc<()>>,
 }
 
+/// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`.
+const DEFAULT_MAX_CONNECTIONS: u32 = 20;
+
 /// The WAL size above which the guard forces a checkpoint that empties the file.
 const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -111,7 +114,11 @@ impl SqlPersister {
                     .max_lifetime(None);
             }
         } else {
-            opts = opts.max_connections(20);
+            opts = opts.max_connections(DEFAULT_MAX_CONNECTIONS);
+        }
+        // pop's `max_conns` (Kratos DSNs carry it) sets the pool size on every database.
+        if let Some(n) = dsn.max_conns.filter(|n| *n > 0) {
+            opts = opts.max_connections(n);
         }
         // sqlx logs every statement (debug) and slow ones (warn) with their full text; the batch
         // import's multi-row INSERTs run to hundreds of kilobytes, so neither is logged.
@@ -150,6 +157,11 @@ impl SqlPersister {
             fast,
             _wal_guard: wal_guard,
         })
+    }
+
+    /// The most connections the pool opens (`max_conns`).
+    pub fn max_connections(&self) -> u32 {
+        self.pool.options().get_max_connections()
     }
 
     /// Applies every pending migration.

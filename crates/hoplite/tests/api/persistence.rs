@@ -771,3 +771,26 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    the_dsn_max_conns_parameter_sizes_the_pool,
+    serde_json::json!({}),
+    |app| {
+        // Kratos DSNs carry pop's `max_conns`; it must size the pool, not be dropped.
+        let sep = if app.dsn.contains('?') { '&' } else { '?' };
+        let dsn =
+            hoplite_core::config::Dsn::parse(&format!("{}{sep}max_conns=3", app.dsn)).unwrap();
+        let p = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        assert_eq!(p.max_connections(), 3);
+        p.ping().await.unwrap();
+        if kind_of(&app.dsn) != DatabaseKind::Sqlite {
+            let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
+            let p = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+                .await
+                .unwrap();
+            assert_eq!(p.max_connections(), 20, "the default without max_conns");
+        }
+    }
+);
