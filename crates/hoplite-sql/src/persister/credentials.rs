@@ -9,6 +9,10 @@ use hoplite_core::persistence::StoreError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The owner of one credential identifier, by the `(type, identifier)` unique index.
+pub(super) const IDENTIFIER_OWNER_SQL: &str =
+    "SELECT identity_id FROM identity_credential_identifiers WHERE type = ? AND identifier = ?";
+
 pub(super) async fn find_identity_by_identifier(
     p: &SqlPersister,
     credential_type: &str,
@@ -16,14 +20,12 @@ pub(super) async fn find_identity_by_identifier(
 ) -> Result<Option<Identity>, StoreError> {
     // One point lookup per candidate on the (type, identifier) unique index, in preference order.
     for candidate in candidates {
-        let row = sqlx::query(p.q(
-            "SELECT identity_id FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
-        ))
-        .bind(credential_type)
-        .bind(candidate)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        let row = sqlx::query(p.q(IDENTIFIER_OWNER_SQL))
+            .bind(credential_type)
+            .bind(candidate)
+            .fetch_optional(&p.pool)
+            .await
+            .map_err(db_err)?;
         if let Some(r) = row {
             let id = parse_uuid(&s(&r, "identity_id")?)?;
             return get_identity(p, id).await;

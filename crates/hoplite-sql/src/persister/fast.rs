@@ -307,9 +307,7 @@ impl FastReader {
         self.snapshot(|c| {
             for candidate in candidates {
                 let mut stmt = c
-                    .prepare_cached(
-                        "SELECT identity_id FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
-                    )
+                    .prepare_cached(super::credentials::IDENTIFIER_OWNER_SQL)
                     .map_err(err)?;
                 let found: Option<String> = stmt
                     .query_row([credential_type, candidate.as_str()], |r| r.get(0))

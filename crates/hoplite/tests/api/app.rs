@@ -237,6 +237,20 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Starts a browser flow at `path` as a single-page app does (`Accept: application/json`)
+    /// and returns its JSON; the flow's CSRF cookie lands in `browser`'s jar.
+    pub async fn spa_flow(&self, browser: &reqwest::Client, path: &str) -> Value {
+        browser
+            .get(self.url(path))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Submits a JSON body to a flow with a cookie-less client.
     pub async fn submit_api(&self, flow_id: &str, body: Value) -> reqwest::Response {
         self.api_client()

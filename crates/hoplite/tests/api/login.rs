@@ -58,15 +58,7 @@ async fn submit(app: &TestApp, flow_id: &str, body: Value) -> reqwest::Response 
 
 /// A browser login flow as JSON (its CSRF cookie lands in `browser`'s jar).
 async fn browser_login_flow(app: &TestApp, browser: &reqwest::Client) -> Value {
-    browser
-        .get(app.url("/self-service/login/browser"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.spa_flow(browser, "/self-service/login/browser").await
 }
 
 /// A browser (cookie jar) signed in as `email` through the browser login form.

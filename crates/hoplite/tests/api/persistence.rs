@@ -5,7 +5,7 @@ use crate::db_test;
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::identity::{Credentials, Identity, RecoveryAddress, VerifiableAddress};
 use hoplite_core::persistence::{Persister as _, StoreError};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -725,18 +725,12 @@ db_test!(
         // whose form was stored again with submitted values and messages.
         let p = &app.registry.persister;
         let api = app.api_flow().await;
-        let browser: Value = app
-            .browser()
-            .get(
-                app.url("/self-service/registration/browser?return_to=http://127.0.0.1:4455/after"),
+        let browser = app
+            .spa_flow(
+                &app.browser(),
+                "/self-service/registration/browser?return_to=http://127.0.0.1:4455/after",
             )
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         let refused = app
             .submit_api(
                 api["id"].as_str().unwrap(),
