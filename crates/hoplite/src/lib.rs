@@ -15,11 +15,20 @@ pub mod outbound;
 
 /// Connects to the database the config names, optionally migrating it first.
 pub async fn connect(config: &Config, migrate: bool) -> Result<SqlPersister, String> {
+    connect_as(config, migrate, false).await
+}
+
+/// As [`connect`]; `serving`: as the process that serves the database
+/// ([`SqlPersister::connect_serving`]).
+async fn connect_as(config: &Config, migrate: bool, serving: bool) -> Result<SqlPersister, String> {
     let dsn = Dsn::parse(&config.dsn).map_err(|e| format!("dsn: {e}"))?;
     tracing::info!(dsn = %dsn.redacted(), "connecting to the database");
-    let persister = SqlPersister::connect(&dsn, &config.serve.public_base_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let persister = if serving {
+        SqlPersister::connect_serving(&dsn, &config.serve.public_base_url).await
+    } else {
+        SqlPersister::connect(&dsn, &config.serve.public_base_url).await
+    }
+    .map_err(|e| e.to_string())?;
     if migrate {
         persister.migrate().await.map_err(|e| e.to_string())?;
     }
@@ -32,7 +41,7 @@ pub async fn build_registry(
     clock: Arc<dyn Clock>,
     migrate: bool,
 ) -> Result<Arc<Registry>, String> {
-    let persister = connect(&config, migrate).await?;
+    let persister = connect_as(&config, migrate, true).await?;
     if config.secrets.cookie.is_empty() && config.secrets.default.is_empty() {
         // Generated once and kept in the database, so restarts and other instances agree.
         let candidate = hoplite_core::session::random_alphanumeric(32);

@@ -238,3 +238,38 @@ fn generated_secrets_survive_a_restart_and_sigint_stops_cleanly() {
     // Ctrl-C (SIGINT) shuts down as cleanly as SIGTERM.
     stop(&mut second, "-INT");
 }
+
+#[test]
+fn one_server_at_a_time_serves_a_sqlite_file_and_a_crash_frees_it() {
+    let dir = temp_dir();
+    let (mut first, _) = start_dev(&dir, free_port(), free_port());
+    // A second server on the same file (other ports, so only the file is shared) is refused.
+    let out = Command::new(BIN)
+        .args(["serve", "--dev"])
+        .current_dir(&dir)
+        .env_remove("DSN")
+        .env("SERVE_PUBLIC_PORT", free_port().to_string())
+        .env("SERVE_ADMIN_PORT", free_port().to_string())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already served by another hoplite process")
+            && err.contains(&format!("process {}", first.id())),
+        "{err}"
+    );
+    // Migrating the file it serves is not serving it, and is not refused.
+    let dsn = format!("sqlite://{}?mode=rwc", dir.join("hoplite.sqlite").display());
+    assert_ok(&migrate(&[&dsn], &dir, None));
+    // A server killed outright leaves no stale lock behind: the kernel drops it with the process.
+    std::process::Command::new("kill")
+        .args(["-KILL", &first.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = first.wait();
+    let (public, admin) = (free_port(), free_port());
+    let (mut again, _) = start_dev(&dir, public, admin);
+    assert!(get(public, "/health/ready", "").contains(" 200 "));
+    stop(&mut again, "-TERM");
+}

@@ -109,12 +109,16 @@ pub trait Persister: Send + Sync + 'static {
     async fn get_registration_flow(&self, id: Uuid)
     -> Result<Option<RegistrationFlow>, StoreError>;
     /// The flow as the seed endpoint shows it, its UI left as stored (see
-    /// [`RegistrationFlowView`]). The default builds it from [`Persister::get_registration_flow`].
+    /// [`RegistrationFlowView`]); shared, as a persister may keep it cached. The default builds it
+    /// from [`Persister::get_registration_flow`].
     async fn get_registration_flow_view(
         &self,
         id: Uuid,
-    ) -> Result<Option<RegistrationFlowView>, StoreError> {
-        Ok(self.get_registration_flow(id).await?.map(|f| f.view()))
+    ) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
+        Ok(self
+            .get_registration_flow(id)
+            .await?
+            .map(|f| std::sync::Arc::new(f.view())))
     }
     async fn update_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
 

@@ -5,6 +5,7 @@
 mod credentials;
 mod errorx;
 mod fast;
+mod flow_cache;
 mod identity;
 mod identity_admin;
 mod login;
@@ -42,6 +43,11 @@ pub struct SqlPersister {
     fast: Option<std::sync::Arc<fast::FastReader>>,
     /// Keeps the SQLite WAL guard running (it stops once this is dropped).
     _wal_guard: Option<std::sync::Arc<()>>,
+    /// Registration flows as the seed endpoint reads them; only when this process serves the
+    /// database alone (see [`SqlPersister::connect_serving`] and `flow_cache.rs`).
+    flow_cache: Option<std::sync::Arc<flow_cache::FlowCache<RegistrationFlowView>>>,
+    /// The SQLite instance lock, held as long as the persister lives.
+    _instance_lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
 /// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`.
@@ -87,6 +93,52 @@ fn spawn_wal_guard(pool: AnyPool, wal_path: String) -> Option<std::sync::Arc<()>
         }
     });
     Some(alive)
+}
+
+/// Takes the instance lock of the SQLite file at `path` (see [`SqlPersister::connect_serving`]):
+/// the file, `Ok(None)` where the file system cannot lock, or an error naming the process that
+/// holds it.
+fn instance_lock(path: &str) -> Result<Option<std::fs::File>, StoreError> {
+    use std::io::{Read, Seek, Write};
+    let lock_path = format!("{path}.hoplite-lock");
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(path = %lock_path, error = %e, "cannot open the SQLite instance lock; serving without the flow cache");
+            return Ok(None);
+        }
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            // The holder's process id, for the error a second process reports.
+            let _ = file
+                .set_len(0)
+                .and_then(|_| file.write_all(std::process::id().to_string().as_bytes()))
+                .and_then(|_| file.flush());
+            Ok(Some(file))
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.rewind().and_then(|_| file.read_to_string(&mut holder));
+            let holder = match holder.trim() {
+                "" => String::new(),
+                pid => format!(" (process {pid})"),
+            };
+            Err(StoreError::Other(format!(
+                "the SQLite database {path} is already served by another hoplite process{holder}, which holds {lock_path}; one process serves a SQLite file: stop the other one, or run several instances on PostgreSQL or MySQL"
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            tracing::warn!(path = %lock_path, error = %e, "cannot take the SQLite instance lock; serving without the flow cache");
+            Ok(None)
+        }
+    }
 }
 
 impl SqlPersister {
@@ -156,7 +208,35 @@ impl SqlPersister {
             public_base_url: public_base_url.into(),
             fast,
             _wal_guard: wal_guard,
+            flow_cache: None,
+            _instance_lock: None,
         })
+    }
+
+    /// Connects as the process that serves the database (`hoplite serve`). On a SQLite file that
+    /// takes the instance lock, `<file>.hoplite-lock`, held until the persister is dropped: one
+    /// process serves a SQLite file (more instances need PostgreSQL or MySQL), and a second one
+    /// is refused with an error that says so. Serving the database alone, the persister keeps
+    /// recently read registration flows in memory for the seed endpoint (`flow_cache.rs`); where
+    /// the lock cannot be taken (a file system without `flock`), it serves without that cache.
+    /// On PostgreSQL and MySQL this is [`SqlPersister::connect`]: several instances share them.
+    pub async fn connect_serving(
+        dsn: &Dsn,
+        public_base_url: &str,
+    ) -> Result<SqlPersister, StoreError> {
+        let alone = match (dsn.kind, fast::FastReader::path_of(&dsn.url)) {
+            (DatabaseKind::Sqlite, _) if dsn.in_memory => Some(None),
+            (DatabaseKind::Sqlite, Some(path)) => instance_lock(&path)?.map(Some),
+            _ => None,
+        };
+        let mut p = SqlPersister::connect(dsn, public_base_url).await?;
+        if let Some(lock) = alone {
+            p._instance_lock = lock.map(std::sync::Arc::new);
+            p.flow_cache = Some(std::sync::Arc::new(flow_cache::FlowCache::new(
+                flow_cache::DEFAULT_CAPACITY,
+            )));
+        }
+        Ok(p)
     }
 
     /// The most connections the pool opens (`max_conns`).
@@ -245,6 +325,17 @@ impl SqlPersister {
             Ok(result) => result,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(StoreError::Other(format!("database call cancelled: {e}"))),
+        }
+    }
+
+    /// Reads a registration flow's seed-endpoint view from the database.
+    async fn read_registration_flow_view(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<RegistrationFlowView>, StoreError> {
+        match &self.fast {
+            Some(f) => f.get_registration_flow_view(id),
+            None => registration::get_registration_flow_view(self, id).await,
         }
     }
 
@@ -390,17 +481,37 @@ impl Persister for SqlPersister {
     async fn get_registration_flow_view(
         &self,
         id: Uuid,
-    ) -> Result<Option<RegistrationFlowView>, StoreError> {
-        match &self.fast {
-            Some(f) => f.get_registration_flow_view(id),
-            None => registration::get_registration_flow_view(self, id).await,
+    ) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
+        let Some(cache) = &self.flow_cache else {
+            return Ok(self
+                .read_registration_flow_view(id)
+                .await?
+                .map(std::sync::Arc::new));
+        };
+        if let Some(hit) = cache.get(id) {
+            return Ok(Some(hit));
         }
+        let ticket = cache.ticket();
+        let read = self
+            .read_registration_flow_view(id)
+            .await?
+            .map(std::sync::Arc::new);
+        if let Some(flow) = &read {
+            cache.fill(id, flow.clone(), ticket);
+        }
+        Ok(read)
     }
 
     async fn update_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
         let f = f.clone();
-        self.detached(|p| async move { registration::update_registration_flow(&p, &f).await })
-            .await
+        // Begun here and ended by the detached task once the write has committed or failed.
+        let writing = self.flow_cache.as_ref().map(|c| c.write_begins(f.id));
+        self.detached(|p| async move {
+            let result = registration::update_registration_flow(&p, &f).await;
+            drop(writing);
+            result
+        })
+        .await
     }
 
     async fn create_identity(&self, i: &Identity) -> Result<(), StoreError> {

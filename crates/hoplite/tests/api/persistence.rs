@@ -747,7 +747,7 @@ db_test!(
                 .unwrap()
                 .expect("stored");
             assert_eq!(
-                String::from_utf8(serde_json::to_vec(&view).unwrap()).unwrap(),
+                String::from_utf8(serde_json::to_vec(&*view).unwrap()).unwrap(),
                 String::from_utf8(serde_json::to_vec(&whole).unwrap()).unwrap()
             );
             assert_eq!(view.csrf_token, whole.csrf_token);
@@ -788,3 +788,87 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    the_seed_endpoint_shows_each_submission_once_it_is_answered,
+    json!({}),
+    |app| {
+        // On SQLite the server keeps flows it has read in memory; every submission must still
+        // show on the next read, also while other readers keep refilling that memory.
+        let flow = app.api_flow().await;
+        let id = flow["id"].as_str().unwrap().to_string();
+        let seed = app.url(&format!("/self-service/registration/flows?id={id}"));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let (client, seed, stop) = (app.api_client(), seed.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut reads = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let r = client.get(&seed).send().await.unwrap();
+                        assert_eq!(r.status(), 200);
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        let client = app.api_client();
+        for n in 0..100 {
+            let email = format!("not-an-email-{n}");
+            let r = app
+                .submit_api(
+                    &id,
+                    json!({"method": "password", "password": "x", "traits": {"email": email}}),
+                )
+                .await;
+            assert_eq!(r.status(), 400);
+            for _ in 0..2 {
+                let seen: serde_json::Value = client
+                    .get(&seed)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    crate::app::node(&seen, "traits.email").unwrap()["attributes"]["value"],
+                    email,
+                    "the read after submission {n} shows an earlier one"
+                );
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for r in readers {
+            assert!(r.await.unwrap() > 0);
+        }
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_file_is_served_by_one_process_at_a_time() {
+    let Some(app) = crate::app::TestApp::spawn(crate::app::Db::Sqlite, json!({})).await else {
+        return;
+    };
+    let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
+    // The running server holds the file's instance lock: a second server is refused, saying why.
+    let Err(e) = hoplite_sql::SqlPersister::connect_serving(&dsn, "http://127.0.0.1/").await else {
+        panic!("a second server on the same SQLite file was allowed");
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains("already served by another hoplite process"),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("process {}", std::process::id())),
+        "{e}"
+    );
+    assert!(e.contains("PostgreSQL or MySQL"), "{e}");
+    // Other connections (migrations, the tests' own) are not servers and are not refused.
+    let other = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+        .await
+        .expect("a plain connection is not refused");
+    other.migrate().await.unwrap();
+}
