@@ -222,6 +222,29 @@ class Server:
         self.stderr.close()
 
 
+def cpu_times() -> tuple[int, int]:
+    """The machine's (busy, total) CPU time so far, in clock ticks (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def quiesce(limit: float = 10.0, window: float = 0.25, busy_below: float = 0.15) -> None:
+    """Waits (up to `limit` seconds) until the whole machine is nearly idle for one `window`, so
+    one scenario's aftermath (a WAL checkpoint, a database's background flushing) does not run
+    during the next one's measurement."""
+    deadline = time.monotonic() + limit
+    before = cpu_times()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        after = cpu_times()
+        busy, total = after[0] - before[0], after[1] - before[1]
+        if total and busy / total < busy_below:
+            return
+        before = after
+    log(f"the machine did not quiet down within {limit:.0f} s; measuring anyway")
+
+
 def wait_ready(base: str, proc: subprocess.Popen, started: float, stderr_path: Path) -> float:
     """Polls /health/ready every millisecond; returns milliseconds from spawn to the first 200."""
     host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
@@ -441,7 +464,9 @@ class Run:
                     connections, args=args, headers=headers, timeout=timeout, shown=shown)
 
     def measured(self, server: Server, load: Load) -> tuple[dict, int]:
-        """Runs `load`; returns its report and the server's peak RSS (KiB) during it."""
+        """Runs `load` once the machine is quiet; returns its report and the server's peak RSS (KiB)
+        during it."""
+        quiesce()
         reset = server.reset_peak()
         r = load.run()
         return r, server.rss_kib("VmHWM") if reset else 0
@@ -515,6 +540,7 @@ class Run:
 
             flow = api_flow(s)
             self.shown[flow["id"]] = "$API_FLOW_ID"
+            quiesce()
             s.reset_peak()
             bg = self.wrk(s, "/", "register", reg_conns, duration=self.duration + 2,
                           args=[f"{self.run_id}-b12bg", PASSWORD], timeout="30s").start()
@@ -579,6 +605,7 @@ class Run:
             tag = "".join(ch for ch in label if ch.isalnum())
             # A short unmeasured run first, so that both databases are measured warm (right after
             # the import, SQLite is still checkpointing its log and the page cache is cold).
+            quiesce()
             warm = self.wrk(s, "/", "register", 2, duration=1 if self.smoke else 3,
                             args=[f"{self.run_id}-{tag}w", PASSWORD]).run()
             check(f"warm-up ({label})", warm)

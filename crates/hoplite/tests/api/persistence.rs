@@ -784,7 +784,13 @@ db_test!(
             let p = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
                 .await
                 .unwrap();
-            assert_eq!(p.max_connections(), 20, "the default without max_conns");
+            // Without `max_conns`, Kratos's default: twice the CPUs.
+            let cpus = std::thread::available_parallelism().unwrap().get() as u32;
+            assert_eq!(
+                p.max_connections(),
+                2 * cpus,
+                "the default without max_conns"
+            );
         }
     }
 );
