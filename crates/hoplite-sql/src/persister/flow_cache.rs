@@ -16,19 +16,23 @@
 //!
 //! So an entry is always a read made while no write to that flow was in flight and after the last
 //! one had committed, and the next write removes it before it starts. Absent flows are never
-//! cached (a miss for a random id costs what it did before, and cannot fill memory).
+//! cached (a miss for a random id costs what it did before, and cannot fill memory), and the
+//! cache is bounded both in flows and in bytes: a flow's size depends on what was submitted to it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use uuid::Uuid;
 
-/// Flows kept per generation of entries: at most twice this many are held. At a few kilobytes a
-/// flow, that bounds the cache to about 10-20 MiB.
+/// Flows kept per generation of entries: at most twice this many are held.
 pub(crate) const DEFAULT_CAPACITY: usize = 4096;
+
+/// Bytes kept per generation (as the caller weighs its entries): at most twice this much is held.
+pub(crate) const DEFAULT_CAPACITY_BYTES: usize = 16 * 1024 * 1024;
 
 pub(crate) struct FlowCache<V> {
     state: Mutex<State<V>>,
     capacity: usize,
+    capacity_bytes: usize,
 }
 
 struct State<V> {
@@ -38,8 +42,10 @@ struct State<V> {
     writing: HashMap<Uuid, u32>,
     /// Entries filled since `older` was retired; when this reaches capacity it becomes `older`
     /// and the previous `older` is dropped (oldest-first eviction without per-entry bookkeeping).
-    recent: HashMap<Uuid, Arc<V>>,
-    older: HashMap<Uuid, Arc<V>>,
+    recent: HashMap<Uuid, (Arc<V>, usize)>,
+    older: HashMap<Uuid, (Arc<V>, usize)>,
+    /// The summed weights of `recent`.
+    recent_bytes: usize,
 }
 
 /// The generation a lookup saw before it read the database.
@@ -47,15 +53,18 @@ struct State<V> {
 pub(crate) struct Ticket(u64);
 
 impl<V> FlowCache<V> {
-    pub(crate) fn new(capacity: usize) -> FlowCache<V> {
+    /// A cache of at most `capacity` flows and `capacity_bytes` bytes per generation.
+    pub(crate) fn new(capacity: usize, capacity_bytes: usize) -> FlowCache<V> {
         FlowCache {
             state: Mutex::new(State {
                 generation: 0,
                 writing: HashMap::new(),
                 recent: HashMap::new(),
                 older: HashMap::new(),
+                recent_bytes: 0,
             }),
             capacity: capacity.max(1),
+            capacity_bytes,
         }
     }
 
@@ -68,7 +77,10 @@ impl<V> FlowCache<V> {
     /// The cached flow `id`, if any.
     pub(crate) fn get(&self, id: Uuid) -> Option<Arc<V>> {
         let s = self.state();
-        s.recent.get(&id).or_else(|| s.older.get(&id)).cloned()
+        s.recent
+            .get(&id)
+            .or_else(|| s.older.get(&id))
+            .map(|(flow, _)| flow.clone())
     }
 
     /// To take before reading flow `id` from the database, and hand to [`FlowCache::fill`].
@@ -76,17 +88,23 @@ impl<V> FlowCache<V> {
         Ticket(self.state().generation)
     }
 
-    /// Offers what a lookup read; kept only if no write began or ended since `ticket`.
-    pub(crate) fn fill(&self, id: Uuid, flow: Arc<V>, ticket: Ticket) -> bool {
+    /// Offers what a lookup read, `bytes` large; kept only if no write began or ended since
+    /// `ticket`, and if it is small (a sixteenth of the bytes a generation holds at most).
+    pub(crate) fn fill(&self, id: Uuid, flow: Arc<V>, bytes: usize, ticket: Ticket) -> bool {
+        if bytes > self.capacity_bytes / 16 {
+            return false;
+        }
         let mut s = self.state();
         if s.generation != ticket.0 || s.writing.contains_key(&id) {
             return false;
         }
-        if s.recent.len() >= self.capacity && !s.recent.contains_key(&id) {
+        s.remove(id);
+        if s.recent.len() >= self.capacity || s.recent_bytes + bytes > self.capacity_bytes {
             s.older = std::mem::take(&mut s.recent);
+            s.recent_bytes = 0;
         }
-        s.older.remove(&id);
-        s.recent.insert(id, flow);
+        s.recent.insert(id, (flow, bytes));
+        s.recent_bytes += bytes;
         true
     }
 
@@ -96,8 +114,7 @@ impl<V> FlowCache<V> {
         let mut s = self.state();
         s.generation += 1;
         *s.writing.entry(id).or_insert(0) += 1;
-        s.recent.remove(&id);
-        s.older.remove(&id);
+        s.remove(id);
         WriteGuard {
             cache: self.clone(),
             id,
@@ -108,6 +125,22 @@ impl<V> FlowCache<V> {
     fn len(&self) -> usize {
         let s = self.state();
         s.recent.len() + s.older.len()
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        let s = self.state();
+        s.recent_bytes + s.older.values().map(|(_, b)| b).sum::<usize>()
+    }
+}
+
+impl<V> State<V> {
+    /// Drops the entry for `id`, if any.
+    fn remove(&mut self, id: Uuid) {
+        if let Some((_, bytes)) = self.recent.remove(&id) {
+            self.recent_bytes -= bytes;
+        }
+        self.older.remove(&id);
     }
 }
 
@@ -127,8 +160,7 @@ impl<V> Drop for WriteGuard<V> {
                 s.writing.remove(&self.id);
             }
         }
-        s.recent.remove(&self.id);
-        s.older.remove(&self.id);
+        s.remove(self.id);
     }
 }
 
@@ -137,7 +169,7 @@ mod tests {
     use super::*;
 
     fn cache() -> Arc<FlowCache<&'static str>> {
-        Arc::new(FlowCache::new(3))
+        Arc::new(FlowCache::new(3, 1600))
     }
 
     #[test]
@@ -146,7 +178,7 @@ mod tests {
         let id = Uuid::new_v4();
         assert!(c.get(id).is_none());
         let t = c.ticket();
-        assert!(c.fill(id, Arc::new("v1"), t));
+        assert!(c.fill(id, Arc::new("v1"), 10, t));
         assert_eq!(c.get(id).as_deref(), Some(&"v1"));
         drop(c.write_begins(id));
         assert!(c.get(id).is_none(), "a write drops the entry");
@@ -159,19 +191,19 @@ mod tests {
         // Read before the write began, offered after it ended.
         let t = c.ticket();
         drop(c.write_begins(id));
-        assert!(!c.fill(id, Arc::new("old"), t));
+        assert!(!c.fill(id, Arc::new("old"), 10, t));
         // Read before the write began, offered while it is in flight.
         let t = c.ticket();
         let w = c.write_begins(id);
-        assert!(!c.fill(id, Arc::new("old"), t));
+        assert!(!c.fill(id, Arc::new("old"), 10, t));
         // Read while the write is in flight (it may not have committed): never kept.
         let t = c.ticket();
-        assert!(!c.fill(id, Arc::new("maybe"), t));
+        assert!(!c.fill(id, Arc::new("maybe"), 10, t));
         assert!(c.get(id).is_none());
         drop(w);
         // A read that starts after the write ended is kept.
         let t = c.ticket();
-        assert!(c.fill(id, Arc::new("new"), t));
+        assert!(c.fill(id, Arc::new("new"), 10, t));
         assert_eq!(c.get(id).as_deref(), Some(&"new"));
     }
 
@@ -183,10 +215,10 @@ mod tests {
         let b = c.write_begins(id);
         drop(a);
         let t = c.ticket();
-        assert!(!c.fill(id, Arc::new("x"), t), "b is still writing");
+        assert!(!c.fill(id, Arc::new("x"), 10, t), "b is still writing");
         drop(b);
         let t = c.ticket();
-        assert!(c.fill(id, Arc::new("x"), t));
+        assert!(c.fill(id, Arc::new("x"), 10, t));
     }
 
     #[test]
@@ -194,10 +226,10 @@ mod tests {
         let c = cache();
         let (one, two) = (Uuid::new_v4(), Uuid::new_v4());
         let t = c.ticket();
-        assert!(c.fill(one, Arc::new("one"), t));
+        assert!(c.fill(one, Arc::new("one"), 10, t));
         drop(c.write_begins(two));
         assert_eq!(c.get(one).as_deref(), Some(&"one"), "other entries stay");
-        assert!(!c.fill(two, Arc::new("two"), t), "the ticket is stale");
+        assert!(!c.fill(two, Arc::new("two"), 10, t), "the ticket is stale");
     }
 
     #[test]
@@ -206,7 +238,7 @@ mod tests {
         let ids: Vec<Uuid> = (0..10).map(|_| Uuid::new_v4()).collect();
         for id in &ids {
             let t = c.ticket();
-            assert!(c.fill(*id, Arc::new("v"), t));
+            assert!(c.fill(*id, Arc::new("v"), 10, t));
             assert!(c.len() <= 6);
         }
         assert!(c.get(ids[9]).is_some(), "the newest is kept");
@@ -214,8 +246,33 @@ mod tests {
         // Refilling an entry that is already there does not retire a generation.
         let before = c.len();
         let t = c.ticket();
-        assert!(c.fill(ids[9], Arc::new("w"), t));
+        assert!(c.fill(ids[9], Arc::new("w"), 10, t));
         assert_eq!(c.len(), before);
         assert_eq!(c.get(ids[9]).as_deref(), Some(&"w"));
+    }
+
+    #[test]
+    fn it_holds_at_most_twice_its_bytes_and_never_a_large_flow() {
+        let c: Arc<FlowCache<&str>> = Arc::new(FlowCache::new(1000, 1600));
+        let t = c.ticket();
+        assert!(
+            !c.fill(Uuid::new_v4(), Arc::new("big"), 101, t),
+            "over 1600 / 16"
+        );
+        assert_eq!(c.len(), 0);
+        // 100 bytes each: the byte bound retires a generation long before the count bound.
+        for _ in 0..100 {
+            let t = c.ticket();
+            assert!(c.fill(Uuid::new_v4(), Arc::new("v"), 100, t));
+            assert!(c.bytes() <= 2 * 1600, "{}", c.bytes());
+            assert!(c.len() <= 32);
+        }
+        // A write's removal gives its bytes back.
+        let id = Uuid::new_v4();
+        let t = c.ticket();
+        assert!(c.fill(id, Arc::new("v"), 100, t));
+        let before = c.bytes();
+        drop(c.write_begins(id));
+        assert_eq!(c.bytes(), before - 100);
     }
 }

@@ -242,6 +242,7 @@ impl SqlPersister {
             p._instance_lock = lock.map(std::sync::Arc::new);
             p.flow_cache = Some(std::sync::Arc::new(flow_cache::FlowCache::new(
                 flow_cache::DEFAULT_CAPACITY,
+                flow_cache::DEFAULT_CAPACITY_BYTES,
             )));
         }
         Ok(p)
@@ -505,7 +506,7 @@ impl Persister for SqlPersister {
             .await?
             .map(std::sync::Arc::new);
         if let Some(flow) = &read {
-            cache.fill(id, flow.clone(), ticket);
+            cache.fill(id, flow.clone(), flow.stored_len(), ticket);
         }
         Ok(read)
     }

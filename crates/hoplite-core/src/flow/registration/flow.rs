@@ -124,6 +124,19 @@ impl RegistrationFlowView {
         self.expires_at < now
     }
 
+    /// About how many bytes the view holds: its text fields (the UI above all, which grows with
+    /// what was submitted) plus a fixed part.
+    pub fn stored_len(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.ui.get().len()
+            + self.request_url.len()
+            + self.return_to.as_ref().map_or(0, String::len)
+            + self.active.len()
+            + self.state.len()
+            + self.identity_schema.as_ref().map_or(0, String::len)
+            + self.csrf_token.len()
+    }
+
     /// The flow as JSON text (before Go's HTML escaping, which rendering applies).
     pub fn to_json_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("flow serialises")
