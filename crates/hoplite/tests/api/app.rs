@@ -45,6 +45,8 @@ pub struct TestApp {
     /// The server's registry, for storage contract tests that talk to the persister directly.
     pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The PostgreSQL/MySQL database created for this test (its kind, the admin URL, its name).
+    database: Option<(Db, String, String)>,
 }
 
 impl Drop for TestApp {
@@ -54,6 +56,53 @@ impl Drop for TestApp {
         }
         // The config file and the SQLite database of this test.
         let _ = std::fs::remove_dir_all(&self.dir);
+        // The PostgreSQL/MySQL database, so that runs on a developer's server leave nothing
+        // behind. On a thread of its own: this may run inside the test's runtime.
+        if let Some((db, admin_url, name)) = self.database.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(drop_database(db, &admin_url, &name));
+            })
+            .join();
+        }
+    }
+}
+
+/// Drops a test's database; the server may still hold idle connections to it.
+async fn drop_database(db: Db, admin_url: &str, name: &str) {
+    use sqlx::Connection;
+    let result = match db {
+        Db::Postgres => match sqlx::PgConnection::connect(admin_url).await {
+            Ok(mut c) => sqlx::Executor::execute(
+                &mut c,
+                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+            )
+            .await
+            .map(|_| ()),
+            Err(e) => Err(e),
+        },
+        Db::Mysql => match sqlx::MySqlConnection::connect(admin_url).await {
+            Ok(mut c) => {
+                // Never wait long for a statement the server left running.
+                let _ = sqlx::Executor::execute(&mut c, "SET SESSION lock_wait_timeout = 10").await;
+                sqlx::Executor::execute(
+                    &mut c,
+                    sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")),
+                )
+                .await
+                .map(|_| ())
+            }
+            Err(e) => Err(e),
+        },
+        Db::Sqlite => Ok(()),
+    };
+    if let Err(e) = result {
+        eprintln!("could not drop the test database {name}: {e}");
     }
 }
 
@@ -67,7 +116,8 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{}/{}{}", &base[..cut], db, query)
 }
 
-async fn fresh_database(db: Db, admin_url: &str) -> String {
+/// Creates a database with a fresh name; its URL and name.
+async fn fresh_database(db: Db, admin_url: &str) -> (String, String) {
     use sqlx::Connection;
     let name = format!("hoplite_test_{}", uuid::Uuid::new_v4().simple());
     match db {
@@ -95,7 +145,7 @@ async fn fresh_database(db: Db, admin_url: &str) -> String {
         }
         Db::Sqlite => unreachable!(),
     }
-    with_database(admin_url, &name)
+    (with_database(admin_url, &name), name)
 }
 
 /// The configuration every test starts from (Kratos keys); `overrides` are merged over it.
@@ -155,9 +205,15 @@ impl TestApp {
             std::env::temp_dir().join(format!("hoplite-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         // SQLite in a file, like the embedded default (WAL, several connections).
-        let dsn = match db {
-            Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()),
-            _ => fresh_database(db, &admin_url).await,
+        let (dsn, database) = match db {
+            Db::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()),
+                None,
+            ),
+            _ => {
+                let (dsn, name) = fresh_database(db, &admin_url).await;
+                (dsn, Some((db, admin_url.clone(), name)))
+            }
         };
         let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -196,6 +252,7 @@ impl TestApp {
             dsn: dsn.clone(),
             dir,
             shutdown: Some(tx),
+            database,
         })
     }
 
