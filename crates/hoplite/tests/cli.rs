@@ -244,14 +244,27 @@ fn one_server_at_a_time_serves_a_sqlite_file_and_a_crash_frees_it() {
     let dir = temp_dir();
     let (mut first, _) = start_dev(&dir, free_port(), free_port());
     // A second server on the same file (other ports, so only the file is shared) is refused.
-    let out = Command::new(BIN)
+    let mut second = Command::new(BIN)
         .args(["serve", "--dev"])
         .current_dir(&dir)
         .env_remove("DSN")
         .env("SERVE_PUBLIC_PORT", free_port().to_string())
         .env("SERVE_ADMIN_PORT", free_port().to_string())
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // Were it allowed, it would serve until killed: fail instead of hanging.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while second.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = first.kill();
+            panic!("a second server on the same SQLite file was allowed to start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = second.wait_with_output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -103,32 +103,60 @@ fn spawn_wal_guard(pool: AnyPool, wal_path: String) -> Option<std::sync::Arc<()>
     Some(alive)
 }
 
+/// The instance lock's path for the SQLite file at `path`: next to the file it really is, so that
+/// two names for one file (a symbolic link, `./` against an absolute path) share one lock.
+fn instance_lock_path(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    let real = std::fs::canonicalize(p).ok().or_else(|| {
+        // Not created yet: its directory, resolved, and its name.
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    });
+    match real {
+        Some(r) => format!("{}.hoplite-lock", r.display()),
+        None => format!("{path}.hoplite-lock"),
+    }
+}
+
 /// Takes the instance lock of the SQLite file at `path` (see [`SqlPersister::connect_serving`]):
 /// the file, `Ok(None)` where the file system cannot lock, or an error naming the process that
-/// holds it.
+/// holds it. A lock file this process cannot open even to read is an error too: serving anyway
+/// could run next to a server that holds it and keeps flows in memory.
 fn instance_lock(path: &str) -> Result<Option<std::fs::File>, StoreError> {
     use std::io::{Read, Seek, Write};
-    let lock_path = format!("{path}.hoplite-lock");
-    let mut file = match std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-    {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!(path = %lock_path, error = %e, "cannot open the SQLite instance lock; serving without the flow cache");
-            return Ok(None);
-        }
+    let lock_path = instance_lock_path(path);
+    let open = |write: bool| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(write)
+            .create(write)
+            .truncate(false)
+            .open(&lock_path)
+    };
+    // Read-only where another user created it: `flock` needs no write access.
+    let (mut file, writable) = match open(true) {
+        Ok(f) => (f, true),
+        Err(first) => match open(false) {
+            Ok(f) => (f, false),
+            Err(_) => {
+                return Err(StoreError::Other(format!(
+                    "cannot open the SQLite instance lock {lock_path}: {first}"
+                )));
+            }
+        },
     };
     match file.try_lock() {
         Ok(()) => {
-            // The holder's process id, for the error a second process reports.
-            let _ = file
-                .set_len(0)
-                .and_then(|_| file.write_all(std::process::id().to_string().as_bytes()))
-                .and_then(|_| file.flush());
+            if writable {
+                // The holder's process id, for the error a second process reports.
+                let _ = file
+                    .set_len(0)
+                    .and_then(|_| file.write_all(std::process::id().to_string().as_bytes()))
+                    .and_then(|_| file.flush());
+            }
             Ok(Some(file))
         }
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -143,6 +171,7 @@ fn instance_lock(path: &str) -> Result<Option<std::fs::File>, StoreError> {
             )))
         }
         Err(std::fs::TryLockError::Error(e)) => {
+            // The file system has no `flock`: no process on it can hold the lock either.
             tracing::warn!(path = %lock_path, error = %e, "cannot take the SQLite instance lock; serving without the flow cache");
             Ok(None)
         }

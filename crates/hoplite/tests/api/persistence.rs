@@ -637,10 +637,17 @@ db_test!(
         // the middle of a transaction's BEGIN. sqlx's PostgreSQL driver then hands the connection
         // back to the pool inside a transaction nobody ends (transact-rs/sqlx#4393), and every
         // later write on it is silently thrown away. Writes must run to their end regardless.
-        let p = &app.registry.persister;
         let now = app.registry.now();
         let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
         let other = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        // A pool of its own, as large as the server's used to be: this is about what a dropped
+        // call leaves behind, not about how long 600 writes queue for 4 connections.
+        let sep = if app.dsn.contains('?') { '&' } else { '?' };
+        let big =
+            hoplite_core::config::Dsn::parse(&format!("{}{sep}max_conns=20", app.dsn)).unwrap();
+        let p = &hoplite_sql::SqlPersister::connect(&big, "http://127.0.0.1/")
             .await
             .unwrap();
         let mut gone = Vec::new();
@@ -872,6 +879,23 @@ async fn a_sqlite_file_is_served_by_one_process_at_a_time() {
         "{e}"
     );
     assert!(e.contains("PostgreSQL or MySQL"), "{e}");
+    // Under another name for the same file (a symbolic link) too.
+    let file = dsn
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap();
+    let link = std::env::temp_dir().join(format!("hoplite-link-{}.sqlite", Uuid::new_v4()));
+    std::os::unix::fs::symlink(file, &link).unwrap();
+    let linked =
+        hoplite_core::config::Dsn::parse(&format!("sqlite://{}?mode=rwc", link.display())).unwrap();
+    let refused = hoplite_sql::SqlPersister::connect_serving(&linked, "http://127.0.0.1/").await;
+    let _ = std::fs::remove_file(&link);
+    assert!(
+        refused.is_err(),
+        "a second server through a symbolic link was allowed"
+    );
     // Other connections (migrations, the tests' own) are not servers and are not refused.
     let other = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
         .await
