@@ -104,13 +104,27 @@ def _submit(driver, css: str) -> None:
     follow it have loaded a new document; looking for the next page's fields right away races the
     navigation.
     """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old_page = driver.find_element(By.TAG_NAME, "html")
+
+    def replaced(_driver) -> bool:
+        try:
+            old_page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # While the old document is being torn down, Chrome sometimes answers with this
+            # inspector error instead of "stale element" (seen in CI): the page is going away.
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 30).until(ec.staleness_of(old_page))
+    WebDriverWait(driver, 30).until(replaced)
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
