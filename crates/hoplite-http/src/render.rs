@@ -197,23 +197,17 @@ pub fn render(
     req: &Parts,
 ) -> Response<HttpBody> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let success = |json: Vec<u8>| {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        (h, HttpBody::from(json))
+    };
     let (mut headers, body) = match std::mem::replace(&mut reply.body, Body::Empty) {
-        Body::Json(v) => {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-            (h, HttpBody::from(go_json(&v)))
-        }
-        Body::JsonText(bytes) => {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-            (h, HttpBody::from(go_escape(bytes)))
-        }
+        Body::Json(v) => success(go_json(&v)),
+        Body::JsonText(bytes) => success(go_escape(bytes)),
         Body::Error(v) => {
             let id = v
                 .pointer("/error/id")

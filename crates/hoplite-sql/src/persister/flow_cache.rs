@@ -10,7 +10,7 @@
 //! - a write to a flow is bracketed by [`FlowCache::write_begins`] and the guard it returns; both
 //!   ends drop the flow's entry and move the generation on, and while the write is in flight the
 //!   flow is marked as being written;
-//! - a lookup that misses takes a [`Ticket`] before it reads the database and offers what it read
+//! - a lookup that misses gets a [`Ticket`] with the miss, reads the database and offers what it read
 //!   with [`FlowCache::fill`], which keeps it only if no write began or ended since the ticket was
 //!   taken and none is in flight for that flow.
 //!
@@ -74,17 +74,20 @@ impl<V> FlowCache<V> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached flow `id`, if any.
-    pub(crate) fn get(&self, id: Uuid) -> Option<Arc<V>> {
+    /// The cached flow `id`; if there is none, the ticket to read it from the database with and
+    /// hand to [`FlowCache::fill`].
+    pub(crate) fn get(&self, id: Uuid) -> Result<Arc<V>, Ticket> {
         let s = self.state();
         s.recent
             .get(&id)
             .or_else(|| s.older.get(&id))
             .map(|(flow, _)| flow.clone())
+            .ok_or(Ticket(s.generation))
     }
 
-    /// To take before reading flow `id` from the database, and hand to [`FlowCache::fill`].
-    pub(crate) fn ticket(&self) -> Ticket {
+    /// A ticket as a miss hands it out.
+    #[cfg(test)]
+    fn ticket(&self) -> Ticket {
         Ticket(self.state().generation)
     }
 
@@ -176,12 +179,12 @@ mod tests {
     fn a_fill_is_served_until_the_flow_is_written() {
         let c = cache();
         let id = Uuid::new_v4();
-        assert!(c.get(id).is_none());
+        assert!(c.get(id).is_err());
         let t = c.ticket();
         assert!(c.fill(id, Arc::new("v1"), 10, t));
-        assert_eq!(c.get(id).as_deref(), Some(&"v1"));
+        assert_eq!(c.get(id).ok().as_deref(), Some(&"v1"));
         drop(c.write_begins(id));
-        assert!(c.get(id).is_none(), "a write drops the entry");
+        assert!(c.get(id).is_err(), "a write drops the entry");
     }
 
     #[test]
@@ -199,12 +202,12 @@ mod tests {
         // Read while the write is in flight (it may not have committed): never kept.
         let t = c.ticket();
         assert!(!c.fill(id, Arc::new("maybe"), 10, t));
-        assert!(c.get(id).is_none());
+        assert!(c.get(id).is_err());
         drop(w);
         // A read that starts after the write ended is kept.
         let t = c.ticket();
         assert!(c.fill(id, Arc::new("new"), 10, t));
-        assert_eq!(c.get(id).as_deref(), Some(&"new"));
+        assert_eq!(c.get(id).ok().as_deref(), Some(&"new"));
     }
 
     #[test]
@@ -228,7 +231,11 @@ mod tests {
         let t = c.ticket();
         assert!(c.fill(one, Arc::new("one"), 10, t));
         drop(c.write_begins(two));
-        assert_eq!(c.get(one).as_deref(), Some(&"one"), "other entries stay");
+        assert_eq!(
+            c.get(one).ok().as_deref(),
+            Some(&"one"),
+            "other entries stay"
+        );
         assert!(!c.fill(two, Arc::new("two"), 10, t), "the ticket is stale");
     }
 
@@ -241,14 +248,14 @@ mod tests {
             assert!(c.fill(*id, Arc::new("v"), 10, t));
             assert!(c.len() <= 6);
         }
-        assert!(c.get(ids[9]).is_some(), "the newest is kept");
-        assert!(c.get(ids[0]).is_none(), "the oldest is gone");
+        assert!(c.get(ids[9]).is_ok(), "the newest is kept");
+        assert!(c.get(ids[0]).is_err(), "the oldest is gone");
         // Refilling an entry that is already there does not retire a generation.
         let before = c.len();
         let t = c.ticket();
         assert!(c.fill(ids[9], Arc::new("w"), 10, t));
         assert_eq!(c.len(), before);
-        assert_eq!(c.get(ids[9]).as_deref(), Some(&"w"));
+        assert_eq!(c.get(ids[9]).ok().as_deref(), Some(&"w"));
     }
 
     #[test]

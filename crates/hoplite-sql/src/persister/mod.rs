@@ -56,8 +56,14 @@ pub struct SqlPersister {
 /// CPUs (measured on 2 cores: 20 connections gave the seed endpoint a p99 of 129 ms while
 /// registrations hashed, 4 gave 5.4 ms and more throughput; BENCHMARKS.md).
 fn default_max_connections() -> u32 {
+    twice_the_cpus() as u32
+}
+
+/// Twice the CPUs this process may use (4 where that is unknown): the default pool size, and the
+/// number of SQLite fast-path read connections.
+fn twice_the_cpus() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get() as u32 * 2)
+        .map(|n| n.get() * 2)
         .unwrap_or(4)
 }
 
@@ -220,10 +226,7 @@ impl SqlPersister {
             .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?;
         let fast = match fast::FastReader::path_of(&dsn.url) {
             Some(path) if kind == DatabaseKind::Sqlite && !dsn.in_memory => {
-                let size = std::thread::available_parallelism()
-                    .map(|n| n.get() * 2)
-                    .unwrap_or(4);
-                match fast::FastReader::open(&path, size) {
+                match fast::FastReader::open(&path, twice_the_cpus()) {
                     Ok(f) => Some(std::sync::Arc::new(f)),
                     Err(e) => {
                         tracing::warn!(error = %e, "SQLite read fast path unavailable; all reads use sqlx");
@@ -261,14 +264,18 @@ impl SqlPersister {
         dsn: &Dsn,
         public_base_url: &str,
     ) -> Result<SqlPersister, StoreError> {
-        let alone = match (dsn.kind, fast::FastReader::path_of(&dsn.url)) {
-            (DatabaseKind::Sqlite, _) if dsn.in_memory => Some(None),
-            (DatabaseKind::Sqlite, Some(path)) => instance_lock(&path)?.map(Some),
-            _ => None,
+        // Whether this process is the database's only user, and the lock that proves it.
+        let (alone, lock) = match (dsn.kind, fast::FastReader::path_of(&dsn.url)) {
+            (DatabaseKind::Sqlite, _) if dsn.in_memory => (true, None),
+            (DatabaseKind::Sqlite, Some(path)) => {
+                let lock = instance_lock(&path)?;
+                (lock.is_some(), lock)
+            }
+            _ => (false, None),
         };
         let mut p = SqlPersister::connect(dsn, public_base_url).await?;
-        if let Some(lock) = alone {
-            p._instance_lock = lock.map(std::sync::Arc::new);
+        p._instance_lock = lock.map(std::sync::Arc::new);
+        if alone {
             p.flow_cache = Some(std::sync::Arc::new(flow_cache::FlowCache::new(
                 flow_cache::DEFAULT_CAPACITY,
                 flow_cache::DEFAULT_CAPACITY_BYTES,
@@ -526,10 +533,10 @@ impl Persister for SqlPersister {
                 .await?
                 .map(std::sync::Arc::new));
         };
-        if let Some(hit) = cache.get(id) {
-            return Ok(Some(hit));
-        }
-        let ticket = cache.ticket();
+        let ticket = match cache.get(id) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(ticket) => ticket,
+        };
         let read = self
             .read_registration_flow_view(id)
             .await?

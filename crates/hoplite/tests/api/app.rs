@@ -73,35 +73,29 @@ impl Drop for TestApp {
     }
 }
 
+/// Runs `statements` in order on one connection to the server `admin_url` names.
+async fn on_server(admin_url: &str, statements: &[String]) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(admin_url).await?;
+    for sql in statements {
+        sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql.clone())).await?;
+    }
+    Ok(())
+}
+
 /// Drops a test's database; the server may still hold idle connections to it.
 async fn drop_database(db: Db, admin_url: &str, name: &str) {
-    use sqlx::Connection;
-    let result = match db {
-        Db::Postgres => match sqlx::PgConnection::connect(admin_url).await {
-            Ok(mut c) => sqlx::Executor::execute(
-                &mut c,
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-            )
-            .await
-            .map(|_| ()),
-            Err(e) => Err(e),
-        },
-        Db::Mysql => match sqlx::MySqlConnection::connect(admin_url).await {
-            Ok(mut c) => {
-                // Never wait long for a statement the server left running.
-                let _ = sqlx::Executor::execute(&mut c, "SET SESSION lock_wait_timeout = 10").await;
-                sqlx::Executor::execute(
-                    &mut c,
-                    sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")),
-                )
-                .await
-                .map(|_| ())
-            }
-            Err(e) => Err(e),
-        },
-        Db::Sqlite => Ok(()),
+    let statements = match db {
+        Db::Postgres => vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+        // Never wait long for a statement the server left running.
+        Db::Mysql => vec![
+            "SET SESSION lock_wait_timeout = 10".to_string(),
+            format!("DROP DATABASE IF EXISTS {name}"),
+        ],
+        Db::Sqlite => return,
     };
-    if let Err(e) = result {
+    if let Err(e) = on_server(admin_url, &statements).await {
         eprintln!("could not drop the test database {name}: {e}");
     }
 }
@@ -118,33 +112,10 @@ fn with_database(url: &str, db: &str) -> String {
 
 /// Creates a database with a fresh name; its URL and name.
 async fn fresh_database(db: Db, admin_url: &str) -> (String, String) {
-    use sqlx::Connection;
     let name = format!("hoplite_test_{}", uuid::Uuid::new_v4().simple());
-    match db {
-        Db::Postgres => {
-            let mut c = sqlx::PgConnection::connect(admin_url)
-                .await
-                .expect("connect to TEST_DATABASE_POSTGRESQL");
-            sqlx::Executor::execute(
-                &mut c,
-                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-            )
-            .await
-            .expect("create database");
-        }
-        Db::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(admin_url)
-                .await
-                .expect("connect to TEST_DATABASE_MYSQL");
-            sqlx::Executor::execute(
-                &mut c,
-                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-            )
-            .await
-            .expect("create database");
-        }
-        Db::Sqlite => unreachable!(),
-    }
+    on_server(admin_url, &[format!("CREATE DATABASE {name}")])
+        .await
+        .unwrap_or_else(|e| panic!("creating a database on {db:?} (TEST_DATABASE_*): {e}"));
     (with_database(admin_url, &name), name)
 }
 
