@@ -87,6 +87,11 @@ impl ErrorObject {
             "Unable to insert or update resource because a resource with that value exists already",
         )
     }
+    /// herodot's `ErrConflict` (the admin API's "identity exists already"), as opposed to
+    /// [`Self::conflict`], the SQL layer's unique violation.
+    pub fn resource_conflict() -> Self {
+        Self::base(409, "The resource could not be created due to a conflict")
+    }
     pub fn payload_too_large() -> Self {
         Self::base(413, "The request payload is too large")
     }

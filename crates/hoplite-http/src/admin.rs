@@ -1,6 +1,6 @@
 //! The admin router (port 4434).
 
-use crate::public::{health_routes, json_response};
+use crate::public::health_routes;
 use crate::render::{redirect_response, render};
 use crate::request::request_info;
 use axum::Router;
@@ -141,7 +141,7 @@ async fn delete_identity_credentials(
 /// Self-service routes on the admin port answer 307 to the same path on the public URL
 /// (`redir.RedirectToPublicRoute`): the request URL with the public scheme and host, its path
 /// without `/admin` joined to the public URL's path (`path.Join`), then `http.Redirect`.
-async fn to_public(State(reg): Reg, req: Request) -> Response<Body> {
+pub(crate) async fn to_public(State(reg): Reg, req: Request) -> Response<Body> {
     let pq = req
         .uri()
         .path_and_query()
@@ -164,73 +164,86 @@ async fn to_public(State(reg): Reg, req: Request) -> Response<Body> {
     redirect_response(req.method(), req.uri().path(), &location, 307)
 }
 
-async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
-    let (parts, _) = req.into_parts();
-    let (info, _) = request_info(&reg, &parts, None, true);
-    render(
-        &reg,
-        Reply::error(&ErrorObject::not_found(), info.request_id.as_deref()),
-        None,
-        &parts,
-    )
-}
-
-/// The admin API.
+/// The admin API. Paths without the `/admin` prefix are served as if they had it (Kratos's
+/// `AddAdminPrefixIfNotPresentNegroni`), which also matters for `createIdentity`'s `Location`.
 pub fn admin_router(reg: Arc<Registry>) -> Router {
-    let mut r = Router::new().route(
-        "/admin/health/alive",
-        get(|| async { json_response(200, serde_json::json!({"status": "ok"})) }),
-    );
-    // Kratos's admin port adds a missing `/admin` prefix (`AddAdminPrefixIfNotPresentNegroni`);
-    // for the identity routes that matters, because `createIdentity`'s `Location` has none.
-    for prefix in ["/admin", ""] {
-        r = r
-            .route(
-                &format!("{prefix}/identities"),
-                get(list_identities)
-                    .post(create_identity)
-                    .patch(batch_patch_identities),
-            )
-            .route(
-                &format!("{prefix}/identities/{{id}}"),
-                get(get_identity)
-                    .put(update_identity)
-                    .patch(patch_identity)
-                    .delete(delete_identity),
-            )
-            .route(
-                &format!("{prefix}/identities/{{id}}/credentials/{{type}}"),
-                delete(delete_identity_credentials),
-            );
-    }
-    // Kratos's admin redirects (`RegisterAdminRoutes` of registration and errorx): GET only, except
-    // the submit route, which also takes POST.
-    for (path, post) in [
-        ("/self-service/registration/browser", false),
-        ("/self-service/registration/api", false),
-        ("/self-service/registration/flows", false),
-        ("/self-service/registration", true),
-        ("/self-service/login/browser", false),
-        ("/self-service/login/api", false),
-        ("/self-service/login/flows", false),
-        ("/self-service/login", true),
-        ("/self-service/errors", false),
-    ] {
-        for path in [path.to_string(), format!("/admin{path}")] {
-            let method = if post {
-                get(to_public).post(to_public)
-            } else {
-                get(to_public)
+    let mut r = Router::new()
+        .route(
+            "/admin/identities",
+            get(list_identities)
+                .post(create_identity)
+                .patch(batch_patch_identities),
+        )
+        .route(
+            "/admin/identities/{id}",
+            get(get_identity)
+                .put(update_identity)
+                .patch(patch_identity)
+                .delete(delete_identity),
+        )
+        .route(
+            "/admin/identities/{id}/credentials/{type}",
+            delete(delete_identity_credentials),
+        )
+        .route("/admin/version", get(crate::public::version));
+    // Kratos's admin redirects to the public port (`RegisterAdminRoutes` of each flow, errorx,
+    // schemas and sessions): (path, methods).
+    for (path, methods) in ADMIN_TO_PUBLIC {
+        let mut route = axum::routing::MethodRouter::new();
+        for m in *methods {
+            route = match *m {
+                "GET" => route.get(to_public),
+                "POST" => route.post(to_public),
+                "DELETE" => route.delete(to_public),
+                _ => route,
             };
-            r = r.route(&path, method);
         }
+        r = r.route(&format!("/admin{path}"), route);
     }
-    r.merge(health_routes())
+    let inner = r
+        .merge(health_routes("/admin"))
         .merge(crate::admin_sessions::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             reg.clone(),
             crate::metrics_layer::track,
         ))
-        .fallback(not_found)
-        .with_state(reg)
+        .fallback(|| async { crate::mux::go_not_found() })
+        .layer(axum::middleware::from_fn(crate::mux::kratos_mux))
+        .with_state(reg);
+    // The prefix is added before routing, so the rewritten path picks the route.
+    Router::new().fallback_service(tower::ServiceExt::map_request(
+        inner,
+        crate::mux::add_admin_prefix,
+    ))
 }
+
+/// The public routes Kratos mirrors on the admin port as 307 redirects, with their methods.
+const ADMIN_TO_PUBLIC: &[(&str, &[&str])] = &[
+    ("/self-service/registration/browser", &["GET"]),
+    ("/self-service/registration/api", &["GET"]),
+    ("/self-service/registration/flows", &["GET"]),
+    ("/self-service/registration", &["GET", "POST"]),
+    ("/self-service/login/browser", &["GET"]),
+    ("/self-service/login/api", &["GET"]),
+    ("/self-service/login/flows", &["GET"]),
+    ("/self-service/login", &["GET", "POST"]),
+    ("/self-service/settings/browser", &["GET"]),
+    ("/self-service/settings/api", &["GET"]),
+    ("/self-service/settings/flows", &["GET"]),
+    ("/self-service/settings", &["GET", "POST"]),
+    ("/self-service/recovery/browser", &["GET"]),
+    ("/self-service/recovery/api", &["GET"]),
+    ("/self-service/recovery/flows", &["GET"]),
+    ("/self-service/recovery", &["GET", "POST"]),
+    ("/self-service/verification/browser", &["GET"]),
+    ("/self-service/verification/api", &["GET"]),
+    ("/self-service/verification/flows", &["GET"]),
+    ("/self-service/verification", &["GET", "POST"]),
+    ("/self-service/logout/browser", &["GET"]),
+    ("/self-service/logout/api", &["DELETE"]),
+    ("/self-service/logout", &["GET"]),
+    ("/self-service/errors", &["GET"]),
+    ("/schemas", &["GET"]),
+    ("/schemas/{id}", &["GET"]),
+    ("/sessions/whoami", &["GET"]),
+];

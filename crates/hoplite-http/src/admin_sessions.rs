@@ -87,7 +87,8 @@ async fn metrics(State(reg): Reg) -> Response<Body> {
 /// `/admin/sessions...`, `/admin/identities/{id}/sessions` and `/admin/metrics/prometheus`.
 pub fn routes() -> Router<Arc<Registry>> {
     Router::new()
-        .route("/admin/sessions", get(list))
+        // `DELETE /admin/sessions` is the public `DELETE /sessions`, redirected.
+        .route("/admin/sessions", get(list).delete(crate::admin::to_public))
         .route("/admin/sessions/{id}", get(get_one).delete(disable))
         .route("/admin/sessions/{id}/extend", patch(extend))
         .route(

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_sessions;
 mod metrics_layer;
+mod mux;
 mod negotiate;
 mod public;
 mod render;

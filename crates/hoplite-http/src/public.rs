@@ -12,7 +12,7 @@ use hoplite_core::flow::Reply;
 use hoplite_core::flow::registration::{
     ROUTE_GET_FLOW, ROUTE_INIT_API, ROUTE_INIT_BROWSER, ROUTE_SUBMIT, handler,
 };
-use hoplite_core::flow::{login::handler as login, logout};
+use hoplite_core::flow::{login::handler as login, logout, recovery, verification};
 use hoplite_core::registry::Registry;
 use hoplite_core::session::handler as sessions;
 use http_body_util::BodyExt;
@@ -168,6 +168,20 @@ async fn logout_api(State(reg): Reg, req: Request) -> Response<Body> {
     .await
 }
 
+async fn recovery_disabled(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::flow::recovery::recovery_disabled(&reg, &info).await
+    })
+    .await
+}
+
+async fn verification_disabled(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::flow::verification::verification_disabled(&reg, &info).await
+    })
+    .await
+}
+
 async fn my_sessions(State(reg): Reg, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {
         sessions::list_my_sessions(&reg, &info).await
@@ -244,19 +258,28 @@ async fn schema(State(reg): Reg, Path(id): Path<String>, req: Request) -> Respon
     .await
 }
 
+/// A path no route serves: Go's plain-text 404 (`ServeMux`), with the CSRF cookie Kratos's
+/// middleware issues before routing.
 async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
-    run(reg, req, |_, info| async move {
-        Reply::error(&ErrorObject::not_found(), info.request_id.as_deref())
-    })
-    .await
+    let peer = peer(&req);
+    let (parts, _) = req.into_parts();
+    let path = parts.uri.path();
+    let ignored = CSRF_IGNORED.contains(&path) || path.starts_with("/sessions/");
+    let (_, csrf) = request_info(&reg, &parts, peer, ignored);
+    let mut resp = crate::mux::go_not_found();
+    if let Some(token) = csrf.issue
+        && let Ok(v) = HeaderValue::from_str(&crate::request::csrf_cookie(&reg, &token))
+    {
+        resp.headers_mut().append("set-cookie", v);
+    }
+    with_vary(resp)
 }
 
-/// Health and version routes, served on both ports.
-pub fn health_routes() -> Router<Arc<Registry>> {
+/// Health routes, served on both ports (on the admin port under `/admin`, with `/admin/version`).
+pub fn health_routes(prefix: &str) -> Router<Arc<Registry>> {
     Router::new()
-        .route("/health/alive", get(alive))
-        .route("/health/ready", get(ready))
-        .route("/version", get(version))
+        .route(&format!("{prefix}/health/alive"), get(alive))
+        .route(&format!("{prefix}/health/ready"), get(ready))
 }
 
 async fn alive() -> Response<Body> {
@@ -273,7 +296,8 @@ async fn ready(State(reg): Reg) -> Response<Body> {
     }
 }
 
-async fn version() -> Response<Body> {
+/// `GET /admin/version` (Kratos serves it on the admin port only).
+pub(crate) async fn version() -> Response<Body> {
     json_response(
         200,
         serde_json::json!({"version": env!("CARGO_PKG_VERSION")}),
@@ -347,7 +371,14 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route(logout::ROUTE_SUBMIT, get(logout_submit))
         .route(logout::ROUTE_API, axum::routing::delete(logout_api))
         .route("/self-service/errors", get(errors))
-        .route("/sessions/whoami", get(whoami))
+        .route(recovery::ROUTE_INIT_BROWSER, get(recovery_disabled))
+        .route(recovery::ROUTE_INIT_API, get(recovery_disabled))
+        .route(recovery::ROUTE_GET_FLOW, get(recovery_disabled))
+        .route(verification::ROUTE_INIT_BROWSER, get(verification_disabled))
+        .route(verification::ROUTE_INIT_API, get(verification_disabled))
+        .route(verification::ROUTE_GET_FLOW, get(verification_disabled))
+        // Every method reaches whoami (`session/handler.go` registers it for each).
+        .route("/sessions/whoami", axum::routing::any(whoami))
         .route("/sessions", get(my_sessions).delete(delete_my_sessions))
         .route("/sessions/{id}", axum::routing::delete(delete_my_session))
         .route("/schemas", get(schemas))
@@ -356,12 +387,13 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route("/ui/login", get(crate::ui::login))
         .route("/ui/error", get(crate::ui::error))
         .route("/ui/welcome", get(crate::ui::welcome))
-        .merge(health_routes())
+        .merge(health_routes(""))
         .route_layer(axum::middleware::from_fn_with_state(
             reg.clone(),
             crate::metrics_layer::track,
         ))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::mux::kratos_mux))
         .with_state(reg)
 }
 

@@ -30,6 +30,10 @@ enum Command {
         /// Development mode: insecure cookies allowed, embedded defaults for missing settings.
         #[arg(long)]
         dev: bool,
+        /// Start although the configuration enables features hoplite does not implement yet
+        /// (the same as `hoplite.accept_unsupported_features: true`).
+        #[arg(long)]
+        accept_unsupported_features: bool,
     },
     /// Database migrations.
     Migrate {
@@ -293,7 +297,11 @@ async fn main() {
                     seconds,
                 },
         } => bench_hash_rate(config.last().map(PathBuf::as_path), dev, threads, seconds),
-        Command::Serve { config, dev } => {
+        Command::Serve {
+            config,
+            dev,
+            accept_unsupported_features,
+        } => {
             let path = config.last().map(PathBuf::as_path);
             let load = || {
                 hoplite_core::config::load(path, &env_map(), dev)
@@ -303,6 +311,15 @@ async fn main() {
             // Loaded again now that logging is set up, so what loading reports (embedded defaults,
             // the breached-password check being off) reaches the log.
             let cfg = load();
+            let unsupported = hoplite_core::config::unsupported::unsupported_keys(&cfg.raw);
+            if !unsupported.is_empty() {
+                if !(accept_unsupported_features || cfg.accept_unsupported_features) {
+                    fail(hoplite_core::config::unsupported::refusal(&unsupported));
+                }
+                for k in &unsupported {
+                    tracing::warn!(key = %k.key, "configuration enables what hoplite does not implement yet: {}", k.why);
+                }
+            }
             let dsn = hoplite_core::config::Dsn::parse(&cfg.dsn)
                 .unwrap_or_else(|e| fail(format!("dsn: {e}")));
             // The embedded default (SQLite) migrates by itself; shared databases are migrated

@@ -38,6 +38,11 @@ fn hoplite_schema() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
+            "accept_unsupported_features": {
+                "description": "Start although the configuration enables features hoplite does not implement yet (recovery, verification, the courier, other methods and hooks); each such key is logged as a warning. Off by default: serve refuses such a configuration and lists the keys.",
+                "type": "boolean",
+                "default": false
+            },
             "hashing": {
                 "type": "object",
                 "additionalProperties": false,

@@ -7,6 +7,7 @@ pub mod duration;
 mod env;
 pub mod load;
 mod typed;
+pub mod unsupported;
 
 use std::time::Duration;
 
@@ -56,6 +57,9 @@ pub struct Config {
     pub bench_fixed_response_bytes: usize,
     /// `identity.*`.
     pub identity: IdentityConfig,
+    /// `hoplite.accept_unsupported_features`: start although the configuration enables features
+    /// hoplite does not implement yet (see [`unsupported`]).
+    pub accept_unsupported_features: bool,
     /// `log.level` (default `info`).
     pub log_level: String,
     /// `log.leak_sensitive_values` (default false).

@@ -465,6 +465,7 @@ impl Config {
             )
             .unwrap_or(usize::MAX),
             identity,
+            accept_unsupported_features: d.bool("hoplite.accept_unsupported_features", false)?,
             log_level: d.string("log.level", "info")?,
             leak_sensitive_values: d.bool("log.leak_sensitive_values", false)?,
             raw: effective,

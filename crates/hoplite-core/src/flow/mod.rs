@@ -4,9 +4,11 @@
 pub mod errorx;
 pub mod login;
 pub mod logout;
+pub mod recovery;
 pub mod redirect;
 pub mod registration;
 pub mod request;
+pub mod verification;
 
 pub use request::RequestInfo;
 

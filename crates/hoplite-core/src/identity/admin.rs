@@ -10,7 +10,7 @@
 use super::{Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url};
 use crate::error::ErrorObject;
 use crate::flow::{Reply, RequestInfo};
-use crate::hash::{HashError, is_supported_hash};
+use crate::hash::{HashError, imported_hash_problem};
 use crate::persistence::StoreError;
 use crate::registry::Registry;
 use crate::schema::IdentitySchema;
@@ -282,9 +282,8 @@ async fn import_credentials(
                     }
                 })?
             };
-            if !is_supported_hash(&hashed) {
-                return Err(ErrorObject::bad_request()
-                    .with_reason("The imported password does not match any known hash format."));
+            if let Some(reason) = imported_hash_problem(&hashed) {
+                return Err(ErrorObject::bad_request().with_reason(reason));
             }
             json!({ "hashed_password": hashed })
         };
@@ -599,7 +598,7 @@ pub async fn create_identity(
     match reg.persister.create_identity(&identity).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
-            let err = ErrorObject::conflict()
+            let err = ErrorObject::resource_conflict()
                 .with_reason("This identity conflicts with another identity that already exists.");
             return (Reply::error(&err, rid), None);
         }
@@ -703,7 +702,7 @@ fn identity_from_patched(doc: Value, original: &Identity) -> Result<Identity, St
         traits: Option<Value>,
         #[serde(default)]
         metadata_public: Option<Value>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "present")]
         metadata_admin: Option<Value>,
         #[serde(default)]
         external_id: Option<String>,
@@ -719,7 +718,9 @@ fn identity_from_patched(doc: Value, original: &Identity) -> Result<Identity, St
     i.state_changed_at = p.state_changed_at;
     i.traits = p.traits.unwrap_or_else(|| json!({}));
     i.metadata_public = metadata(p.metadata_public);
-    i.metadata_admin = metadata(p.metadata_admin);
+    // An untouched NULL column stays `null` in the answer; a removed key is left out (Kratos
+    // answers with the patched document's fields).
+    i.metadata_admin = p.metadata_admin;
     i.external_id = p.external_id.filter(|e| !e.is_empty());
     i.organization_id = p.organization_id;
     i.credentials.clear();

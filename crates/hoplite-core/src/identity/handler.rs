@@ -5,6 +5,7 @@ use crate::flow::{Reply, RequestInfo};
 use crate::persistence::IdentityFilter;
 use crate::registry::Registry;
 use crate::schema::extension::graceful_normalize;
+use crate::x::pagination;
 use serde_json::{Value, json};
 
 /// The credential types Kratos's `ParseCredentialsType` accepts (`identity/credentials.go`): not
@@ -151,21 +152,32 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
         return (Reply::error(&too_many_filters(), rid), None);
     }
     let filter = filters.pop();
-    let page_size = match req.query_param("page_size").map(str::parse::<u32>) {
-        None => 250,
-        Some(Ok(n)) if (1..=1000).contains(&n) => n,
-        Some(_) => {
-            let err = ErrorObject::bad_request()
-                .with_reason("Parameter page_size must be an integer between 1 and 1000.");
+    // Keyset pagination (`keysetpagination.Parse`): `per_page` alone stands for `page_size`; a
+    // size that is not a number is refused, others are brought into 1..=500 (250 by default).
+    let size_param = req
+        .query_param("page_size")
+        .or_else(|| req.query_param("per_page"))
+        .filter(|s| !s.is_empty());
+    let page_size = match size_param.map(|s| (s, s.parse::<i64>())) {
+        None => DEFAULT_PAGE_SIZE,
+        Some((_, Ok(n))) if n <= 0 => DEFAULT_PAGE_SIZE,
+        Some((_, Ok(n))) => n.min(i64::from(MAX_PAGE_SIZE)) as u32,
+        Some((raw, Err(_))) => {
+            let err = ErrorObject::bad_request().with_reason(format!(
+                "strconv.Atoi: parsing {}: invalid syntax",
+                crate::x::gourl::quote_bytes(raw.as_bytes())
+            ));
             return (Reply::error(&err, rid), None);
         }
     };
     let after = match req.query_param("page_token").filter(|t| !t.is_empty()) {
         None => None,
         Some(t) => match uuid::Uuid::parse_str(t) {
+            Ok(u) if u.is_nil() => None,
             Ok(u) => Some(u),
             Err(_) => {
-                let err = ErrorObject::bad_request().with_reason("The page_token is invalid.");
+                let err = ErrorObject::bad_request()
+                    .with_reason("The page token is invalid, do not craft your own page tokens");
                 return (Reply::error(&err, rid), None);
             }
         },
@@ -186,34 +198,23 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
                     serde_json::to_value(i.admin_view(&include)).expect("identity serialises"),
                 );
             }
-            let link = page
-                .next
-                .map(|n| next_link(reg, req, page_size, &n.to_string()));
-            (Reply::json(200, json!(body)), link)
+            let next = page.next.map(|n| n.to_string());
+            let link = pagination::keyset_link(
+                req,
+                page_size,
+                &uuid::Uuid::nil().to_string(),
+                next.as_deref(),
+            );
+            (Reply::json(200, json!(body)), Some(link))
         }
         Err(e) => (Reply::error(&e.into(), rid), None),
     }
 }
 
-/// The `Link` to the next page: the request's query (filters included) with `page_size` and
-/// `page_token` set, keys sorted as Go's `url.Values.Encode` writes them.
-fn next_link(reg: &Registry, req: &RequestInfo, page_size: u32, token: &str) -> String {
-    let mut params: Vec<(String, String)> = req
-        .query
-        .iter()
-        .filter(|(k, _)| k != "page_size" && k != "page_token")
-        .cloned()
-        .collect();
-    params.push(("page_size".into(), page_size.to_string()));
-    params.push(("page_token".into(), token.to_string()));
-    // A stable sort keeps repeated keys (`ids`) in request order.
-    params.sort_by(|a, b| a.0.cmp(&b.0));
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
-    let admin = reg.config.serve.admin_base_url.trim_end_matches('/');
-    format!("<{admin}/admin/identities?{query}>; rel=\"next\"")
-}
+/// Page sizes of the identity list (Kratos's paginator defaults; its documentation's 1000 is
+/// not what it does).
+const DEFAULT_PAGE_SIZE: u32 = 250;
+const MAX_PAGE_SIZE: u32 = 500;
 
 #[cfg(test)]
 mod tests {

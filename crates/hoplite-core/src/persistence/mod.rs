@@ -210,15 +210,22 @@ pub trait Persister: Send + Sync + 'static {
     /// Rewrites a stored session's state (active flag, AAL, methods, times) and stores devices
     /// it does not have yet; one transaction.
     async fn update_session(&self, session: &Session) -> Result<(), StoreError>;
-    /// Sessions ordered by id, after `after`, at most `limit`; only `identity_id`'s when given,
-    /// and only those whose stored `active` flag equals `active` when given. Without identities.
+    /// The sessions `filter` selects, newest first (`created_at` descending, then id), after
+    /// `after`, at most `limit`; with devices, without identities (`ListSessions`).
     async fn list_sessions(
         &self,
-        identity_id: Option<Uuid>,
-        active: Option<bool>,
-        after: Option<Uuid>,
+        filter: &SessionFilter,
+        after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<SessionPage, StoreError>;
+    /// The sessions `filter` selects, newest first, `limit` of them from row `offset`, and how
+    /// many it selects in all (`ListSessionsByIdentity`: one read snapshot).
+    async fn list_sessions_at(
+        &self,
+        filter: &SessionFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<Session>, u64), StoreError>;
     /// Marks every active session of an identity inactive, except `except`; returns how many.
     async fn revoke_sessions_of_identity(
         &self,
@@ -233,10 +240,30 @@ pub trait Persister: Send + Sync + 'static {
     async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError>;
 }
 
-/// One page of sessions, ordered by id.
+/// Which sessions a list shows.
+#[derive(Debug, Clone)]
+pub struct SessionFilter {
+    /// Only this identity's.
+    pub identity_id: Option<Uuid>,
+    /// `Some(true)`: the `active` flag set and not expired at `now`; `Some(false)`: the others.
+    pub active: Option<bool>,
+    /// Leave this session out (the caller's own, in `GET /sessions`).
+    pub except: Option<Uuid>,
+    /// The time expiry is judged at.
+    pub now: time::OffsetDateTime,
+}
+
+/// A position in the newest-first session order: the last row of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCursor {
+    pub created_at: time::OffsetDateTime,
+    pub id: Uuid,
+}
+
+/// One page of sessions, newest first.
 #[derive(Debug, Clone)]
 pub struct SessionPage {
     pub sessions: Vec<Session>,
-    /// The id to continue after, if there are more.
-    pub next: Option<Uuid>,
+    /// Where the next page starts, if there are more.
+    pub next: Option<SessionCursor>,
 }

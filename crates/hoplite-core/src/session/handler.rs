@@ -5,7 +5,11 @@ use super::Session;
 use super::manager::fetch_public_from_request;
 use crate::error::ErrorObject;
 use crate::flow::{Reply, RequestInfo};
+use crate::persistence::{SessionCursor, SessionFilter};
 use crate::registry::Registry;
+use crate::x::pagination;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -43,25 +47,96 @@ pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
     }
 }
 
-/// Keyset pagination parameters: `page_size` (1–1000, default 250) and `page_token` (a session
-/// id), as the identity list uses them.
-fn page_params(req: &RequestInfo) -> Result<(u32, Option<Uuid>), ErrorObject> {
-    let size = match req.query_param("page_size").map(str::parse::<u32>) {
-        None => 250,
-        Some(Ok(n)) if (1..=1000).contains(&n) => n,
-        Some(_) => {
-            return Err(
-                ErrorObject::bad_request().with_message("could not parse parameter page_size")
-            );
-        }
+/// The first page's token of the admin session list (`MapPageToken` with Kratos's defaults).
+const FIRST_SESSION_TOKEN: &str =
+    "id=00000000-0000-0000-0000-000000000000/created_at=2200-12-31 23:59:59";
+
+fn encode_session_token(raw: &str) -> String {
+    STANDARD_NO_PAD.encode(raw)
+}
+
+/// A cursor as `created_at` text of the token (`2006-01-02 15:04:05.999999`, UTC).
+fn cursor_token(c: &SessionCursor) -> String {
+    let t = c.created_at.to_offset(time::UtcOffset::UTC);
+    let mut at = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let micros = t.microsecond();
+    if micros > 0 {
+        let frac = format!("{micros:06}");
+        at.push('.');
+        at.push_str(frac.trim_end_matches('0'));
+    }
+    encode_session_token(&format!("id={}/created_at={at}", c.id))
+}
+
+/// Reads a token of the admin session list: base64 (standard alphabet, no padding) of
+/// `key=value` pairs joined by `/`, in any order. `Ok(None)` is the first page.
+fn parse_cursor_token(token: &str) -> Result<Option<SessionCursor>, ErrorObject> {
+    let invalid = || {
+        ErrorObject::bad_request()
+            .with_reason("The page token is invalid, do not craft your own page tokens")
     };
-    let after =
-        match req.query_param("page_token").filter(|t| !t.is_empty()) {
-            None => None,
-            Some(t) => Some(Uuid::parse_str(t).map_err(|_| {
-                ErrorObject::bad_request().with_reason("The page_token is invalid.")
-            })?),
-        };
+    let raw = STANDARD_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| page_size_error())?;
+    let raw = String::from_utf8(raw).map_err(|_| page_size_error())?;
+    let (mut id, mut created_at) = (None, None);
+    for pair in raw.split('/') {
+        match pair.split_once('=') {
+            Some(("id", v)) => id = Some(Uuid::parse_str(v).map_err(|_| invalid())?),
+            Some(("created_at", v)) => created_at = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    let id = id.ok_or_else(invalid)?;
+    let Some(created_at) = created_at else {
+        return Ok(Some(SessionCursor {
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            id,
+        }));
+    };
+    if id.is_nil() && created_at.starts_with("2200-") {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    let at = time::PrimitiveDateTime::parse(&created_at, &format)
+        .map_err(|_| invalid())?
+        .assume_utc();
+    Ok(Some(SessionCursor { created_at: at, id }))
+}
+
+fn page_size_error() -> ErrorObject {
+    ErrorObject::bad_request().with_message("could not parse parameter page_size")
+}
+
+/// Keyset parameters of the admin session list: `page_size` (default 250, at most 1000) and
+/// `page_token`.
+fn keyset_params(req: &RequestInfo) -> Result<(u32, Option<SessionCursor>), ErrorObject> {
+    let size = match req.query_param("page_size").filter(|s| !s.is_empty()) {
+        None => 250,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n <= 0 => 250,
+            Ok(n) => n.min(1000) as u32,
+            Err(_) => return Err(page_size_error()),
+        },
+    };
+    let after = match req
+        .query
+        .iter()
+        .find(|(k, v)| k == "page_token" && !v.is_empty())
+    {
+        None => None,
+        Some((_, t)) => parse_cursor_token(t)?,
+    };
     Ok((size, after))
 }
 
@@ -94,16 +169,6 @@ fn expand_params(req: &RequestInfo) -> Result<(bool, bool), ErrorObject> {
         }
     }
     Ok((identity, devices))
-}
-
-/// A `Link: <...>; rel="next"` header for keyset pages.
-fn next_link(base: &str, path: &str, size: u32, next: Option<Uuid>) -> Option<String> {
-    next.map(|n| {
-        format!(
-            "<{}{path}?page_size={size}&page_token={n}>; rel=\"next\"",
-            base.trim_end_matches('/')
-        )
-    })
 }
 
 /// Which view of a session's identity a response shows.
@@ -149,7 +214,36 @@ fn admin_view(expand_identity: bool) -> IdentityView {
     }
 }
 
-/// `GET /sessions` (`listMySessions`): the caller's other active sessions.
+/// An offset-paginated session list (`GET /sessions`, the per-identity admin list):
+/// `X-Total-Count` and Kratos's `Link`. Pages are read at `page × size`, so following `next`
+/// never repeats a row (Kratos reads page N at (N−1) × size, repeating the first page).
+async fn offset_list(
+    reg: &Registry,
+    req: &RequestInfo,
+    filter: SessionFilter,
+    view: IdentityView,
+) -> Reply {
+    let rid = req.request_id.as_deref();
+    let page = pagination::parse_offset_page(req);
+    let limit = u32::try_from(page.per_page).unwrap_or(1000);
+    let (sessions, total) = match reg
+        .persister
+        .list_sessions_at(&filter, page.offset(), limit)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return Reply::error(&e.into(), rid),
+    };
+    let body = match render_sessions(reg, sessions, view, true).await {
+        Ok(b) => b,
+        Err(e) => return Reply::error(&e, rid),
+    };
+    Reply::json(200, body)
+        .with_header("x-total-count", total.to_string())
+        .with_header("link", pagination::offset_link(req, page, total))
+}
+
+/// `GET /sessions` (`listMySessions`): the caller's other active sessions, newest first.
 pub async fn list_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
     let rid = req.request_id.as_deref();
     let current = match fetch_public_from_request(reg, req).await {
@@ -157,35 +251,14 @@ pub async fn list_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
         Ok(None) => return Reply::error(&no_valid_cookie(), rid),
         Err(e) => return Reply::error(&e, rid),
     };
-    let (size, after) = match page_params(req) {
-        Ok(p) => p,
-        Err(e) => return Reply::error(&e, rid),
+    let filter = SessionFilter {
+        identity_id: Some(current.identity_id),
+        active: Some(true),
+        except: Some(current.id),
+        now: reg.now(),
     };
-    // One more than asked, because the current session is filtered out afterwards.
-    let page = match reg
-        .persister
-        .list_sessions(Some(current.identity_id), Some(true), after, size)
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => return Reply::error(&e.into(), rid),
-    };
-    let now = reg.now();
-    let sessions: Vec<Session> = page
-        .sessions
-        .into_iter()
-        .filter(|s| s.id != current.id && s.expires_at > now)
-        .collect();
     // Kratos expands everything here: devices and the identity.
-    let body = match render_sessions(reg, sessions, IdentityView::Public, true).await {
-        Ok(b) => b,
-        Err(e) => return Reply::error(&e, rid),
-    };
-    let mut reply = Reply::json(200, body);
-    if let Some(link) = next_link(reg.public_base(), "/sessions", size, page.next) {
-        reply = reply.with_header("link", link);
-    }
-    reply
+    offset_list(reg, req, filter, IdentityView::Public).await
 }
 
 /// `DELETE /sessions` (`disableMyOtherSessions`): revokes every other session of the caller.
@@ -234,51 +307,24 @@ pub async fn delete_my_session(reg: &Registry, req: &RequestInfo, id: &str) -> R
     }
 }
 
-/// `GET /admin/sessions` (`listSessions`).
+/// `GET /admin/sessions` (`listSessions`): keyset pages, newest first.
 pub async fn admin_list_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
-    admin_list(reg, req, None, "/admin/sessions").await
-}
-
-/// `GET /admin/identities/{id}/sessions` (`listIdentitySessions`).
-pub async fn admin_list_identity_sessions(reg: &Registry, req: &RequestInfo, id: &str) -> Reply {
-    let Ok(identity_id) = Uuid::parse_str(id) else {
-        return Reply::error(&bad_uuid(), req.request_id.as_deref());
-    };
-    match reg.persister.get_identity(identity_id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return Reply::error(&ErrorObject::row_not_found(), req.request_id.as_deref()),
-        Err(e) => return Reply::error(&e.into(), req.request_id.as_deref()),
-    }
-    let path = format!("/admin/identities/{identity_id}/sessions");
-    admin_list(reg, req, Some(identity_id), &path).await
-}
-
-async fn admin_list(
-    reg: &Registry,
-    req: &RequestInfo,
-    identity_id: Option<Uuid>,
-    path: &str,
-) -> Reply {
     let rid = req.request_id.as_deref();
     let parsed = active_param(req).and_then(|active| {
-        let (size, after) = page_params(req)?;
-        // The per-identity list always shows devices and identity, like Kratos's expand-all.
-        let expand = if identity_id.is_some() {
-            (true, true)
-        } else {
-            expand_params(req)?
-        };
-        Ok((active, size, after, expand))
+        let (size, after) = keyset_params(req)?;
+        Ok((active, size, after, expand_params(req)?))
     });
     let (active, size, after, (with_identity, with_devices)) = match parsed {
         Ok(p) => p,
         Err(e) => return Reply::error(&e, rid),
     };
-    let page = match reg
-        .persister
-        .list_sessions(identity_id, active, after, size)
-        .await
-    {
+    let filter = SessionFilter {
+        identity_id: None,
+        active,
+        except: None,
+        now: reg.now(),
+    };
+    let page = match reg.persister.list_sessions(&filter, after, size).await {
         Ok(p) => p,
         Err(e) => return Reply::error(&e.into(), rid),
     };
@@ -287,11 +333,34 @@ async fn admin_list(
             Ok(b) => b,
             Err(e) => return Reply::error(&e, rid),
         };
-    let mut reply = Reply::json(200, body);
-    if let Some(link) = next_link(&reg.config.serve.admin_base_url, path, size, page.next) {
-        reply = reply.with_header("link", link);
-    }
-    reply
+    let next = page.next.as_ref().map(cursor_token);
+    let link = pagination::keyset_link(
+        req,
+        size,
+        &encode_session_token(FIRST_SESSION_TOKEN),
+        next.as_deref(),
+    );
+    Reply::json(200, body).with_header("link", link)
+}
+
+/// `GET /admin/identities/{id}/sessions` (`listIdentitySessions`): like `GET /sessions` for any
+/// identity (an unknown one has none), with the `active` filter.
+pub async fn admin_list_identity_sessions(reg: &Registry, req: &RequestInfo, id: &str) -> Reply {
+    let rid = req.request_id.as_deref();
+    let Ok(identity_id) = Uuid::parse_str(id) else {
+        return Reply::error(&bad_uuid(), rid);
+    };
+    let active = match active_param(req) {
+        Ok(a) => a,
+        Err(e) => return Reply::error(&e, rid),
+    };
+    let filter = SessionFilter {
+        identity_id: Some(identity_id),
+        active,
+        except: None,
+        now: reg.now(),
+    };
+    offset_list(reg, req, filter, IdentityView::Admin).await
 }
 
 /// `GET /admin/sessions/{id}` (`getSession`).
@@ -337,7 +406,8 @@ pub async fn admin_extend_session(reg: &Registry, req: &RequestInfo, id: &str) -
             Err(_) => true,
         },
     };
-    if may_extend && session.active {
+    // Kratos extends revoked and expired sessions too (the `active` flag is left as it is).
+    if may_extend {
         let lifespan = time::Duration::try_from(reg.config.session.lifespan)
             .unwrap_or(time::Duration::days(1));
         session.expires_at = now + lifespan;
@@ -345,7 +415,14 @@ pub async fn admin_extend_session(reg: &Registry, req: &RequestInfo, id: &str) -
             return Reply::error(&e.into(), rid);
         }
     }
-    Reply::json(200, to_json(&session))
+    // The legacy answer (`faster_session_extend` off): the session with its identity (the
+    // self-service view) and no devices.
+    session.devices.clear();
+    match render_sessions(reg, vec![session], IdentityView::Public, false).await {
+        Ok(Value::Array(mut v)) if !v.is_empty() => Reply::json(200, v.remove(0)),
+        Ok(_) => Reply::error(&ErrorObject::internal(), rid),
+        Err(e) => Reply::error(&e, rid),
+    }
 }
 
 /// `DELETE /admin/sessions/{id}` (`disableSession`): revokes the session.
@@ -367,12 +444,9 @@ pub async fn admin_delete_identity_sessions(reg: &Registry, req: &RequestInfo, i
     let Ok(identity_id) = Uuid::parse_str(id) else {
         return Reply::error(&bad_uuid(), rid);
     };
-    match reg.persister.get_identity(identity_id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return Reply::error(&ErrorObject::row_not_found(), rid),
-        Err(e) => return Reply::error(&e.into(), rid),
-    }
+    // No sessions to delete is "not found", whether the identity exists or not (Kratos).
     match reg.persister.delete_sessions_of_identity(identity_id).await {
+        Ok(0) => Reply::error(&ErrorObject::row_not_found(), rid),
         Ok(_) => Reply::empty(204),
         Err(e) => Reply::error(&e.into(), rid),
     }

@@ -6,4 +6,5 @@ pub mod gostrings;
 pub mod gourl;
 pub mod http_client;
 pub mod jsonpatch;
+pub mod pagination;
 pub mod timefmt;

@@ -71,7 +71,12 @@ async fn insert_rows(
                 .bind(&i.state)
                 .bind(i.state_changed_at.map(ts))
                 .bind(i.metadata_public.as_ref().map(json_text))
-                .bind(i.metadata_admin.as_ref().map(json_text))
+                .bind(
+                    i.metadata_admin
+                        .as_ref()
+                        .filter(|v| !v.is_null())
+                        .map(json_text),
+                )
                 .bind(i.available_aal.clone())
                 .bind(i.organization_id.map(|o| o.to_string()))
                 .bind(i.external_id.clone())
@@ -457,9 +462,14 @@ pub(super) fn identity_from_row<R: Fields>(
         metadata_public: opt(r, "metadata_public")?
             .map(|v| parse_json(&v))
             .transpose()?,
-        metadata_admin: opt(r, "metadata_admin")?
-            .map(|v| parse_json(&v))
-            .transpose()?,
+        // Kratos reads a NULL column back as JSON `null`, which the admin API then shows
+        // (`sqlxx.NullJSONRawMessage`); an identity built in memory has no key at all.
+        metadata_admin: Some(
+            opt(r, "metadata_admin")?
+                .map(|v| parse_json(&v))
+                .transpose()?
+                .unwrap_or(serde_json::Value::Null),
+        ),
         created_at: parse_ts(&s(r, "created_at")?)?,
         updated_at: parse_ts(&s(r, "updated_at")?)?,
         organization_id: opt(r, "organization_id")?

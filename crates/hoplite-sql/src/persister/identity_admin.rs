@@ -57,7 +57,7 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     .bind(&i.state)
     .bind(i.state_changed_at.map(ts))
     .bind(i.metadata_public.as_ref().map(json_text))
-    .bind(i.metadata_admin.as_ref().map(json_text))
+    .bind(i.metadata_admin.as_ref().filter(|v| !v.is_null()).map(json_text))
     .bind(i.available_aal.clone())
     .bind(i.organization_id.map(|o| o.to_string()))
     .bind(i.external_id.clone())

@@ -20,8 +20,8 @@ use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
-    ConflictingIdentity, IdentityFilter, IdentityPage, Persister, SessionPage, StoreError,
-    StoredError,
+    ConflictingIdentity, IdentityFilter, IdentityPage, Persister, SessionCursor, SessionFilter,
+    SessionPage, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
 use sqlx::ConnectOptions as _;
@@ -718,12 +718,20 @@ impl Persister for SqlPersister {
 
     async fn list_sessions(
         &self,
-        identity_id: Option<Uuid>,
-        active: Option<bool>,
-        after: Option<Uuid>,
+        filter: &SessionFilter,
+        after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<SessionPage, StoreError> {
-        session::list_sessions(self, identity_id, active, after, limit).await
+        session::list_sessions(self, filter, after, limit).await
+    }
+
+    async fn list_sessions_at(
+        &self,
+        filter: &SessionFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<Session>, u64), StoreError> {
+        session::list_sessions_at(self, filter, offset, limit).await
     }
 
     async fn revoke_sessions_of_identity(

@@ -2,7 +2,7 @@
 
 use super::{Fields, SqlPersister, opt, s};
 use crate::codec::{db_err, parse_ts, parse_uuid, ts};
-use hoplite_core::persistence::{SessionPage, StoreError};
+use hoplite_core::persistence::{SessionCursor, SessionFilter, SessionPage, StoreError};
 use hoplite_core::session::{Device, Session};
 use uuid::Uuid;
 
@@ -185,45 +185,110 @@ pub(super) async fn update_session(p: &SqlPersister, s_: &Session) -> Result<(),
     Ok(())
 }
 
+/// The WHERE clause of a session list and its arguments, in order.
+fn session_filter_sql(f: &SessionFilter) -> (String, Vec<String>) {
+    let mut sql = String::from("1 = 1");
+    let mut args = Vec::new();
+    if let Some(i) = f.identity_id {
+        sql.push_str(" AND identity_id = ?");
+        args.push(i.to_string());
+    }
+    if let Some(e) = f.except {
+        sql.push_str(" AND id <> ?");
+        args.push(e.to_string());
+    }
+    match f.active {
+        Some(true) => {
+            sql.push_str(" AND active = 1 AND expires_at >= ?");
+            args.push(ts(f.now));
+        }
+        Some(false) => {
+            sql.push_str(" AND (active = 0 OR expires_at < ?)");
+            args.push(ts(f.now));
+        }
+        None => {}
+    }
+    (sql, args)
+}
+
+/// Newest first; sessions created in the same microsecond by id.
+const SESSION_ORDER: &str = " ORDER BY created_at DESC, id ASC";
+
 pub(super) async fn list_sessions(
     p: &SqlPersister,
-    identity_id: Option<Uuid>,
-    active: Option<bool>,
-    after: Option<Uuid>,
+    filter: &SessionFilter,
+    after: Option<SessionCursor>,
     limit: u32,
 ) -> Result<SessionPage, StoreError> {
-    let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id > ?");
-    if identity_id.is_some() {
-        sql.push_str(" AND identity_id = ?");
+    let (mut cond, mut args) = session_filter_sql(filter);
+    if let Some(c) = after {
+        cond.push_str(" AND (created_at < ? OR (created_at = ? AND id > ?))");
+        args.extend([ts(c.created_at), ts(c.created_at), c.id.to_string()]);
     }
-    if active.is_some() {
-        sql.push_str(" AND active = ?");
-    }
-    sql.push_str(" ORDER BY id LIMIT ?");
-    let mut query = sqlx::query(p.q(&sql)).bind(after.map(|a| a.to_string()).unwrap_or_default());
-    if let Some(i) = identity_id {
-        query = query.bind(i.to_string());
-    }
-    if let Some(a) = active {
-        query = query.bind(i64::from(a));
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, created_at FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ?"
+    );
+    let mut query = sqlx::query(p.q(&sql));
+    for a in &args {
+        query = query.bind(a.clone());
     }
     let rows = query
         .bind(i64::from(limit) + 1)
         .fetch_all(&p.pool)
         .await
         .map_err(db_err)?;
+    let more = rows.len() > limit as usize;
+    let rows = &rows[..rows.len().min(limit as usize)];
     let mut sessions = rows
         .iter()
         .map(session_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if sessions.len() > limit as usize {
-        sessions.truncate(limit as usize);
-        sessions.last().map(|s| s.id)
-    } else {
-        None
+    let next = match (more, rows.last(), sessions.last()) {
+        (true, Some(r), Some(last)) => Some(SessionCursor {
+            created_at: parse_ts(&s(r, "created_at")?)?,
+            id: last.id,
+        }),
+        _ => None,
     };
     load_devices(p, &mut sessions).await?;
     Ok(SessionPage { sessions, next })
+}
+
+pub(super) async fn list_sessions_at(
+    p: &SqlPersister,
+    filter: &SessionFilter,
+    offset: u64,
+    limit: u32,
+) -> Result<(Vec<Session>, u64), StoreError> {
+    let (cond, args) = session_filter_sql(filter);
+    // One snapshot for the count and the page, as Kratos counts and lists in one transaction.
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    let count_sql = format!("SELECT COUNT(*) AS n FROM sessions WHERE {cond}");
+    let mut count = sqlx::query(p.q(&count_sql));
+    for a in &args {
+        count = count.bind(a.clone());
+    }
+    let total = count.fetch_one(&mut *tx).await.map_err(db_err)?.int("n")?;
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ? OFFSET ?"
+    );
+    let mut query = sqlx::query(p.q(&sql));
+    for a in &args {
+        query = query.bind(a.clone());
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    let mut sessions = rows
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    load_devices(p, &mut sessions).await?;
+    Ok((sessions, u64::try_from(total).unwrap_or(0)))
 }
 
 pub(super) async fn revoke_sessions_of_identity(

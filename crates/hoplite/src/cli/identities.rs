@@ -457,13 +457,17 @@ pub async fn list(c: &Client, args: &ListArgs) -> CliResult {
         return Err(reason_of(&a));
     }
     let rows = a.body.as_array().cloned().unwrap_or_default();
-    let next = a
-        .link
-        .as_deref()
-        .and_then(|l| l.split("page_token=").nth(1))
-        .map(|rest| rest.split(['>', '&']).next().unwrap_or("").to_string());
+    let next = a.link.as_deref().and_then(next_page_token);
     admin.print(&rows, next.as_deref());
     Ok(())
+}
+
+/// The `page_token` of the `rel="next"` entry of a `Link` header, if there is one.
+fn next_page_token(link: &str) -> Option<String> {
+    link.split(',')
+        .find(|entry| entry.contains("rel=\"next\""))
+        .and_then(|entry| entry.split("page_token=").nth(1))
+        .map(|rest| rest.split(['>', '&']).next().unwrap_or("").to_string())
 }
 
 pub async fn get(c: &Client, args: &GetArgs) -> CliResult {

@@ -225,8 +225,39 @@ db_test!(
         .await;
         assert_eq!(
             error(s, &b, 400)["reason"],
+            "The imported password hash could not be parsed."
+        );
+        let hash = |h: &str| {
+            post(json!({
+                "schema_id": "default",
+                "traits": {"email": "u@example.com"},
+                "credentials": {"password": {"config": {"hashed_password": h}}}
+            }))
+        };
+        let (s, _, b) = hash("$unknown$abc").await;
+        assert_eq!(
+            error(s, &b, 400)["reason"],
             "The imported password does not match any known hash format."
         );
+        // Cost parameters past Kratos's bounds (`hash/hash_limits.go`): refused, nothing stored.
+        let bounds = "The imported password hash declares cost parameters that exceed the bounds enforced by Ory. Re-hash the password with a more conservative configuration before importing.";
+        for h in [
+            "$2a$16$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+            "$argon2id$v=19$m=2097152,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=65536,t=11,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=19$m=65536,t=1,p=17$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$pbkdf2-sha256$i=10000001,l=32$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "$scrypt$ln=262144,r=8,p=1$c29tZXNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==",
+            "$firescrypt$ln=18,r=8,p=1$c2FsdA==$aGFzaA==$c2Vw$a2V5",
+        ] {
+            let (s, _, b) = hash(h).await;
+            assert_eq!(error(s, &b, 400)["reason"], bounds, "{h}");
+            assert_eq!(
+                b["error"]["message"],
+                "The request was malformed or contained invalid parameters"
+            );
+        }
+        assert!(app.identities().await.is_empty(), "nothing was stored");
 
         let (s, _, b) = post(
             json!({"schema_id": "default", "traits": {"email": "u@example.com"}, "state": "gone"}),
@@ -333,6 +364,10 @@ db_test!(
             let mut expected = b.clone();
             expected["credentials"]["password"]["config"] =
                 got["credentials"]["password"]["config"].clone();
+            // The PUT answer leaves out the cleared metadata_admin; read back, the NULL column
+            // shows as `null` (Kratos's `NullJSONRawMessage`).
+            assert!(expected.get("metadata_admin").is_none(), "{expected}");
+            expected["metadata_admin"] = Value::Null;
             expected
         });
         assert!(
@@ -404,8 +439,7 @@ db_test!(
             Some(json!([
                 {"op": "replace", "path": "/traits/email", "value": "patched@example.com"},
                 {"op": "add", "path": "/metadata_admin", "value": {"tier": 2}},
-                {"op": "replace", "path": "/state", "value": "inactive"},
-                {"op": "test", "path": "/schema_id", "value": "default"}
+                {"op": "replace", "path": "/state", "value": "inactive"}
             ])),
         )
         .await;
@@ -433,7 +467,7 @@ db_test!(
                 "failed to apply JSON patch",
             ),
             (
-                json!([{"op": "replace", "path": "/nope/x", "value": 1}]),
+                json!([{"op": "remove", "path": "/nope/x"}]),
                 "failed to apply JSON patch",
             ),
             (
@@ -732,11 +766,13 @@ db_test!(
         assert_eq!(first, vec![in_org[0].clone()]);
         let link = link.expect("a next page");
         assert!(link.contains(&format!("organization_id={org}")), "{link}");
-        let next = link.trim_start_matches('<').split('>').next().unwrap();
+        let next = crate::app::link_rel(&link, "next").expect("a next page");
         let query = next.split_once('?').unwrap().1.to_string();
         let (second, link) = list(query).await;
         assert_eq!(second, vec![in_org[1].clone()]);
-        assert!(link.is_none());
+        let link = link.expect("the first link is always there");
+        assert!(crate::app::link_rel(&link, "next").is_none(), "{link}");
+        assert!(crate::app::link_rel(&link, "first").is_some(), "{link}");
         // include_credential still works with a filter.
         let (s, _, b) = call(
             &app,

@@ -371,6 +371,19 @@ impl TestApp {
     }
 }
 
+/// The URL of the `rel` entry of a `Link` header (Kratos's links are relative: path and query).
+pub fn link_rel(link: &str, rel: &str) -> Option<String> {
+    link.split(',').find_map(|entry| {
+        let (url, params) = entry.trim().split_once(';')?;
+        (params.trim() == format!("rel=\"{rel}\"")).then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
 /// Finds a node by name.
 pub fn node<'a>(flow: &'a Value, name: &str) -> Option<&'a Value> {
     flow["ui"]["nodes"]

@@ -43,8 +43,14 @@ pub async fn post_login(
     // A refresh of the same identity renews its session; anyone else gets a new one.
     let mut session = match existing.filter(|s| s.identity_id == identity.id) {
         Some(mut s) => {
+            // Kratos updates a refreshed session in place without its `issued_at` and without
+            // storing the new device (`UpsertSession` excludes both): it keeps its id, token,
+            // issue time and devices, and gains an authentication method.
+            let (issued_at, devices) = (s.issued_at, s.devices.clone());
             complete_method(&mut s, method, now);
             activate(reg, req, &mut s, now);
+            s.issued_at = issued_at;
+            s.devices = devices;
             s
         }
         None => new_active_session(reg, req, &identity, method),

@@ -42,7 +42,11 @@ impl Bcrypt {
             return Err(bad());
         }
         let cost = number(cost).ok_or_else(bad)?;
-        if !(4..=MAX_BCRYPT_COST).contains(&cost) {
+        // Below bcrypt's minimum the hash is malformed; above Kratos's bound it is refused.
+        if cost < 4 {
+            return Err(bad());
+        }
+        if cost > MAX_BCRYPT_COST {
             return Err(out_of_bounds(format!(
                 "bcrypt cost={cost} not in [4, {MAX_BCRYPT_COST}]"
             )));

@@ -127,7 +127,7 @@ impl Stored {
         if let Some(salted) = digest::SaltedSha::parse(stored) {
             return salted.map(Stored::SaltedSha);
         }
-        Err(HashError::Other("unknown password hash format".to_owned()))
+        Err(HashError::Other(UNKNOWN_FORMAT.to_owned()))
     }
 
     fn check(&self, password: &[u8]) -> Result<bool, HashError> {
@@ -164,6 +164,30 @@ pub fn is_supported(stored: &str) -> bool {
     Stored::parse(stored).is_ok()
 }
 
+/// Why an imported hash is refused (`ImportPasswordCredentials`' three answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRefusal {
+    /// No known prefix.
+    UnknownFormat,
+    /// A known prefix, but the rest cannot be read.
+    Unparseable,
+    /// Cost parameters beyond the bounds above (`ErrHashParametersOutOfBounds`).
+    OutOfBounds,
+}
+
+/// Checks a hash an operator imports, without running it.
+pub fn check_import(stored: &str) -> Result<(), ImportRefusal> {
+    match Stored::parse(stored) {
+        Ok(_) => Ok(()),
+        Err(HashError::Other(m)) if m == UNKNOWN_FORMAT => Err(ImportRefusal::UnknownFormat),
+        Err(HashError::Other(m)) if m.starts_with(OUT_OF_BOUNDS) => Err(ImportRefusal::OutOfBounds),
+        Err(_) => Err(ImportRefusal::Unparseable),
+    }
+}
+
+const UNKNOWN_FORMAT: &str = "unknown password hash format";
+const OUT_OF_BOUNDS: &str = "hash parameters exceed allowed bounds";
+
 /// Whether a hash that has just verified should be replaced by a fresh one made with `configured`:
 /// it uses another algorithm (including any legacy format, argon2i, or an unparseable hash), or the
 /// configured algorithm with weaker parameters (a lower bcrypt cost; less argon2 memory, fewer
@@ -186,7 +210,7 @@ fn malformed(what: &str) -> HashError {
 }
 
 fn out_of_bounds(detail: String) -> HashError {
-    HashError::Other(format!("hash parameters exceed allowed bounds: {detail}"))
+    HashError::Other(format!("{OUT_OF_BOUNDS}: {detail}"))
 }
 
 /// A decimal number of ASCII digits only (no sign, no spaces) that fits in a `u32`.

@@ -1,0 +1,21 @@
+//! The verification flow's endpoints while hoplite has no verification flow (`ory/kratos:
+//! selfservice/flow/verification/handler.go` with `selfservice.flows.verification.enabled:
+//! false`): creating or fetching a flow answers Kratos's "disabled" error, forwarded to the error
+//! UI for browsers.
+
+use super::errorx::forward;
+use super::{Reply, RequestInfo};
+use crate::error::ErrorObject;
+use crate::registry::Registry;
+
+pub const ROUTE_INIT_BROWSER: &str = "/self-service/verification/browser";
+pub const ROUTE_INIT_API: &str = "/self-service/verification/api";
+pub const ROUTE_GET_FLOW: &str = "/self-service/verification/flows";
+
+/// `createBrowserVerificationFlow`, `createNativeVerificationFlow` and `getVerificationFlow`
+/// with verification disabled.
+pub async fn verification_disabled(reg: &Registry, req: &RequestInfo) -> Reply {
+    let err = ErrorObject::bad_request()
+        .with_reason("Verification is not allowed because it was disabled.");
+    forward(reg, req, err).await
+}
