@@ -208,13 +208,14 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
             crate::metrics_layer::track,
         ))
         .fallback(|| async { crate::mux::go_not_found() })
-        .layer(axum::middleware::from_fn(crate::mux::kratos_mux))
         .with_state(reg);
     // The prefix is added before routing, so the rewritten path picks the route.
-    Router::new().fallback_service(tower::ServiceExt::map_request(
-        inner,
-        crate::mux::add_admin_prefix,
-    ))
+    crate::mux::around(
+        Router::new().fallback_service(tower::ServiceExt::map_request(
+            inner,
+            crate::mux::add_admin_prefix,
+        )),
+    )
 }
 
 /// The public routes Kratos mirrors on the admin port as 307 redirects, with their methods.

@@ -69,6 +69,14 @@ pub async fn kratos_mux(req: Request, next: Next) -> Response<Body> {
     resp
 }
 
+/// Wraps a whole router in [`kratos_mux`], so that it also sees the answers axum gives before any
+/// route runs (the 405 of a path served for other methods).
+pub fn around(router: axum::Router) -> axum::Router {
+    axum::Router::new()
+        .fallback_service(router)
+        .layer(axum::middleware::from_fn(kratos_mux))
+}
+
 /// Go's `path.Join("/admin", p)`: the admin port serves every route with or without the prefix
 /// (`AddAdminPrefixIfNotPresentNegroni`); a path without it is also cleaned (trailing and double
 /// slashes, dot segments), as `path.Join` does.

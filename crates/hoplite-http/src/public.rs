@@ -346,7 +346,7 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
             }),
         );
     }
-    router
+    let inner = router
         .route(ROUTE_INIT_BROWSER, get(init_browser))
         .route(ROUTE_INIT_API, get(init_api))
         .route(ROUTE_GET_FLOW, get(get_flow))
@@ -393,8 +393,8 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
             crate::metrics_layer::track,
         ))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(crate::mux::kratos_mux))
-        .with_state(reg)
+        .with_state(reg);
+    crate::mux::around(inner)
 }
 
 #[cfg(test)]

@@ -134,12 +134,23 @@ fn serve_dev_runs_on_the_embedded_default_and_stops_on_sigterm() {
 /// Starts `serve --dev` in `dir` (no configuration, the embedded default) and waits until it
 /// says it listens; returns the child and its log so far.
 fn start_dev(dir: &std::path::Path, public: u16, admin: u16) -> (std::process::Child, String) {
+    start_dev_with(dir, public, admin, &[])
+}
+
+/// [`start_dev`] with extra environment variables (configuration overrides).
+fn start_dev_with(
+    dir: &std::path::Path,
+    public: u16,
+    admin: u16,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--dev"])
         .current_dir(dir)
         .env_remove("DSN")
         .env("SERVE_PUBLIC_PORT", public.to_string())
         .env("SERVE_ADMIN_PORT", admin.to_string())
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -285,4 +296,65 @@ fn one_server_at_a_time_serves_a_sqlite_file_and_a_crash_frees_it() {
     let (mut again, _) = start_dev(&dir, public, admin);
     assert!(get(public, "/health/ready", "").contains(" 200 "));
     stop(&mut again, "-TERM");
+}
+
+#[test]
+fn serve_refuses_features_it_does_not_implement_unless_accepted() {
+    let dir = temp_dir();
+    let enable = [
+        ("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"),
+        ("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
+        ("COURIER_SMTP_CONNECTION_URI", "smtp://mail.example:25/"),
+    ];
+    let out = Command::new(BIN)
+        .args(["serve", "--dev"])
+        .current_dir(&dir)
+        .env_remove("DSN")
+        .envs(enable)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "started although recovery is enabled"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "selfservice.flows.recovery.enabled",
+        "selfservice.flows.verification.enabled",
+        "courier.smtp.connection_uri",
+        "hoplite.accept_unsupported_features",
+        "--accept-unsupported-features",
+    ] {
+        assert!(err.contains(key), "{key} not named: {err}");
+    }
+    assert!(
+        !dir.join("hoplite.sqlite").exists(),
+        "refused before touching the database"
+    );
+
+    // Accepted: it starts, warns once per key, and the recovery endpoints answer as disabled.
+    let (public, admin) = (free_port(), free_port());
+    let mut accepted = enable.to_vec();
+    accepted.push(("HOPLITE_ACCEPT_UNSUPPORTED_FEATURES", "true"));
+    let (mut child, log) = start_dev_with(&dir, public, admin, &accepted);
+    for key in [
+        "selfservice.flows.recovery.enabled",
+        "selfservice.flows.verification.enabled",
+        "courier.smtp.connection_uri",
+    ] {
+        assert_eq!(
+            log.lines()
+                .filter(|l| l.contains("WARN") && l.contains(key))
+                .count(),
+            1,
+            "one warning for {key}: {log}"
+        );
+    }
+    let resp = get(public, "/self-service/recovery/api", "");
+    assert!(resp.starts_with("HTTP/1.0 400"), "{resp}");
+    assert!(
+        resp.contains("Recovery is not allowed because it was disabled."),
+        "{resp}"
+    );
+    stop(&mut child, "-TERM");
 }

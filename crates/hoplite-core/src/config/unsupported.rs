@@ -116,7 +116,11 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
     matches!(
         (flow, position, hook),
         ("registration", "after", "session")
-            | ("login", "after", "revoke_active_sessions" | "require_verified_address")
+            | (
+                "login",
+                "after",
+                "revoke_active_sessions" | "require_verified_address"
+            )
     )
 }
 

@@ -55,24 +55,11 @@ fn encode_session_token(raw: &str) -> String {
     STANDARD_NO_PAD.encode(raw)
 }
 
-/// A cursor as `created_at` text of the token (`2006-01-02 15:04:05.999999`, UTC).
+/// A cursor as a page token: `created_at` as `2006-01-02 15:04:05.999999` (UTC; stored times
+/// have microseconds) and the id.
 fn cursor_token(c: &SessionCursor) -> String {
-    let t = c.created_at.to_offset(time::UtcOffset::UTC);
-    let mut at = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let micros = t.microsecond();
-    if micros > 0 {
-        let frac = format!("{micros:06}");
-        at.push('.');
-        at.push_str(frac.trim_end_matches('0'));
-    }
+    let at = crate::x::timefmt::rfc3339_nano(c.created_at).replacen('T', " ", 1);
+    let at = at.trim_end_matches('Z');
     encode_session_token(&format!("id={}/created_at={at}", c.id))
 }
 

@@ -8,5 +8,6 @@ mod hashing;
 mod hibp;
 mod login;
 mod openapi;
+mod parity;
 mod persistence;
 mod registration;
