@@ -182,6 +182,13 @@ async fn verification_disabled(State(reg): Reg, req: Request) -> Response<Body> 
     .await
 }
 
+async fn token_exchange(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        hoplite_core::session::token_exchange::exchange_code(&reg, &info).await
+    })
+    .await
+}
+
 async fn my_sessions(State(reg): Reg, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {
         sessions::list_my_sessions(&reg, &info).await
@@ -277,22 +284,41 @@ async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
 
 /// Health routes, served on both ports (on the admin port under `/admin`, with `/admin/version`).
 pub fn health_routes(prefix: &str) -> Router<Arc<Registry>> {
+    // The admin port shares why it is not ready; the public one does not (`healthx.Ready`).
+    let share = !prefix.is_empty();
     Router::new()
         .route(&format!("{prefix}/health/alive"), get(alive))
-        .route(&format!("{prefix}/health/ready"), get(ready))
+        .route(
+            &format!("{prefix}/health/ready"),
+            get(move |reg: Reg| ready(reg, share)),
+        )
 }
 
 async fn alive() -> Response<Body> {
     json_response(200, serde_json::json!({"status": "ok"}))
 }
 
-async fn ready(State(reg): Reg) -> Response<Body> {
+/// `GET /health/ready`: 200, or 503 with what herodot makes of `healthNotReadyStatus` (its
+/// messages joined; the body's code is 500, as Kratos writes it).
+async fn ready(State(reg): Reg, share: bool) -> Response<Body> {
     match reg.persister.ping().await {
         Ok(()) => json_response(200, serde_json::json!({"status": "ok"})),
-        Err(_) => json_response(
-            503,
-            serde_json::json!({"errors": {"database": "the database is not reachable"}}),
-        ),
+        Err(e) => {
+            let message = if share {
+                e.to_string()
+            } else {
+                "error may contain sensitive information and was obfuscated".to_string()
+            };
+            let body = serde_json::json!({"error": {
+                "code": 500,
+                "status": "Internal Server Error",
+                "message": message,
+            }});
+            let mut resp = json_response(503, body);
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            resp
+        }
     }
 }
 
@@ -380,6 +406,10 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         // Every method reaches whoami (`session/handler.go` registers it for each).
         .route("/sessions/whoami", axum::routing::any(whoami))
         .route("/sessions", get(my_sessions).delete(delete_my_sessions))
+        .route(
+            hoplite_core::session::token_exchange::ROUTE_EXCHANGE,
+            get(token_exchange),
+        )
         .route("/sessions/{id}", axum::routing::delete(delete_my_session))
         .route("/schemas", get(schemas))
         .route("/schemas/{id}", get(schema))

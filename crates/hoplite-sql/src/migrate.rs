@@ -262,6 +262,44 @@ fn v5(kind: DatabaseKind) -> Vec<String> {
     )]
 }
 
+/// Version 6: the session token exchange codes, in Kratos's columns (`session_token_exchanges`;
+/// `nid` holds the nil id until Kratos's `networks` arrive), with Kratos's two indexes, and the
+/// indexes the newest-first session lists read in order (Kratos's `sessions_list_idx` and
+/// `sessions_list_identity_idx`, without `nid`). Same idempotence as version 3.
+fn v6(kind: DatabaseKind) -> Vec<String> {
+    let t = types(kind);
+    let if_not_exists = if kind == DatabaseKind::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    };
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS session_token_exchanges (
+                id {id} PRIMARY KEY,
+                nid {id} NOT NULL,
+                flow_id {id} NOT NULL,
+                session_id {id} NULL,
+                init_code VARCHAR(64) NOT NULL,
+                return_to_code VARCHAR(64) NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL)",
+            id = t.id,
+            ts = t.ts
+        ),
+        format!(
+            "CREATE INDEX {if_not_exists}session_token_exchanges_nid_code_idx ON session_token_exchanges (init_code, nid)"
+        ),
+        format!(
+            "CREATE INDEX {if_not_exists}session_token_exchanges_nid_flow_id_idx ON session_token_exchanges (flow_id, nid)"
+        ),
+        format!("CREATE INDEX {if_not_exists}sessions_list_idx ON sessions (created_at, id)"),
+        format!(
+            "CREATE INDEX {if_not_exists}sessions_list_identity_idx ON sessions (identity_id, created_at)"
+        ),
+    ]
+}
+
 /// Whether `statement` failed only because another instance created the same index first.
 ///
 /// MySQL (no `IF NOT EXISTS` for indexes) reports error 1061, `ER_DUP_KEYNAME`. PostgreSQL's
@@ -324,5 +362,6 @@ pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
         (3, v3(kind)),
         (4, V4.iter().map(render).collect()),
         (5, v5(kind)),
+        (6, v6(kind)),
     ]
 }

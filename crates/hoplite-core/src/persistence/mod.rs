@@ -238,6 +238,19 @@ pub trait Persister: Send + Sync + 'static {
     -> Result<bool, StoreError>;
     /// Deletes every session of an identity; returns how many.
     async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError>;
+
+    // Session token exchange.
+    /// Stores the codes issued with a flow.
+    async fn create_session_token_exchanger(
+        &self,
+        e: &crate::session::token_exchange::Exchanger,
+    ) -> Result<(), StoreError>;
+    /// The row both codes belong to (neither empty), whether or not it has a session yet.
+    async fn get_session_token_exchanger(
+        &self,
+        init_code: &str,
+        return_to_code: &str,
+    ) -> Result<Option<crate::session::token_exchange::Exchanger>, StoreError>;
 }
 
 /// Which sessions a list shows.

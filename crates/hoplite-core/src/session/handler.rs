@@ -146,7 +146,7 @@ fn expand_params(req: &RequestInfo) -> Result<(bool, bool), ErrorObject> {
         if k != "expand" {
             continue;
         }
-        match v.as_str() {
+        match v.to_ascii_lowercase().as_str() {
             "identity" => identity = true,
             "devices" => devices = true,
             other => {
@@ -176,6 +176,7 @@ async fn render_sessions(
     view: IdentityView,
     with_devices: bool,
 ) -> Result<Value, ErrorObject> {
+    let now = reg.now();
     let mut out = Vec::with_capacity(sessions.len());
     for mut s in sessions {
         if view != IdentityView::None {
@@ -188,6 +189,8 @@ async fn render_sessions(
         if !with_devices {
             s.devices.clear();
         }
+        // Kratos shows `active` as "usable now": the flag, not expired, the identity active.
+        s.active = s.is_active(now);
         out.push(to_json(&s));
     }
     Ok(Value::Array(out))

@@ -3,6 +3,7 @@
 pub mod cookie;
 pub mod handler;
 pub mod manager;
+pub mod token_exchange;
 
 use crate::identity::Identity;
 use crate::x::timefmt::serde_rfc3339;

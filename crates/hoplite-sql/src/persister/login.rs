@@ -93,6 +93,7 @@ pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError>
         updated_at: parse_ts(&s(row, "updated_at")?)?,
         refresh: row.int("forced")? != 0,
         requested_aal: s(row, "requested_aal")?,
+        session_token_exchange_code: None,
         state: s(row, "state")?,
         transient_payload: None,
         identity_schema: opt(row, "identity_schema_id")?,

@@ -11,6 +11,7 @@ mod identity_admin;
 mod login;
 mod registration;
 mod session;
+mod token_exchange;
 mod values;
 
 use crate::codec::{db_err, ts};
@@ -759,5 +760,22 @@ impl Persister for SqlPersister {
             session::delete_sessions_of_identity(&p, identity_id).await
         })
         .await
+    }
+
+    async fn create_session_token_exchanger(
+        &self,
+        e: &hoplite_core::session::token_exchange::Exchanger,
+    ) -> Result<(), StoreError> {
+        let e = e.clone();
+        self.detached(move |p| async move { token_exchange::create(&p, &e).await })
+            .await
+    }
+
+    async fn get_session_token_exchanger(
+        &self,
+        init_code: &str,
+        return_to_code: &str,
+    ) -> Result<Option<hoplite_core::session::token_exchange::Exchanger>, StoreError> {
+        token_exchange::get(self, init_code, return_to_code).await
     }
 }

@@ -100,6 +100,7 @@ pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<RegistrationFlow, Stor
             .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
         organization_id: v.organization_id,
         transient_payload: None,
+        session_token_exchange_code: None,
         state: v.state,
         identity_schema: v.identity_schema,
         csrf_token: v.csrf_token,

@@ -358,6 +358,18 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The first column of the first row `sql` selects, as text.
+    pub async fn query_text(&self, sql: &str) -> String {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&self.dsn).await.unwrap();
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        row.get::<String, _>(0)
+    }
+
     /// Every identity the admin API lists.
     pub async fn identities(&self) -> Vec<Value> {
         let r = self

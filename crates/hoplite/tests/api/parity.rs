@@ -280,10 +280,16 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     assert_eq!(ids(&r.json().await.unwrap()), [s3.as_str(), s2.as_str()]);
     let r = per_identity("?active=false").await;
     assert_eq!(ids(&r.json().await.unwrap()), [s1.as_str()]);
-    // Expired counts as inactive.
+    let v: Value = per_identity("").await.json().await.unwrap();
+    let active: Vec<&Value> = v.as_array().unwrap().iter().map(|s| &s["active"]).collect();
+    assert_eq!(active, [&json!(true), &json!(true), &json!(false)]);
+    // Expired counts as inactive, in the filter and in `active`.
     app.clock.advance(time::Duration::seconds(2 * 24 * 3600));
     let r = per_identity("?active=true").await;
     assert_eq!(header(&r, "x-total-count").as_deref(), Some("0"));
+    let v: Value = per_identity("?active=false").await.json().await.unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert!(v.as_array().unwrap().iter().all(|s| s["active"] == false));
     // An unknown identity simply has none.
     let r = admin_call(
         &app,
@@ -599,6 +605,105 @@ db_test!(
                 let stored: Value = r.json().await.unwrap();
                 assert_eq!(stored["error"]["reason"], reason);
             }
+        }
+    }
+);
+
+db_test!(
+    session_token_exchange_codes_as_kratos_issues_them,
+    json!({}),
+    |app| {
+        let c = app.api_client();
+        let get = |path: &str| c.get(app.url(path)).send();
+        // 15. Registration: exactly `true` asks for a code; it is in the create answer only.
+        let r = get("/self-service/registration/api?return_session_token_exchange_code=true")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let flow: Value = r.json().await.unwrap();
+        assert_valid("registrationFlow", &flow);
+        let init = flow["session_token_exchange_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(init.len(), 64);
+        assert!(init.bytes().all(|b| b.is_ascii_alphanumeric()), "{init}");
+        let flow_id = flow["id"].as_str().unwrap().to_string();
+        let seed: Value = get(&format!("/self-service/registration/flows?id={flow_id}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(seed.get("session_token_exchange_code").is_none(), "{seed}");
+        let r = get("/self-service/registration/api?return_session_token_exchange_code=1")
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert!(v.get("session_token_exchange_code").is_none());
+        // Login parses a boolean.
+        let r = get("/self-service/login/api?return_session_token_exchange_code=1")
+            .await
+            .unwrap();
+        let login: Value = r.json().await.unwrap();
+        assert_valid("loginFlow", &login);
+        assert_eq!(
+            login["session_token_exchange_code"].as_str().map(str::len),
+            Some(64)
+        );
+
+        // The exchange.
+        let exchange = |q: String| {
+            c.get(app.url(&format!("/sessions/token-exchange{q}")))
+                .send()
+        };
+        let r = exchange(format!("?init_code={init}")).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(
+            e["error"]["reason"],
+            "\"init_code\" and \"return_to_code\" query params must be set"
+        );
+        let r = exchange(format!("?init_code={init}&return_to_code=nope"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["reason"], "no session yet for this \"code\"");
+        let return_to = app
+            .query_text(&format!(
+                "SELECT return_to_code FROM session_token_exchanges WHERE init_code = '{init}'"
+            ))
+            .await;
+        assert_eq!(return_to.len(), 64);
+        // No session yet: the flow, with 422.
+        let r = exchange(format!("?init_code={init}&return_to_code={return_to}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let pending: Value = r.json().await.unwrap();
+        assert_valid("registrationFlow", &pending);
+        assert_eq!(pending["id"], flow_id.as_str());
+        // Once the flow issued a session (Kratos links it at the end of an OpenID Connect sign-in;
+        // a database Kratos wrote has such rows), the pair buys the session token, more than once.
+        let reg = app.register_api("t@example.com", PASSWORD).await;
+        let reg: Value = reg.json().await.unwrap();
+        let sid = reg["session"]["id"].as_str().unwrap();
+        app.exec_sql(&format!(
+            "UPDATE session_token_exchanges SET session_id = '{sid}' WHERE init_code = '{init}'"
+        ))
+        .await;
+        for _ in 0..2 {
+            let r = exchange(format!("?init_code={init}&return_to_code={return_to}"))
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let v: Value = r.json().await.unwrap();
+            assert_valid("successfulNativeLogin", &v);
+            assert_eq!(v["session_token"], reg["session_token"]);
+            assert_eq!(v["session"]["id"], sid);
+            assert_eq!(v["session"]["identity"]["id"], reg["identity"]["id"]);
+            assert_eq!(v["session"]["devices"], json!([]));
         }
     }
 );

@@ -37,6 +37,9 @@ pub struct LoginFlow {
     pub refresh: bool,
     /// `aal1` or `aal2`.
     pub requested_aal: String,
+    /// The session token exchange's `init_code`: only in the answer that created the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token_exchange_code: Option<String>,
     pub state: String,
     /// Only in responses that still hold the submitted payload in memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -106,6 +106,7 @@ fn build_flow(
         updated_at: now,
         refresh: req.query_param("refresh").is_some_and(go_parse_bool),
         requested_aal,
+        session_token_exchange_code: None,
         state: "choose_method".into(),
         transient_payload: None,
         identity_schema: None,
@@ -140,6 +141,14 @@ pub async fn new_login_flow(
                 return Err(session_required_for_higher_aal().into());
             }
             flow.refresh = false;
+            if flow_type == FlowType::Api
+                && req
+                    .query_param("return_session_token_exchange_code")
+                    .is_some_and(go_parse_bool)
+            {
+                let code = crate::session::token_exchange::start(reg, flow.id).await?;
+                flow.session_token_exchange_code = Some(code);
+            }
         }
         Some(s) => {
             if !flow.refresh

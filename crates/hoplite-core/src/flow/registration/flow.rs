@@ -31,6 +31,10 @@ pub struct RegistrationFlow {
     /// Only in responses that still hold the submitted payload in memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<Value>,
+    /// The session token exchange's `init_code`: only in the answer that created the flow (Kratos
+    /// does not store it with the flow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token_exchange_code: Option<String>,
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_schema: Option<String>,
@@ -166,6 +170,7 @@ mod tests {
             ui,
             organization_id: Some(Uuid::max()),
             transient_payload: None,
+            session_token_exchange_code: None,
             state: "choose_method".into(),
             identity_schema: Some("default".into()),
             csrf_token: "masked".into(),

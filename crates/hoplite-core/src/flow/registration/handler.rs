@@ -127,6 +127,7 @@ pub fn new_flow(
         )),
         organization_id: None,
         transient_payload: None,
+        session_token_exchange_code: None,
         state: "choose_method".into(),
         identity_schema,
         csrf_token: csrf.clone(),
@@ -195,10 +196,17 @@ pub async fn create_native_registration_flow(reg: &Registry, req: &RequestInfo) 
         Ok(Some(_)) => return Reply::error(&session_already_available(), rid),
         Ok(None) => {}
     }
-    let flow = match new_flow(reg, req, FlowType::Api) {
+    let mut flow = match new_flow(reg, req, FlowType::Api) {
         Ok(f) => f,
         Err(e) => return Reply::error(&e, rid),
     };
+    // Registration asks for exactly `true` (login parses a boolean).
+    if req.query_param("return_session_token_exchange_code") == Some("true") {
+        match crate::session::token_exchange::start(reg, flow.id).await {
+            Ok(code) => flow.session_token_exchange_code = Some(code),
+            Err(e) => return Reply::error(&e, rid),
+        }
+    }
     if let Err(e) = reg.persister.create_registration_flow(&flow).await {
         return Reply::error(&e.into(), rid);
     }
