@@ -213,6 +213,19 @@ pub(crate) fn map_validation_errors(
                 .any(|(i, s)| inst.starts_with(i.as_str()) && schema.starts_with(&format!("{s}/")))
         })
         .collect();
+    // Kratos's self-service decoders validate the submitted payload against the schema without
+    // the identity extension, and only a payload that passes is validated again with it: the
+    // extension's complaints (an address that can not be normalized, the recovery address's
+    // format check) show only when nothing else in the document failed.
+    let is_extension = |e: &ValidationError<'_>| {
+        matches!(e.kind(), ValidationErrorKind::Custom { message, .. }
+            if message.contains(EXTENSION_KEYWORD_SEPARATOR))
+    };
+    let plain_failed = flat.iter().any(|e| !is_extension(e));
+    let flat: Vec<&ValidationError<'_>> = flat
+        .into_iter()
+        .filter(|e| !plain_failed || !is_extension(e))
+        .collect();
 
     let mut leaves: Vec<Leaf> = Vec::new();
     for e in flat {

@@ -72,8 +72,8 @@ fn parse_cursor_token(token: &str) -> Result<Option<SessionCursor>, ErrorObject>
     };
     let raw = STANDARD_NO_PAD
         .decode(token.trim_end_matches('='))
-        .map_err(|_| page_size_error())?;
-    let raw = String::from_utf8(raw).map_err(|_| page_size_error())?;
+        .map_err(|_| invalid())?;
+    let raw = String::from_utf8(raw).map_err(|_| invalid())?;
     let (mut id, mut created_at) = (None, None);
     for pair in raw.split('/') {
         match pair.split_once('=') {
@@ -158,50 +158,58 @@ fn expand_params(req: &RequestInfo) -> Result<(bool, bool), ErrorObject> {
     Ok((identity, devices))
 }
 
-/// Which view of a session's identity a response shows.
+/// How a response shows sessions.
 #[derive(Clone, Copy, PartialEq)]
-enum IdentityView {
-    /// Not loaded (`identity: null`).
-    None,
-    /// Self-service: no credentials, no admin metadata.
-    Public,
-    /// Admin: credential types and identifiers, admin metadata.
-    Admin,
+struct SessionView {
+    /// Load the identity (else `identity: null`); never with credentials.
+    identity: bool,
+    /// With its addresses: `GetSession` loads them, the lists preload the identity row only.
+    addresses: bool,
+    /// An admin answer (`AdminSession`): the identity keeps `metadata_admin`, and `identity`
+    /// comes after `devices` (Go puts the outer struct's field last).
+    admin: bool,
+    /// Keep the devices (else `devices: []`).
+    devices: bool,
 }
 
 /// Renders sessions, loading identities when asked.
 async fn render_sessions(
     reg: &Registry,
     sessions: Vec<Session>,
-    view: IdentityView,
-    with_devices: bool,
+    view: SessionView,
 ) -> Result<Value, ErrorObject> {
     let now = reg.now();
     let mut out = Vec::with_capacity(sessions.len());
     for mut s in sessions {
-        if view != IdentityView::None {
+        if view.identity {
             let identity = reg.persister.get_identity(s.identity_id).await?;
-            s.identity = identity.map(|i| match view {
-                IdentityView::Admin => i.admin_view(&[]),
-                _ => i.public_view(),
+            s.identity = identity.map(|i| {
+                let mut shown = i.public_view();
+                if view.admin {
+                    shown.metadata_admin = i.metadata_admin.clone();
+                }
+                if !view.addresses {
+                    shown.verifiable_addresses.clear();
+                    shown.recovery_addresses.clear();
+                }
+                shown
             });
         }
-        if !with_devices {
+        if !view.devices {
             s.devices.clear();
         }
         // Kratos shows `active` as "usable now": the flag, not expired, the identity active.
         s.active = s.is_active(now);
-        out.push(to_json(&s));
+        let mut json = to_json(&s);
+        if view.admin
+            && let Value::Object(m) = &mut json
+            && let Some(identity) = m.shift_remove("identity")
+        {
+            m.insert("identity".into(), identity);
+        }
+        out.push(json);
     }
     Ok(Value::Array(out))
-}
-
-fn admin_view(expand_identity: bool) -> IdentityView {
-    if expand_identity {
-        IdentityView::Admin
-    } else {
-        IdentityView::None
-    }
 }
 
 /// An offset-paginated session list (`GET /sessions`, the per-identity admin list):
@@ -211,7 +219,7 @@ async fn offset_list(
     reg: &Registry,
     req: &RequestInfo,
     filter: SessionFilter,
-    view: IdentityView,
+    view: SessionView,
 ) -> Reply {
     let rid = req.request_id.as_deref();
     let page = pagination::parse_offset_page(req);
@@ -224,7 +232,7 @@ async fn offset_list(
         Ok(p) => p,
         Err(e) => return Reply::error(&e.into(), rid),
     };
-    let body = match render_sessions(reg, sessions, view, true).await {
+    let body = match render_sessions(reg, sessions, view).await {
         Ok(b) => b,
         Err(e) => return Reply::error(&e, rid),
     };
@@ -247,8 +255,14 @@ pub async fn list_my_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
         except: Some(current.id),
         now: reg.now(),
     };
-    // Kratos expands everything here: devices and the identity.
-    offset_list(reg, req, filter, IdentityView::Public).await
+    // Kratos expands everything here: devices and the identity (its row).
+    let view = SessionView {
+        identity: true,
+        addresses: false,
+        admin: false,
+        devices: true,
+    };
+    offset_list(reg, req, filter, view).await
 }
 
 /// `DELETE /sessions` (`disableMyOtherSessions`): revokes every other session of the caller.
@@ -318,11 +332,16 @@ pub async fn admin_list_sessions(reg: &Registry, req: &RequestInfo) -> Reply {
         Ok(p) => p,
         Err(e) => return Reply::error(&e.into(), rid),
     };
-    let body =
-        match render_sessions(reg, page.sessions, admin_view(with_identity), with_devices).await {
-            Ok(b) => b,
-            Err(e) => return Reply::error(&e, rid),
-        };
+    let view = SessionView {
+        identity: with_identity,
+        addresses: false,
+        admin: true,
+        devices: with_devices,
+    };
+    let body = match render_sessions(reg, page.sessions, view).await {
+        Ok(b) => b,
+        Err(e) => return Reply::error(&e, rid),
+    };
     let next = page.next.as_ref().map(cursor_token);
     let link = pagination::keyset_link(
         req,
@@ -350,7 +369,13 @@ pub async fn admin_list_identity_sessions(reg: &Registry, req: &RequestInfo, id:
         except: None,
         now: reg.now(),
     };
-    offset_list(reg, req, filter, IdentityView::Admin).await
+    let view = SessionView {
+        identity: true,
+        addresses: false,
+        admin: true,
+        devices: true,
+    };
+    offset_list(reg, req, filter, view).await
 }
 
 /// `GET /admin/sessions/{id}` (`getSession`).
@@ -365,7 +390,13 @@ pub async fn admin_get_session(reg: &Registry, req: &RequestInfo, id: &str) -> R
     };
     match reg.persister.get_session(id).await {
         Ok(Some(s)) => {
-            match render_sessions(reg, vec![s], admin_view(with_identity), with_devices).await {
+            let view = SessionView {
+                identity: with_identity,
+                addresses: true,
+                admin: true,
+                devices: with_devices,
+            };
+            match render_sessions(reg, vec![s], view).await {
                 Ok(Value::Array(mut v)) => Reply::json(200, v.remove(0)),
                 Ok(_) => Reply::error(&ErrorObject::internal(), rid),
                 Err(e) => Reply::error(&e, rid),
@@ -407,8 +438,13 @@ pub async fn admin_extend_session(reg: &Registry, req: &RequestInfo, id: &str) -
     }
     // The legacy answer (`faster_session_extend` off): the session with its identity (the
     // self-service view) and no devices.
-    session.devices.clear();
-    match render_sessions(reg, vec![session], IdentityView::Public, false).await {
+    let view = SessionView {
+        identity: true,
+        addresses: true,
+        admin: false,
+        devices: false,
+    };
+    match render_sessions(reg, vec![session], view).await {
         Ok(Value::Array(mut v)) if !v.is_empty() => Reply::json(200, v.remove(0)),
         Ok(_) => Reply::error(&ErrorObject::internal(), rid),
         Err(e) => Reply::error(&e, rid),

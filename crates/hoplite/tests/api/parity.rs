@@ -80,6 +80,20 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
         })
     );
 
+    // The list carries credentials only when some are asked for.
+    let r = admin_call(&app, Method::GET, "/admin/identities", None).await;
+    let v: Value = r.json().await.unwrap();
+    assert!(v[0].get("credentials").is_none(), "{v}");
+    let r = admin_call(
+        &app,
+        Method::GET,
+        "/admin/identities?include_credential=password",
+        None,
+    )
+    .await;
+    let v: Value = r.json().await.unwrap();
+    assert!(v[0]["credentials"]["password"]["config"].is_object(), "{v}");
+
     // 2. Read back, the NULL column shows as `null`, in get and list.
     let r = admin_call(&app, Method::GET, &format!("/admin/identities/{id}"), None).await;
     let got: Value = r.json().await.unwrap();
@@ -250,8 +264,50 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     let link = header(&r, "link").unwrap();
     assert_eq!(ids(&r.json().await.unwrap()), [s1.as_str()]);
     assert!(link_rel(&link, "next").is_none(), "{link}");
-    let r = admin_call(&app, Method::GET, "/admin/sessions?page_token=bm9wZQ", None).await;
-    assert_eq!(r.status(), 400);
+    for token in ["bm9wZQ", "abc"] {
+        let r = admin_call(
+            &app,
+            Method::GET,
+            &format!("/admin/sessions?page_token={token}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(
+            e["error"]["reason"],
+            "The page token is invalid, do not craft your own page tokens"
+        );
+    }
+    // Admin answers put `identity` after `devices`, and list the identity's row only (no
+    // addresses, no credentials) with its admin metadata; a single session has its addresses.
+    let r = admin_call(
+        &app,
+        Method::GET,
+        "/admin/sessions?expand=identity&expand=devices",
+        None,
+    )
+    .await;
+    let v: Value = r.json().await.unwrap();
+    let keys: Vec<&String> = v[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys.last().unwrap().as_str(), "identity", "{keys:?}");
+    let identity = v[0]["identity"].as_object().unwrap();
+    assert!(identity.contains_key("metadata_admin"));
+    for absent in ["credentials", "verifiable_addresses", "recovery_addresses"] {
+        assert!(!identity.contains_key(absent), "{absent}");
+    }
+    let r = admin_call(
+        &app,
+        Method::GET,
+        &format!("/admin/sessions/{s1}?expand=identity"),
+        None,
+    )
+    .await;
+    let one: Value = r.json().await.unwrap();
+    assert_valid("session", &one);
+    assert_eq!(one.as_object().unwrap().keys().last().unwrap(), "identity");
+    assert!(one["identity"]["verifiable_addresses"].is_array());
+    assert!(one["identity"].get("credentials").is_none());
 
     // The per-identity list, with the active filter (a revoked session is inactive).
     let r = app
@@ -542,18 +598,29 @@ db_test!(
 );
 
 db_test!(
-    an_invalid_verifiable_email_also_fails_normalization,
+    the_identity_extension_speaks_only_when_the_schema_passes,
     json!({}),
     |app| {
-        // With `verification.via: email` (the quickstart schema) Kratos's verification extension
-        // also normalizes the address and reports that it can not (`identity/
-        // extension_verification.go`): two messages, as Kratos's source gives them.
-        let m = email_messages(&app, "not-an-email").await;
-        let ids: Vec<i64> = m.iter().map(|m| m["id"].as_i64().unwrap()).collect();
-        assert_eq!(ids, [4000040, 4000001], "{m:?}");
+        // Kratos validates the submitted traits against the plain schema first; the identity
+        // extension (here: verification and recovery via email) only sees traits that pass.
+        // Observed on Kratos b86338da with the quickstart schema.
+        for (email, expected) in [
+            ("not-an-email", vec![4000040]),
+            ("ab", vec![4000040, 4000003]),
+            ("foo@bar.com ", vec![4000040]),
+            // The format passes, the normalization does not: only the extension's message.
+            ("foo\u{200b}@ory.sh", vec![4000001]),
+            ("a\u{202e}@b.com", vec![4000001]),
+            ("FOO@Example.COM", vec![]),
+        ] {
+            let m = email_messages(&app, email).await;
+            let ids: Vec<i64> = m.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids, expected, "{email:?}: {m:?}");
+        }
+        let m = email_messages(&app, "foo\u{200b}@ory.sh").await;
         assert_eq!(
-            m[1]["text"],
-            "\"not-an-email\" can not be normalized for format \"email\""
+            m[0]["text"],
+            "\"foo\\u200b@ory.sh\" can not be normalized for format \"email\""
         );
     }
 );
