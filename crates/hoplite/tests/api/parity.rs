@@ -305,7 +305,10 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     .await;
     let one: Value = r.json().await.unwrap();
     assert_valid("session", &one);
-    assert_eq!(one.as_object().unwrap().keys().last().unwrap(), "identity");
+    assert_eq!(
+        one.as_object().unwrap().keys().next_back().unwrap(),
+        "identity"
+    );
     assert!(one["identity"]["verifiable_addresses"].is_array());
     assert!(one["identity"].get("credentials").is_none());
 
