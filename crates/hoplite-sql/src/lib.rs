@@ -6,4 +6,4 @@ mod codec;
 pub mod migrate;
 mod persister;
 
-pub use persister::SqlPersister;
+pub use persister::{SchemaState, SqlPersister};

@@ -31,6 +31,10 @@ async fn connect_as(config: &Config, migrate: bool, serving: bool) -> Result<Sql
     .map_err(|e| e.to_string())?;
     if migrate {
         persister.migrate().await.map_err(|e| e.to_string())?;
+    } else {
+        // A shared database is migrated by the operator (`hoplite migrate sql`); serving one
+        // whose schema is not exactly this build's would fail request by request instead.
+        persister.check_schema().await.map_err(|e| e.to_string())?;
     }
     Ok(persister)
 }

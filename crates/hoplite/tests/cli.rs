@@ -358,3 +358,64 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     );
     stop(&mut child, "-TERM");
 }
+
+#[test]
+fn serve_and_migrate_refuse_a_kratos_database_and_leave_it_alone() {
+    let dir = temp_dir();
+    let file = dir.join("kratos.sqlite");
+    let dsn = format!("sqlite://{}?mode=rwc", file.display());
+    let tables = || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::{Connection, Executor, Row};
+            let mut c = sqlx::SqliteConnection::connect(&dsn).await.unwrap();
+            c.execute("CREATE TABLE IF NOT EXISTS schema_migration (version VARCHAR(48) NOT NULL)")
+                .await
+                .unwrap();
+            c.execute("CREATE TABLE IF NOT EXISTS identities (id TEXT PRIMARY KEY, nid TEXT)")
+                .await
+                .unwrap();
+            sqlx::query("SELECT name FROM sqlite_master ORDER BY name")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect::<Vec<_>>()
+        })
+    };
+    let before = tables();
+    let bytes = std::fs::read(&file).unwrap();
+    let serve = Command::new(BIN)
+        .args(["serve", "--dev"])
+        .current_dir(&dir)
+        .env("DSN", &dsn)
+        .output()
+        .unwrap();
+    assert!(!serve.status.success());
+    let err = String::from_utf8_lossy(&serve.stderr);
+    assert!(err.contains("Ory Kratos database"), "{err}");
+    let migrate = Command::new(BIN)
+        .args(["migrate", "sql", &dsn, "--yes"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!migrate.status.success());
+    assert!(String::from_utf8_lossy(&migrate.stderr).contains("never alters"));
+    // Not a byte changed (not even the journal mode), and nothing made next to it.
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "the file is as it was"
+    );
+    let mut beside: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["kratos.sqlite"]);
+    assert_eq!(tables(), before, "the database is as it was");
+}

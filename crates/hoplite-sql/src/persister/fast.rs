@@ -96,6 +96,28 @@ impl FastReader {
         })
     }
 
+    /// The tables of an existing SQLite file, read without changing it (a read-only connection:
+    /// no journal mode switch, no WAL file); `None` when there is no file yet.
+    pub(crate) fn existing_tables(path: &str) -> Result<Option<Vec<String>>, StoreError> {
+        if !std::path::Path::new(path).exists() {
+            return Ok(None);
+        }
+        let c = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        let mut stmt = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .map_err(err)?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(Some(names))
+    }
+
     /// The SQLite file a sqlx URL (`sqlite://<path>?...`) names.
     pub(crate) fn path_of(url: &str) -> Option<String> {
         let rest = url

@@ -189,6 +189,7 @@ impl SqlPersister {
     /// Connects to the database a DSN names.
     pub async fn connect(dsn: &Dsn, public_base_url: &str) -> Result<SqlPersister, StoreError> {
         sqlx::any::install_default_drivers();
+        refuse_foreign_sqlite(dsn)?;
         let kind = dsn.kind;
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if kind == DatabaseKind::Sqlite {
@@ -265,6 +266,8 @@ impl SqlPersister {
         dsn: &Dsn,
         public_base_url: &str,
     ) -> Result<SqlPersister, StoreError> {
+        // Before the lock file is made next to it.
+        refuse_foreign_sqlite(dsn)?;
         // Whether this process is the database's only user, and the lock that proves it.
         let (alone, lock) = match (dsn.kind, fast::FastReader::path_of(&dsn.url)) {
             (DatabaseKind::Sqlite, _) if dsn.in_memory => (true, None),
@@ -290,8 +293,103 @@ impl SqlPersister {
         self.pool.options().get_max_connections()
     }
 
-    /// Applies every pending migration.
+    /// The tables of the database (the current schema on PostgreSQL and MySQL), sorted.
+    async fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.kind {
+            DatabaseKind::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            DatabaseKind::Postgres => {
+                "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+            }
+            DatabaseKind::Mysql => {
+                "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            }
+        };
+        let rows = sqlx::query(sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut names = rows
+            .iter()
+            .map(|r| s(r, "name"))
+            .collect::<Result<Vec<_>, _>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// What the database holds: nothing, hoplite's schema (and which migrations it has), or
+    /// tables hoplite did not create.
+    pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        let tables = self.table_names().await?;
+        if tables.is_empty() {
+            return Ok(SchemaState::Empty);
+        }
+        if !tables.iter().any(|t| t == "hoplite_migrations") {
+            return Ok(SchemaState::Foreign { tables });
+        }
+        let rows = sqlx::query("SELECT version FROM hoplite_migrations")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut applied = rows
+            .iter()
+            .map(|r| r.int("version"))
+            .collect::<Result<Vec<_>, _>>()?;
+        applied.sort_unstable();
+        Ok(SchemaState::Hoplite { applied })
+    }
+
+    /// Checks that the database can be served as it is: hoplite's schema with every migration
+    /// this build knows applied, and none it does not know. The error says what was found and
+    /// what to do.
+    pub async fn check_schema(&self) -> Result<(), StoreError> {
+        let known: Vec<i64> = crate::migrate::migrations(self.kind)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        match self.schema_state().await? {
+            SchemaState::Empty => Err(StoreError::Other(
+                "the database has no tables yet: create hoplite's schema with `hoplite migrate sql -e --yes` (DSN in the environment) first".into(),
+            )),
+            SchemaState::Foreign { tables } => Err(foreign_schema(&tables)),
+            SchemaState::Hoplite { applied } => {
+                if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+                    return Err(newer_schema(*newer));
+                }
+                let missing: Vec<String> = known
+                    .iter()
+                    .filter(|v| !applied.contains(v))
+                    .map(i64::to_string)
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(StoreError::Other(format!(
+                        "the database schema lacks migrations {} of this hoplite: apply them with `hoplite migrate sql -e --yes` (DSN in the environment)",
+                        missing.join(", ")
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Applies every pending migration, on an empty database or one with hoplite's schema only;
+    /// a database holding anything else is left untouched.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.schema_state().await? {
+            SchemaState::Foreign { tables } => return Err(foreign_schema(&tables)),
+            SchemaState::Hoplite { applied } => {
+                let known: Vec<i64> = crate::migrate::migrations(self.kind)
+                    .into_iter()
+                    .map(|(v, _)| v)
+                    .collect();
+                if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+                    return Err(newer_schema(*newer));
+                }
+            }
+            SchemaState::Empty => {}
+        }
         sqlx::query("CREATE TABLE IF NOT EXISTS hoplite_migrations (version BIGINT PRIMARY KEY, applied_at VARCHAR(32) NOT NULL)")
             .execute(&self.pool)
             .await
@@ -491,6 +589,63 @@ fn opt<R: Fields>(r: &R, c: &str) -> Result<Option<String>, StoreError> {
 
 fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).expect("json serialises")
+}
+
+/// What a database holds, as far as hoplite's migrations are concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No tables at all.
+    Empty,
+    /// hoplite's schema, with these migrations applied (sorted).
+    Hoplite { applied: Vec<i64> },
+    /// Tables, but not hoplite's: another application's, or Ory Kratos's own.
+    Foreign { tables: Vec<String> },
+}
+
+/// The refusal for a database hoplite did not create: it names what it found.
+fn foreign_schema(tables: &[String]) -> StoreError {
+    let kratos =
+        tables.iter().any(|t| t == "schema_migration") && tables.iter().any(|t| t == "identities");
+    let shown: Vec<&str> = tables.iter().take(12).map(String::as_str).collect();
+    let more = if tables.len() > shown.len() {
+        format!(" and {} more", tables.len() - shown.len())
+    } else {
+        String::new()
+    };
+    let what = if kratos {
+        "an Ory Kratos database (it has Kratos's `schema_migration` and `identities` tables)"
+    } else {
+        "tables hoplite did not create"
+    };
+    StoreError::Other(format!(
+        "refusing to use this database: it holds {what}: {}{more}. hoplite never alters a database whose schema it does not recognise; point it at an empty database, or at one hoplite created",
+        shown.join(", ")
+    ))
+}
+
+/// A SQLite file that holds tables, none of them hoplite's bookkeeping, is refused before the
+/// pool opens it: opening it for writing would switch its journal mode to WAL, which already
+/// changes the file.
+fn refuse_foreign_sqlite(dsn: &Dsn) -> Result<(), StoreError> {
+    if dsn.kind != DatabaseKind::Sqlite || dsn.in_memory {
+        return Ok(());
+    }
+    let Some(path) = fast::FastReader::path_of(&dsn.url) else {
+        return Ok(());
+    };
+    match fast::FastReader::existing_tables(&path)? {
+        Some(tables) if !tables.is_empty() && !tables.iter().any(|t| t == "hoplite_migrations") => {
+            Err(foreign_schema(&tables))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The refusal for a database a newer hoplite migrated.
+fn newer_schema(version: i64) -> StoreError {
+    StoreError::Other(format!(
+        "refusing to use this database: it has hoplite migration {version}, which this hoplite does not know (a newer hoplite migrated it); run that version or a later one"
+    ))
 }
 
 /// The trait, each method handed to its domain's file. Every call that writes runs

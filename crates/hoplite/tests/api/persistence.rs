@@ -913,3 +913,100 @@ async fn a_sqlite_file_is_served_by_one_process_at_a_time() {
         .expect("a plain connection is not refused");
     other.migrate().await.unwrap();
 }
+
+db_test!(
+    a_database_hoplite_did_not_create_is_never_altered,
+    serde_json::json!({}),
+    |app| {
+        use hoplite_sql::SchemaState;
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let dsn = hoplite_core::config::Dsn::parse(&app.dsn).unwrap();
+        let p = hoplite_sql::SqlPersister::connect(&dsn, "http://127.0.0.1/")
+            .await
+            .unwrap();
+        let latest = hoplite_sql::migrate::migrations(kind_of(&app.dsn))
+            .last()
+            .unwrap()
+            .0;
+        p.check_schema()
+            .await
+            .expect("a fully migrated database is served");
+        let mut conn = AnyConnection::connect(&app.dsn).await.unwrap();
+
+        // A migration missing: serving is refused with the command; migrating applies it.
+        conn.execute(AssertSqlSafe(format!(
+            "DELETE FROM hoplite_migrations WHERE version = {latest}"
+        )))
+        .await
+        .unwrap();
+        let e = p.check_schema().await.unwrap_err().to_string();
+        assert!(
+            e.contains(&latest.to_string()) && e.contains("hoplite migrate sql"),
+            "{e}"
+        );
+        p.migrate().await.unwrap();
+        p.check_schema().await.unwrap();
+
+        // A newer hoplite's migration: neither served nor migrated.
+        conn.execute("INSERT INTO hoplite_migrations (version, applied_at) VALUES (9999, 'x')")
+            .await
+            .unwrap();
+        for e in [
+            p.check_schema().await.unwrap_err().to_string(),
+            p.migrate().await.unwrap_err().to_string(),
+        ] {
+            assert!(e.contains("9999") && e.contains("newer hoplite"), "{e}");
+        }
+
+        // Kratos's tables (no hoplite bookkeeping, Kratos's own): refused, and nothing changes.
+        conn.execute("DROP TABLE hoplite_migrations").await.unwrap();
+        conn.execute("CREATE TABLE schema_migration (version VARCHAR(48) NOT NULL)")
+            .await
+            .unwrap();
+        conn.execute("ALTER TABLE session_devices ADD COLUMN nid VARCHAR(36) NULL")
+            .await
+            .unwrap();
+        let before = p.schema_state().await.unwrap();
+        let SchemaState::Foreign { tables } = &before else {
+            panic!("not recognised as foreign: {before:?}")
+        };
+        assert!(tables.contains(&"schema_migration".to_string()));
+        for e in [
+            p.check_schema().await.unwrap_err().to_string(),
+            p.migrate().await.unwrap_err().to_string(),
+        ] {
+            assert!(e.contains("Ory Kratos database"), "{e}");
+            assert!(e.contains("schema_migration"), "{e}");
+        }
+        assert_eq!(
+            p.schema_state().await.unwrap(),
+            before,
+            "nothing was created"
+        );
+        // The column hoplite's own session_devices lacks is still there.
+        conn.execute("SELECT nid FROM session_devices")
+            .await
+            .unwrap();
+
+        // An empty database is migrated; serving it unmigrated is refused with the command.
+        if kind_of(&app.dsn) == DatabaseKind::Sqlite {
+            let dir = std::env::temp_dir().join(format!("hoplite-empty-{}", Uuid::new_v4()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let empty = hoplite_core::config::Dsn::parse(&format!(
+                "sqlite://{}?mode=rwc",
+                dir.join("e.sqlite").display()
+            ))
+            .unwrap();
+            let e = hoplite_sql::SqlPersister::connect(&empty, "http://127.0.0.1/")
+                .await
+                .unwrap();
+            assert_eq!(e.schema_state().await.unwrap(), SchemaState::Empty);
+            let err = e.check_schema().await.unwrap_err().to_string();
+            assert!(err.contains("hoplite migrate sql"), "{err}");
+            e.migrate().await.unwrap();
+            e.check_schema().await.unwrap();
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+);
