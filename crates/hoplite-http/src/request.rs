@@ -143,6 +143,7 @@ fn session_token(
     h: &HeaderMap,
     cookie_list: &[(String, String)],
     cookie_name: &str,
+    unseal: impl Fn(&str) -> Option<String>,
 ) -> Option<String> {
     let header_token = header_get(h, "x-session-token");
     if !header_token.is_empty() {
@@ -151,8 +152,8 @@ fn session_token(
     let cookie = cookie_list
         .iter()
         .find(|(n, _)| n == cookie_name)
-        .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty());
+        .filter(|(_, v)| !v.is_empty())
+        .and_then(|(_, v)| unseal(v));
     cookie.or_else(|| {
         let a = header(h, "authorization")?;
         let mut parts = a.split(' ');
@@ -201,7 +202,10 @@ pub fn request_info(
         }
     };
 
-    let session_token = session_token(h, &cookie_list, &reg.config.session.cookie_name);
+    let now = reg.now();
+    let session_token = session_token(h, &cookie_list, &reg.config.session.cookie_name, |v| {
+        hoplite_core::session::cookie::token_from_cookie(&reg.config, v, now)
+    });
 
     let scheme = header(h, "x-forwarded-proto").unwrap_or("http");
     let host = parts
@@ -398,14 +402,23 @@ mod tests {
             ("x-session-token", ""),
             ("authorization", "Bearer from-bearer"),
         ]);
+        let raw = |v: &str| Some(v.to_string());
         assert_eq!(
-            session_token(&h, &cookies, name).as_deref(),
+            session_token(&h, &cookies, name, raw).as_deref(),
             Some("from-cookie")
         );
-        assert_eq!(session_token(&h, &[], name).as_deref(), Some("from-bearer"));
+        assert_eq!(
+            session_token(&h, &[], name, raw).as_deref(),
+            Some("from-bearer")
+        );
         let empty_cookie = vec![(name.to_string(), String::new())];
         assert_eq!(
-            session_token(&h, &empty_cookie, name).as_deref(),
+            session_token(&h, &empty_cookie, name, raw).as_deref(),
+            Some("from-bearer")
+        );
+        // A cookie that does not unseal falls through to the bearer token, as in Kratos.
+        assert_eq!(
+            session_token(&h, &cookies, name, |_| None).as_deref(),
             Some("from-bearer")
         );
         let h = headers(&[
@@ -413,10 +426,10 @@ mod tests {
             ("authorization", "Bearer b"),
         ]);
         assert_eq!(
-            session_token(&h, &cookies, name).as_deref(),
+            session_token(&h, &cookies, name, raw).as_deref(),
             Some("from-header")
         );
-        assert_eq!(session_token(&HeaderMap::new(), &[], name), None);
+        assert_eq!(session_token(&HeaderMap::new(), &[], name, raw), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The `ory_kratos_session` cookie (spec §13.1). Its value is opaque to clients; hoplite stores the
-//! session token in it.
+//! The `ory_kratos_session` cookie (spec §13.1). Its value is opaque to clients: Kratos's own
+//! format (gorilla/securecookie, [`crate::x::securecookie`]) holding the session token, so cookies
+//! carry over between Kratos and hoplite on the same secrets.
 //!
 //! Kratos writes its cookies with Go's `http.SetCookie`, so [`SetCookie::to_header`] reproduces Go's
 //! `(*http.Cookie).String()`: attribute order `Path`, `Domain`, `Expires`, `Max-Age`, `HttpOnly`,
@@ -7,6 +8,7 @@
 
 use crate::config::Config;
 use crate::session::Session;
+use crate::x::securecookie::CodecKeys;
 use time::OffsetDateTime;
 
 /// A cookie to set, with the fields of Go's `http.Cookie` that Kratos uses.
@@ -149,7 +151,7 @@ pub fn session_cookie(config: &Config, session: &Session, now: OffsetDateTime) -
     };
     SetCookie {
         name: s.cookie_name.clone(),
-        value: session.token.clone(),
+        value: cookie_value(config, session, now),
         path: s.cookie_path.clone(),
         // `cookie_domain` already falls back to `cookies.domain` (Kratos's `SessionDomain`).
         domain: s.cookie_domain.clone().unwrap_or_default(),
@@ -160,6 +162,72 @@ pub fn session_cookie(config: &Config, session: &Session, now: OffsetDateTime) -
         same_site: s.cookie_same_site.clone(),
     }
     .to_header()
+}
+
+/// The cookie codecs: one per `secrets.cookie` entry, else per `secrets.default` entry (Kratos's
+/// `SecretsSession`); the first encodes, all decode.
+pub fn session_codecs(config: &Config) -> Vec<CodecKeys> {
+    let secrets = if config.secrets.cookie.is_empty() {
+        &config.secrets.default
+    } else {
+        &config.secrets.cookie
+    };
+    secrets.iter().map(|s| CodecKeys::from_secret(s)).collect()
+}
+
+/// How old a cookie's signature may be: the session lifespan for persistent cookies (Kratos's
+/// `cs.MaxAge`), else gorilla's default of 30 days.
+fn codec_max_age(config: &Config) -> i64 {
+    if config.session.cookie_persistent {
+        i64::try_from(config.session.lifespan.as_secs()).unwrap_or(i64::MAX)
+    } else {
+        86400 * 30
+    }
+}
+
+/// The cookie's value, as Kratos's `IssueCookie` fills it: the token, the expiry and a fresh
+/// nonce, sealed with the first codec.
+fn cookie_value(config: &Config, session: &Session, now: OffsetDateTime) -> String {
+    let Some(codec) = session_codecs(config).into_iter().next() else {
+        // No secret at all (the binary always has one): the bare token.
+        return session.token.clone();
+    };
+    let expires_at = crate::x::timefmt::rfc3339_nano(session.expires_at);
+    let nonce = crate::session::random_letters(8);
+    let iv: [u8; 16] = rand::random();
+    crate::x::securecookie::encode(
+        &codec,
+        &config.session.cookie_name,
+        &[
+            ("session_token", session.token.as_str()),
+            ("expires_at", expires_at.as_str()),
+            ("nonce", nonce.as_str()),
+        ],
+        now.unix_timestamp(),
+        iv,
+    )
+}
+
+/// The session token a session cookie carries (Kratos's `extractToken`): Kratos's sealed format,
+/// signed by one of the configured secrets within the codec's age; also a bare `ory_st_` token, as
+/// hoplite's cookies held before they took Kratos's format.
+pub fn token_from_cookie(config: &Config, value: &str, now: OffsetDateTime) -> Option<String> {
+    let codecs = session_codecs(config);
+    match crate::x::securecookie::decode(
+        &codecs,
+        &config.session.cookie_name,
+        value,
+        now.unix_timestamp(),
+        codec_max_age(config),
+    ) {
+        Ok(pairs) => pairs
+            .into_iter()
+            .find(|(k, _)| k == "session_token")
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_empty()),
+        Err(_) if value.starts_with("ory_st_") => Some(value.to_string()),
+        Err(_) => None,
+    }
 }
 
 /// The `Set-Cookie` value that removes the session cookie (empty value, `Max-Age` < 0), as
@@ -254,6 +322,46 @@ mod tests {
             session_cookie(&c, &s, NOW),
             "ory_kratos_session=ory_st_abc; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; SameSite=Lax"
         );
+    }
+
+    #[test]
+    fn the_value_is_the_token_sealed_as_kratos_seals_it() {
+        let mut c = config();
+        c.secrets.cookie = vec!["PLEASE-CHANGE-ME-I-AM-VERY-INSECURE".into()];
+        let s = session(NOW + time::Duration::seconds(86400) + time::Duration::milliseconds(900));
+        let header = session_cookie(&c, &s, NOW);
+        let (pair, rest) = header.split_once("; ").unwrap();
+        assert_eq!(
+            rest,
+            "Path=/; Expires=Wed, 06 Mar 2024 07:08:09 GMT; Max-Age=86400; HttpOnly; SameSite=Lax"
+        );
+        let value = pair.strip_prefix("ory_kratos_session=").unwrap();
+        assert!(!value.contains("ory_st_abc"));
+        assert_eq!(
+            token_from_cookie(&c, value, NOW).as_deref(),
+            Some("ory_st_abc")
+        );
+        // A fresh IV and nonce each time.
+        assert_ne!(session_cookie(&c, &s, NOW), header);
+        // Rotation: a new first secret still reads cookies the old one sealed.
+        let mut rotated = c.clone();
+        rotated.secrets.cookie.insert(0, "a newer secret".into());
+        assert_eq!(
+            token_from_cookie(&rotated, value, NOW).as_deref(),
+            Some("ory_st_abc")
+        );
+        let mut other = c.clone();
+        other.secrets.cookie = vec!["another secret".into()];
+        assert_eq!(token_from_cookie(&other, value, NOW), None);
+        // Signed longer ago than a session lives: refused.
+        let later = NOW + time::Duration::seconds(86401);
+        assert_eq!(token_from_cookie(&c, value, later), None);
+        // hoplite's earlier cookies held the bare token.
+        assert_eq!(
+            token_from_cookie(&c, "ory_st_bare", NOW).as_deref(),
+            Some("ory_st_bare")
+        );
+        assert_eq!(token_from_cookie(&c, "garbage", NOW), None);
     }
 
     #[test]

@@ -75,6 +75,16 @@ pub fn random_alphanumeric(n: usize) -> String {
         .collect()
 }
 
+/// A random string of `n` ASCII letters (Kratos's `randx.Alpha`).
+pub fn random_letters(n: usize) -> String {
+    use rand::Rng;
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())]))
+        .collect()
+}
+
 /// `ory_st_` + 44 alphanumerics: the prefix Kratos uses, but 44 characters (≈ 262 bits) instead of
 /// Kratos's 32 (≈ 190 bits), so a token carries at least 256 bits of entropy.
 pub fn new_session_token() -> String {

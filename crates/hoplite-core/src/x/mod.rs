@@ -7,4 +7,5 @@ pub mod gourl;
 pub mod http_client;
 pub mod jsonpatch;
 pub mod pagination;
+pub mod securecookie;
 pub mod timefmt;

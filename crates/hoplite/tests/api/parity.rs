@@ -777,3 +777,85 @@ db_test!(
         }
     }
 );
+
+/// A session cookie Kratos sealed (gorilla/securecookie, Go 1.26) with this secret at Unix time
+/// [`GO_COOKIE_SIGNED_AT`], holding the session token [`GO_COOKIE_TOKEN`].
+const GO_COOKIE_SECRET: &str = "PLEASE-CHANGE-ME-I-AM-VERY-INSECURE";
+const GO_COOKIE: &str = "MTc5NjUwMjkzM3w3TWUyOXhjdFkxRUJiLUs5ajNUVFNCWUtYanpGODl0RENYakpqYW5xX0NTMGdwWVlTU0ZoM0Vwd1BPbTQ2eXdYLV9scGdfbllNMlprNkszSWlmZk5EUEItZjRJb3BSaXZMcWRsY2xyWi1QZjJrSExnX2VmZnlRVkdfRmVsbTU5VkJaZ2ZOakl1LWd5Mzg2VTQyX0M4enZfWDdmSWdkcHhPT2I5X08xcE9wTnJPeHdpbURHZTNFWEFOQ1ZTQVBWYXZMWk8zdTVDSlFxV1FfeVdkRTVoaDdEWEFyb2xRSG1OdjF5dTMwc2NhMXRjeTlJNkRFUF9abXRIaUZpM3VaZTNFaXVTbXdKM0ktQ2RER0RIcjU0a1AyV2Z5Z1prPXzuIO_KKRUQ9yhlOZJQzcUHpC-LmE8HUvsIdY1FG7jAKw==";
+const GO_COOKIE_SIGNED_AT: i64 = 1796502933;
+const GO_COOKIE_TOKEN: &str = "ory_st_abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+
+db_test!(
+    session_cookies_are_sealed_as_kratos_seals_them,
+    json!({"secrets": {"cookie": [GO_COOKIE_SECRET]}}),
+    |app| {
+        // A browser sign-in: the cookie is sealed, and it signs the browser in.
+        let reg = app.register_api("c@example.com", PASSWORD).await;
+        let reg: Value = reg.json().await.unwrap();
+        let sid = reg["session"]["id"].as_str().unwrap().to_string();
+        let browser = app.browser();
+        let flow = app.spa_flow(&browser, "/self-service/login/browser").await;
+        let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = browser
+            .post(app.url(&format!(
+                "/self-service/login?flow={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .header("accept", "application/json")
+            .json(&json!({"method": "password", "identifier": "c@example.com", "password": PASSWORD, "csrf_token": csrf}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let set_cookie: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let session_cookie = set_cookie
+            .iter()
+            .find(|c| c.starts_with("ory_kratos_session="))
+            .expect("a session cookie");
+        assert!(!session_cookie.contains("ory_st_"), "{session_cookie}");
+        let r = browser
+            .get(app.url("/sessions/whoami"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+
+        // The cookie Kratos sealed signs in here too, once its token is a session of this
+        // database (as after switching from Kratos on the same database).
+        app.exec_sql(&format!(
+            "UPDATE sessions SET token = '{GO_COOKIE_TOKEN}' WHERE id = '{sid}'"
+        ))
+        .await;
+        let real_now = app.registry.now().unix_timestamp();
+        app.clock
+            .advance(time::Duration::seconds(GO_COOKIE_SIGNED_AT + 60 - real_now));
+        let whoami = |cookie: String| {
+            app.api_client()
+                .get(app.url("/sessions/whoami"))
+                .header("cookie", cookie)
+                .send()
+        };
+        let r = whoami(format!("ory_kratos_session={GO_COOKIE}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let me: Value = r.json().await.unwrap();
+        assert_eq!(me["id"], sid.as_str());
+        // Tampered, or sealed with another secret: no session.
+        let r = whoami(format!(
+            "ory_kratos_session={}",
+            GO_COOKIE.replace('w', "x")
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+);
