@@ -152,6 +152,10 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
         return (Reply::error(&too_many_filters(), rid), None);
     }
     let filter = filters.pop();
+    let has = |k: &str| req.query.iter().any(|(key, _)| key == k);
+    if !has("page_token") && !has("page_size") && has("page") {
+        return list_identities_by_page(reg, req, filter.as_ref(), &include).await;
+    }
     // Keyset pagination (`keysetpagination.Parse`): `per_page` alone stands for `page_size`; a
     // size that is not a number is refused, others are brought into 1..=500 (250 by default).
     let size_param = req
@@ -203,16 +207,71 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
                 );
             }
             let next = page.next.map(|n| n.to_string());
-            let link = pagination::keyset_link(
+            // Kratos turns a lone `per_page` into `page_size` in the query its links are made of.
+            let alias: &[&str] = if has("page_size") { &[] } else { &["per_page"] };
+            let link = pagination::keyset_link_without(
                 req,
                 page_size,
                 &uuid::Uuid::nil().to_string(),
                 next.as_deref(),
+                alias,
             );
             (Reply::json(200, json!(body)), Some(link))
         }
         Err(e) => (Reply::error(&e.into(), rid), None),
     }
+}
+
+/// The legacy `page`/`per_page` mode of the identity list: an offset page, `X-Total-Count` (all
+/// identities, or the page's own count with `credentials_identifier`, as Kratos counts) and
+/// `pagepagination`'s `Link`.
+async fn list_identities_by_page(
+    reg: &Registry,
+    req: &RequestInfo,
+    filter: Option<&IdentityFilter>,
+    include: &[&str],
+) -> (Reply, Option<String>) {
+    let rid = req.request_id.as_deref();
+    let page = pagination::parse_legacy_page(req);
+    if page.offset() > pagination::LEGACY_LIMIT {
+        let err = ErrorObject::bad_request().with_reason(format!(
+            "Legacy pagination is not supported for enumerating over {} items. Please switch to using page_token and page_size.",
+            pagination::LEGACY_LIMIT
+        ));
+        return (Reply::error(&err, rid), None);
+    }
+    let limit = u32::try_from(page.per_page).unwrap_or(500);
+    let identities = match reg
+        .persister
+        .list_identities_at(filter, page.offset(), limit)
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return (Reply::error(&e.into(), rid), None),
+    };
+    let by_identifier = matches!(filter, Some(IdentityFilter::CredentialsIdentifier { .. }));
+    let total = if by_identifier {
+        identities.len() as u64
+    } else {
+        match reg.persister.count_identities().await {
+            Ok(n) => n,
+            Err(e) => return (Reply::error(&e.into(), rid), None),
+        }
+    };
+    let body: Vec<Value> = identities
+        .into_iter()
+        .map(|mut i| {
+            if include.is_empty() {
+                i.credentials.clear();
+            }
+            serde_json::to_value(i.admin_view(include)).expect("identity serialises")
+        })
+        .collect();
+    let link = pagination::page_link(req, page, total);
+    (
+        Reply::json(200, json!(body)).with_header("x-total-count", total.to_string()),
+        Some(link),
+    )
 }
 
 /// Page sizes of the identity list (Kratos's paginator defaults; its documentation's 1000 is

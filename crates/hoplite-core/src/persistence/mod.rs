@@ -163,6 +163,16 @@ pub trait Persister: Send + Sync + 'static {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<IdentityPage, StoreError>;
+    /// Identities in id order from row `offset`, at most `limit`, those `filter` selects when
+    /// given (the list's legacy `page`/`per_page` mode).
+    async fn list_identities_at(
+        &self,
+        filter: Option<&IdentityFilter>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<Identity>, StoreError>;
+    /// How many identities there are.
+    async fn count_identities(&self) -> Result<u64, StoreError>;
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
     /// The session for a token, without its identity.

@@ -13,10 +13,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The request's path and query with `set` replacing those keys.
 fn link_url(req: &RequestInfo, set: &[(&str, String)]) -> String {
+    link_url_without(req, set, &[])
+}
+
+/// [`link_url`] with the keys `remove` taken out first.
+fn link_url_without(req: &RequestInfo, set: &[(&str, String)], remove: &[&str]) -> String {
     let (path, mut values) = match gourl::parse(&req.url) {
         Ok(u) => (u.escaped_path(), u.query()),
         Err(_) => (String::from("/"), gourl::Values::new()),
     };
+    for k in remove {
+        values.remove(k.as_bytes());
+    }
     for (k, v) in set {
         values.insert(k.as_bytes().to_vec(), vec![v.as_bytes().to_vec()]);
     }
@@ -30,13 +38,25 @@ fn link(url: String, rel: &str) -> String {
 /// `keysetpagination.Header`: `first` always (with the first page's token), `next` when there is
 /// a next page.
 pub fn keyset_link(req: &RequestInfo, size: u32, first: &str, next: Option<&str>) -> String {
+    keyset_link_without(req, size, first, next, &[])
+}
+
+/// [`keyset_link`] without the query keys `remove`.
+pub fn keyset_link_without(
+    req: &RequestInfo,
+    size: u32,
+    first: &str,
+    next: Option<&str>,
+    remove: &[&str],
+) -> String {
     let page = |token: &str| {
-        link_url(
+        link_url_without(
             req,
             &[
                 ("page_size", size.to_string()),
                 ("page_token", token.into()),
             ],
+            remove,
         )
     };
     let mut out = link(page(first), "first");
@@ -112,9 +132,9 @@ pub fn parse_offset_page(req: &RequestInfo) -> OffsetPage {
     }
 }
 
-/// `pagination.HeaderWithFormatter` with the migration formatter: the `Link` header value for
-/// `page` of `total` rows (every link carries both parameter styles).
-pub fn offset_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
+/// `pagination.HeaderWithFormatter`'s choice of links for `page` of `total` rows: (offset,
+/// size, rel) each.
+fn links_for(page: OffsetPage, total: u64) -> Vec<(i64, i64, &'static str)> {
     let ipp = page.per_page.max(1) as i64;
     let total = total as i64;
     let offset = page.page * ipp;
@@ -123,41 +143,86 @@ pub fn offset_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
     } else {
         (total / ipp) * ipp
     };
-    let at = |offset: i64, size: i64, rel: &str| {
-        link(
-            link_url(
-                req,
-                &[
-                    ("page_size", size.to_string()),
-                    ("page_token", offset_token(offset)),
-                    ("per_page", size.to_string()),
-                    ("page", (offset / size).to_string()),
-                ],
-            ),
-            rel,
-        )
-    };
-    let links = if offset >= last_offset && total == 0 {
+    if offset >= last_offset && total == 0 {
         vec![
-            at(0, ipp, "first"),
-            at((page.page + 1) * ipp, ipp, "next"),
-            at((page.page - 1) * ipp, ipp, "prev"),
+            (0, ipp, "first"),
+            ((page.page + 1) * ipp, ipp, "next"),
+            ((page.page - 1) * ipp, ipp, "prev"),
         ]
     } else if offset >= last_offset && total <= ipp {
-        vec![at(0, total, "first")]
+        vec![(0, total, "first")]
     } else if offset >= last_offset {
-        vec![at(0, ipp, "first"), at(last_offset - ipp, ipp, "prev")]
+        vec![(0, ipp, "first"), (last_offset - ipp, ipp, "prev")]
     } else if offset < ipp {
-        vec![at(ipp, ipp, "next"), at(last_offset, ipp, "last")]
+        vec![(ipp, ipp, "next"), (last_offset, ipp, "last")]
     } else {
         vec![
-            at(0, ipp, "first"),
-            at((page.page + 1) * ipp, ipp, "next"),
-            at((page.page - 1) * ipp, ipp, "prev"),
-            at(last_offset, ipp, "last"),
+            (0, ipp, "first"),
+            ((page.page + 1) * ipp, ipp, "next"),
+            ((page.page - 1) * ipp, ipp, "prev"),
+            (last_offset, ipp, "last"),
         ]
-    };
-    links.join(",")
+    }
+}
+
+/// The `Link` header of the offset pagination with the migration formatter (the session lists):
+/// every link carries both parameter styles.
+pub fn offset_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
+    links_for(page, total)
+        .into_iter()
+        .map(|(offset, size, rel)| {
+            let set = [
+                ("page_size", size.to_string()),
+                ("page_token", offset_token(offset)),
+                ("per_page", size.to_string()),
+                ("page", (offset / size).to_string()),
+            ];
+            link(link_url(req, &set), rel)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The `Link` header of the legacy page pagination (`pagepagination.PaginationHeader`, the
+/// identity list's `page`/`per_page` mode): `per_page` and `page` only.
+pub fn page_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
+    links_for(page, total)
+        .into_iter()
+        .map(|(offset, size, rel)| {
+            let set = [
+                ("per_page", size.to_string()),
+                ("page", (offset / size).to_string()),
+            ];
+            link(link_url(req, &set), rel)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Largest and default `per_page` of the identity list's legacy mode, and how far it may reach.
+const LEGACY_MAX_PER_PAGE: i64 = 500;
+const LEGACY_DEFAULT_PER_PAGE: i64 = 250;
+/// `PagePaginationLimit`.
+pub const LEGACY_LIMIT: u64 = 1000;
+
+/// `PagePaginator{MaxItems: 500, DefaultItems: 250}.ParsePagination`: unreadable values fall
+/// back to the defaults.
+pub fn parse_legacy_page(req: &RequestInfo) -> OffsetPage {
+    let page = req
+        .query_param("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let per_page = req
+        .query_param("per_page")
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<i64>().unwrap_or(LEGACY_DEFAULT_PER_PAGE))
+        .unwrap_or(LEGACY_DEFAULT_PER_PAGE)
+        .clamp(1, LEGACY_MAX_PER_PAGE);
+    OffsetPage {
+        page,
+        per_page: per_page as u64,
+    }
 }
 
 #[cfg(test)]
@@ -264,6 +329,32 @@ mod tests {
             7,
         );
         assert_eq!(l.matches("rel=").count(), 4, "{l}");
+    }
+
+    #[test]
+    fn legacy_page_links_carry_per_page_and_page() {
+        let r = req("/admin/identities?page=1&per_page=2");
+        let p = parse_legacy_page(&r);
+        assert_eq!(
+            p,
+            OffsetPage {
+                page: 1,
+                per_page: 2
+            }
+        );
+        assert_eq!(
+            page_link(&r, p, 7),
+            "</admin/identities?page=0&per_page=2>; rel=\"first\",</admin/identities?page=2&per_page=2>; rel=\"next\",\
+             </admin/identities?page=0&per_page=2>; rel=\"prev\",</admin/identities?page=3&per_page=2>; rel=\"last\""
+        );
+        let p = parse_legacy_page(&req("/admin/identities?page=-3&per_page=9000"));
+        assert_eq!(
+            p,
+            OffsetPage {
+                page: 0,
+                per_page: 500
+            }
+        );
     }
 
     #[test]

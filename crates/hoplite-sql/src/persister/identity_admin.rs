@@ -8,7 +8,7 @@
 //! `(type, identifier)` index.
 
 use super::identity::{IDENTITY_COLUMNS, identity_from_row, insert_parts, load_identity_parts};
-use super::{SqlPersister, json_text};
+use super::{Fields, SqlPersister, json_text};
 use crate::codec::{db_err, ts};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{IdentityFilter, IdentityPage, StoreError};
@@ -196,6 +196,45 @@ pub(super) async fn list_identities_filtered(
         None
     };
     Ok(IdentityPage { identities, next })
+}
+
+pub(super) async fn list_identities_at(
+    p: &SqlPersister,
+    filter: Option<&IdentityFilter>,
+    offset: u64,
+    limit: u32,
+) -> Result<Vec<Identity>, StoreError> {
+    let (condition, args) = match filter {
+        Some(f) => filter_condition(f),
+        None => ("1 = 1".to_string(), Vec::new()),
+    };
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE {condition} ORDER BY id LIMIT ? OFFSET ?"
+    );
+    let mut query = sqlx::query(p.q(&sql));
+    for a in args {
+        query = query.bind(a);
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&p.pool)
+        .await
+        .map_err(db_err)?;
+    let mut identities = rows
+        .iter()
+        .map(|r| identity_from_row(p, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    load_identity_parts(p, &mut identities).await?;
+    Ok(identities)
+}
+
+pub(super) async fn count_identities(p: &SqlPersister) -> Result<u64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM identities")
+        .fetch_one(&p.pool)
+        .await
+        .map_err(db_err)?;
+    Ok(u64::try_from(row.int("n")?).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -776,6 +776,19 @@ impl Persister for SqlPersister {
         identity_admin::list_identities_filtered(self, filter, after, limit).await
     }
 
+    async fn list_identities_at(
+        &self,
+        filter: Option<&IdentityFilter>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<Identity>, StoreError> {
+        identity_admin::list_identities_at(self, filter, offset, limit).await
+    }
+
+    async fn count_identities(&self) -> Result<u64, StoreError> {
+        identity_admin::count_identities(self).await
+    }
+
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         let s = s.clone();
         self.detached(|p| async move { session::create_session(&p, &s).await })

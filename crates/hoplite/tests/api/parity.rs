@@ -179,6 +179,54 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
     assert_eq!(second.len(), 1);
     assert!(!first.contains(&second[0]));
     assert!(link_rel(&link, "next").is_none(), "{link}");
+    // The legacy page mode: offsets, a total, `per_page`/`page` links.
+    let r = admin_call(
+        &app,
+        Method::GET,
+        "/admin/identities?page=0&per_page=2",
+        None,
+    )
+    .await;
+    assert_eq!(header(&r, "x-total-count").as_deref(), Some("3"));
+    let link = header(&r, "link").unwrap();
+    let p0: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(p0.len(), 2);
+    assert_eq!(
+        link,
+        "</admin/identities?page=1&per_page=2>; rel=\"next\",</admin/identities?page=1&per_page=2>; rel=\"last\""
+    );
+    let r = admin_call(
+        &app,
+        Method::GET,
+        "/admin/identities?page=1&per_page=2",
+        None,
+    )
+    .await;
+    let p1: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(p1.len(), 1);
+    assert!(!p0.contains(&p1[0]));
+    let r = admin_call(
+        &app,
+        Method::GET,
+        "/admin/identities?page=3&per_page=500",
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["error"]["reason"],
+        "Legacy pagination is not supported for enumerating over 1000 items. Please switch to using page_token and page_size."
+    );
+    // A lone `per_page` is the keyset `page_size`.
+    let r = admin_call(&app, Method::GET, "/admin/identities?per_page=2", None).await;
+    let link = header(&r, "link").unwrap();
+    assert_eq!(r.json::<Vec<Value>>().await.unwrap().len(), 2);
+    assert!(
+        link.starts_with("</admin/identities?page_size=2&page_token="),
+        "{link}"
+    );
+    assert!(!link.contains("per_page"), "{link}");
     // Sizes above 500 are brought down to it, not refused.
     let r = admin_call(&app, Method::GET, "/admin/identities?page_size=5000", None).await;
     assert_eq!(r.status(), 200);
