@@ -104,6 +104,23 @@ fn find_object<'a>(doc: &'a mut Value, path: &str) -> Option<(&'a mut Value, Str
     Some((node, split[split.len() - 1].to_string()))
 }
 
+/// How far `ensurePathExists` pads an array with `null`s: evanphx pads any length; a bound keeps
+/// one request from allocating without limit (an index in the path is attacker-chosen).
+const MAX_PADDING: i64 = 1000;
+
+/// The length an array of `len` elements is padded to so that index `i` exists, or the invalid
+/// index error past [`MAX_PADDING`].
+fn padded(i: i64, len: usize) -> Result<usize, String> {
+    if i - len as i64 > MAX_PADDING {
+        return Err(invalid_index(i));
+    }
+    Ok(i as usize)
+}
+
+/// The most segments a patch path may have. Missing parents are created, so a path's depth becomes
+/// the document's; serde_json's own parser stops at 128 levels, and so does this.
+const MAX_PATH_DEPTH: usize = 128;
+
 /// `ensurePathExists`: creates the missing (or `null`) parents of `path`, arrays where the next
 /// segment is an index or `-` (padded with `null`s), objects elsewhere.
 fn ensure_path_exists(doc: &mut Value, path: &str) -> Result<(), String> {
@@ -123,7 +140,7 @@ fn ensure_path_exists(doc: &mut Value, path: &str) -> Result<(), String> {
             if let (Value::Array(a), Some(i)) = (&mut *node, atoi(part))
                 && i > a.len() as i64
             {
-                a.resize(i as usize, Value::Null);
+                a.resize(padded(i, a.len())?, Value::Null);
             }
             let next = parts[pi + 1];
             let fresh = match atoi(next) {
@@ -132,7 +149,7 @@ fn ensure_path_exists(doc: &mut Value, path: &str) -> Result<(), String> {
                         "Unable to ensure path for negative index other than -1: {i}: {INVALID_INDEX}"
                     ));
                 }
-                Some(i) => Value::Array(vec![Value::Null; i.max(0) as usize]),
+                Some(i) => Value::Array(vec![Value::Null; padded(i.max(0), 0)?]),
                 None if next == "-" => Value::Array(Vec::new()),
                 None => Value::Object(serde_json::Map::new()),
             };
@@ -262,7 +279,7 @@ fn op_json(op: &Operation) -> String {
 /// `DecodePatch`'s checks of one operation.
 fn validate(op: &Operation) -> Result<(), String> {
     let problem = match op.op.as_str() {
-        "add" | "replace" | "test" if op.value.is_none() => Some(format!(
+        "add" | "replace" if op.value.is_none() => Some(format!(
             "failed to decode 'value': operation, missing value field: {MISSING}"
         )),
         "move" | "copy" if op.from.is_none() => Some(format!(
@@ -290,8 +307,16 @@ pub fn apply(doc: &mut Value, patch: &[Operation], denied: &[&str]) -> Result<()
         if !matches!(op.op.as_str(), "add" | "remove" | "replace") {
             return Err(format!("unsupported operation: {}", op.op));
         }
-        if is_denied(&op.path, denied) {
+        // The whole document ("") holds every denied path, so it is denied too (Kratos's glob
+        // lets it through, and with it `/id` and `/credentials`).
+        if op.path.is_empty() || is_denied(&op.path, denied) {
             return Err(format!("patch includes denied path: {}", op.path));
+        }
+        let depth = op.path.matches('/').count();
+        if depth > MAX_PATH_DEPTH {
+            return Err(format!(
+                "path has {depth} segments, more than the {MAX_PATH_DEPTH} allowed: {INVALID_STATE}"
+            ));
         }
         let kind = if op.op == "replace" && !is_element_access(&op.path) {
             "add"
@@ -394,6 +419,47 @@ mod tests {
         .unwrap();
         assert!(apply(&mut d, &ops, &[]).is_err());
         assert_eq!(d, doc);
+    }
+
+    #[test]
+    fn hostile_paths_are_refused_without_allocating_or_recursing() {
+        let doc = json!({"a": {}, "l": [1]});
+        let err = |patch: Value| run(doc.clone(), patch, &[]).unwrap_err();
+        assert_eq!(
+            err(json!([{"op": "add", "path": "/a/x/100000000000/y", "value": 1}])),
+            "Unable to access invalid index: 100000000000: invalid index referenced"
+        );
+        assert_eq!(
+            err(json!([{"op": "add", "path": "/l/9223372036854775807/y", "value": 1}])),
+            "Unable to access invalid index: 9223372036854775807: invalid index referenced"
+        );
+        let deep = format!("/a{}", "/b".repeat(20_000));
+        assert!(
+            err(json!([{"op": "add", "path": deep, "value": 1}])).contains("more than the 128")
+        );
+        assert_eq!(
+            err(json!([{"op": "add", "path": "", "value": {}}])),
+            "patch includes denied path: "
+        );
+        assert_eq!(
+            err(json!([{"op": "add", "value": {}}])),
+            "patch includes denied path: "
+        );
+        // A small pad is fine, as in Kratos.
+        assert_eq!(
+            run(
+                doc,
+                json!([{"op": "add", "path": "/a/x/2/y", "value": 1}]),
+                &[]
+            )
+            .unwrap()["a"]["x"],
+            json!([null, null, {"y": 1}])
+        );
+        // `test` without a value is not a decoding error: the operation itself is refused.
+        assert_eq!(
+            run(json!({}), json!([{"op": "test", "path": "/a"}]), &[]).unwrap_err(),
+            "unsupported operation: test"
+        );
     }
 
     #[test]

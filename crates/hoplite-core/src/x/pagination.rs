@@ -81,7 +81,9 @@ pub struct OffsetPage {
 impl OffsetPage {
     /// The first row of this page (never negative).
     pub fn offset(&self) -> u64 {
-        u64::try_from(self.page).unwrap_or(0) * self.per_page
+        u64::try_from(self.page)
+            .unwrap_or(0)
+            .saturating_mul(self.per_page)
     }
 }
 
@@ -136,8 +138,8 @@ pub fn parse_offset_page(req: &RequestInfo) -> OffsetPage {
 /// size, rel) each.
 fn links_for(page: OffsetPage, total: u64) -> Vec<(i64, i64, &'static str)> {
     let ipp = page.per_page.max(1) as i64;
-    let total = total as i64;
-    let offset = page.page * ipp;
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
+    let offset = page.page.saturating_mul(ipp);
     let last_offset = if total % ipp == 0 {
         total - ipp
     } else {
@@ -146,8 +148,8 @@ fn links_for(page: OffsetPage, total: u64) -> Vec<(i64, i64, &'static str)> {
     if offset >= last_offset && total == 0 {
         vec![
             (0, ipp, "first"),
-            ((page.page + 1) * ipp, ipp, "next"),
-            ((page.page - 1) * ipp, ipp, "prev"),
+            (page.page.saturating_add(1).saturating_mul(ipp), ipp, "next"),
+            (page.page.saturating_sub(1).saturating_mul(ipp), ipp, "prev"),
         ]
     } else if offset >= last_offset && total <= ipp {
         vec![(0, total, "first")]
@@ -158,8 +160,8 @@ fn links_for(page: OffsetPage, total: u64) -> Vec<(i64, i64, &'static str)> {
     } else {
         vec![
             (0, ipp, "first"),
-            ((page.page + 1) * ipp, ipp, "next"),
-            ((page.page - 1) * ipp, ipp, "prev"),
+            (page.page.saturating_add(1).saturating_mul(ipp), ipp, "next"),
+            (page.page.saturating_sub(1).saturating_mul(ipp), ipp, "prev"),
             (last_offset, ipp, "last"),
         ]
     }
@@ -355,6 +357,16 @@ mod tests {
                 per_page: 500
             }
         );
+        // Huge pages saturate instead of wrapping (which would read as page 0).
+        let p = parse_legacy_page(&req(
+            "/admin/identities?page=4611686018427387904&per_page=4",
+        ));
+        assert_eq!(p.offset(), u64::MAX);
+        let huge = OffsetPage {
+            page: i64::MAX,
+            per_page: 1000,
+        };
+        assert!(offset_link(&req("/sessions"), huge, 5).contains("rel=\"first\""));
     }
 
     #[test]

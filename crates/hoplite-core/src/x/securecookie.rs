@@ -89,6 +89,10 @@ pub fn decode(
     now: i64,
     max_age: i64,
 ) -> Result<Vec<(String, String)>, DecodeError> {
+    // gorilla refuses values over 4096 bytes before any work.
+    if cookie.len() > 4096 {
+        return Err(DecodeError::Invalid);
+    }
     let raw = URL_SAFE
         .decode(cookie.as_bytes())
         .map_err(|_| DecodeError::Invalid)?;
@@ -217,7 +221,7 @@ mod gob {
             if b < 128 {
                 return Some(u64::from(b));
             }
-            let n = (-(b as i8)) as usize;
+            let n = usize::from((b as i8).unsigned_abs());
             if n > 8 {
                 return None;
             }

@@ -325,7 +325,11 @@ impl SqlPersister {
         if tables.is_empty() {
             return Ok(SchemaState::Empty);
         }
-        if !tables.iter().any(|t| t == "hoplite_migrations") {
+        // Kratos's bookkeeping next to hoplite's: a Kratos database an older hoplite (which did
+        // not check) once migrated. Still Kratos's.
+        if !tables.iter().any(|t| t == "hoplite_migrations")
+            || tables.iter().any(|t| t == "schema_migration")
+        {
             return Ok(SchemaState::Foreign { tables });
         }
         let rows = sqlx::query("SELECT version FROM hoplite_migrations")
@@ -354,9 +358,7 @@ impl SqlPersister {
             )),
             SchemaState::Foreign { tables } => Err(foreign_schema(&tables)),
             SchemaState::Hoplite { applied } => {
-                if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
-                    return Err(newer_schema(*newer));
-                }
+                warn_newer(&applied, &known);
                 let missing: Vec<String> = known
                     .iter()
                     .filter(|v| !applied.contains(v))
@@ -384,9 +386,7 @@ impl SqlPersister {
                     .into_iter()
                     .map(|(v, _)| v)
                     .collect();
-                if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
-                    return Err(newer_schema(*newer));
-                }
+                warn_newer(&applied, &known);
             }
             SchemaState::Empty => {}
         }
@@ -641,11 +641,16 @@ fn refuse_foreign_sqlite(dsn: &Dsn) -> Result<(), StoreError> {
     }
 }
 
-/// The refusal for a database a newer hoplite migrated.
-fn newer_schema(version: i64) -> StoreError {
-    StoreError::Other(format!(
-        "refusing to use this database: it has hoplite migration {version}, which this hoplite does not know (a newer hoplite migrated it); run that version or a later one"
-    ))
+/// Migrations a newer hoplite applied: hoplite's migrations only add (tables, columns, indexes),
+/// so an older build still serves the database (a rolling deploy, a rollback), and says so.
+fn warn_newer(applied: &[i64], known: &[i64]) {
+    let newer: Vec<&i64> = applied.iter().filter(|v| !known.contains(v)).collect();
+    if !newer.is_empty() {
+        tracing::warn!(
+            ?newer,
+            "the database has migrations a newer hoplite applied; this build serves it as it is"
+        );
+    }
 }
 
 /// The trait, each method handed to its domain's file. Every call that writes runs

@@ -141,6 +141,15 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
             json!([{"op": "remove", "path": "/traits/nope"}]),
             "error in remove for path: '/traits/nope': unable to remove nonexistent key: nope: missing value",
         ),
+        // A path that would pad an array to a huge length, or nest without end: refused.
+        (
+            json!([{"op": "add", "path": "/metadata_public/x/100000000000/y", "value": 1}]),
+            "Unable to access invalid index: 100000000000: invalid index referenced",
+        ),
+        (
+            json!([{"op": "add", "path": "", "value": {}}]),
+            "patch includes denied path: ",
+        ),
     ] {
         let r = admin_call(
             &app,
