@@ -85,10 +85,10 @@ pub fn random_letters(n: usize) -> String {
         .collect()
 }
 
-/// `ory_st_` + 44 alphanumerics: the prefix Kratos uses, but 44 characters (≈ 262 bits) instead of
-/// Kratos's 32 (≈ 190 bits), so a token carries at least 256 bits of entropy.
+/// `ory_st_` + 32 alphanumerics (≈ 190 bits), as Kratos makes them: Kratos's `sessions.token`
+/// column holds 39 characters, and hoplite serves Kratos's tables.
 pub fn new_session_token() -> String {
-    format!("ory_st_{}", random_alphanumeric(44))
+    format!("ory_st_{}", random_alphanumeric(32))
 }
 
 /// `ory_lo_` + 32 alphanumerics.
