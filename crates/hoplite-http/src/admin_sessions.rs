@@ -33,6 +33,26 @@ async fn list(State(reg): Reg, req: Request) -> Response<Body> {
     .await
 }
 
+/// `POST /admin/sessions` (`manageSessions`).
+async fn manage(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let Some(bytes) = crate::public::read_body(body).await else {
+        let err = hoplite_core::error::ErrorObject::payload_too_large().with_reason(format!(
+            "The request body exceeds the limit of {} bytes.",
+            crate::MAX_BODY_BYTES
+        ));
+        return render(
+            &reg,
+            Reply::error(&err, info.request_id.as_deref()),
+            None,
+            &parts,
+        );
+    };
+    let reply = sessions::admin_manage_sessions(&reg, &info, &bytes).await;
+    render(&reg, reply, None, &parts)
+}
+
 async fn get_one(State(reg): Reg, Path(id): Path<String>, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {
         sessions::admin_get_session(&reg, &info, &id).await
@@ -88,7 +108,10 @@ async fn metrics(State(reg): Reg) -> Response<Body> {
 pub fn routes() -> Router<Arc<Registry>> {
     Router::new()
         // `DELETE /admin/sessions` is the public `DELETE /sessions`, redirected.
-        .route("/admin/sessions", get(list).delete(crate::admin::to_public))
+        .route(
+            "/admin/sessions",
+            get(list).delete(crate::admin::to_public).post(manage),
+        )
         .route("/admin/sessions/{id}", get(get_one).delete(disable))
         .route("/admin/sessions/{id}/extend", patch(extend))
         .route(

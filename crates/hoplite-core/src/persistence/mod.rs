@@ -248,6 +248,15 @@ pub trait Persister: Send + Sync + 'static {
     -> Result<bool, StoreError>;
     /// Deletes every session of an identity; returns how many.
     async fn delete_sessions_of_identity(&self, identity_id: Uuid) -> Result<u64, StoreError>;
+    /// Disables (`delete` false: marks inactive, counting only sessions that were active) or
+    /// deletes the sessions `target` names; at most `limit` of them for [`SessionTarget::All`].
+    /// Returns how many it processed. One transaction.
+    async fn manage_sessions(
+        &self,
+        target: SessionTarget,
+        delete: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
 
     // Session token exchange.
     /// Stores the codes issued with a flow.
@@ -261,6 +270,17 @@ pub trait Persister: Send + Sync + 'static {
         init_code: &str,
         return_to_code: &str,
     ) -> Result<Option<crate::session::token_exchange::Exchanger>, StoreError>;
+}
+
+/// Which sessions a bulk operation touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionTarget {
+    /// Every session of these identities.
+    Identities(Vec<Uuid>),
+    /// These sessions.
+    Sessions(Vec<Uuid>),
+    /// Any sessions, a batch at a time.
+    All,
 }
 
 /// Which sessions a list shows.

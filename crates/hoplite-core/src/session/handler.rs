@@ -464,6 +464,106 @@ pub async fn admin_disable_session(reg: &Registry, req: &RequestInfo, id: &str) 
     }
 }
 
+/// At most this many explicit ids per bulk call (`ManageSessionsMaxIDs`).
+const MANAGE_MAX_IDS: usize = 500;
+/// Sessions one wildcard call processes (`manageSessionsWildcardBatchSize`).
+const MANAGE_WILDCARD_BATCH: u32 = 5000;
+
+/// `ManageSessionsBody`: Go's decoder ignores unknown fields and takes `null` for absent.
+#[derive(serde::Deserialize)]
+struct ManageSessionsBody {
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    identities: Option<Vec<String>>,
+    #[serde(default)]
+    sessions: Option<Vec<String>>,
+}
+
+/// gofrs/uuid's `FromString` error, for the reasons Kratos writes.
+fn go_uuid_error(s: &str) -> String {
+    match s.len() {
+        32 | 36 | 38 | 41 | 45 => format!("uuid: incorrect UUID format in string {s:?}"),
+        n => format!("uuid: incorrect UUID length {n} in string {s:?}"),
+    }
+}
+
+/// `parseManageSessionsIDs`.
+fn manage_ids(raw: &[String]) -> Result<Vec<Uuid>, String> {
+    if raw.is_empty() {
+        return Err("array must not be empty".into());
+    }
+    if raw.len() > MANAGE_MAX_IDS {
+        return Err(format!(
+            "at most {MANAGE_MAX_IDS} IDs may be provided per call"
+        ));
+    }
+    raw.iter()
+        .map(|s| {
+            if s == "*" {
+                return Err("the wildcard '*' is not accepted here".to_string());
+            }
+            Uuid::parse_str(s)
+                .map_err(|_| format!("could not parse {s:?} as UUID: {}", go_uuid_error(s)))
+        })
+        .collect()
+}
+
+/// `POST /admin/sessions` (`manageSessions`): disables or deletes the sessions of some identities
+/// (or of all, `["*"]`, a batch per call) or some sessions; `{processed, more}`.
+pub async fn admin_manage_sessions(reg: &Registry, req: &RequestInfo, body: &[u8]) -> Reply {
+    use crate::persistence::SessionTarget;
+    let rid = req.request_id.as_deref();
+    let bad = |reason: String| Reply::error(&ErrorObject::bad_request().with_reason(reason), rid);
+    let body: ManageSessionsBody = match serde_json::from_slice(body) {
+        Ok(b) => b,
+        Err(e) => {
+            let err = ErrorObject::bad_request()
+                .with_reason("Invalid JSON body.")
+                .with_message(e.to_string());
+            return Reply::error(&err, rid);
+        }
+    };
+    let delete = match body.action.as_deref() {
+        Some("disable") => false,
+        Some("delete") => true,
+        _ => return bad("The 'action' field must be one of 'disable' or 'delete'.".into()),
+    };
+    let identities = body.identities.unwrap_or_default();
+    let sessions = body.sessions.unwrap_or_default();
+    if identities.is_empty() == sessions.is_empty() {
+        return bad("Exactly one of 'identities' or 'sessions' must be a non-empty array.".into());
+    }
+    let (target, wildcard) = if !identities.is_empty() {
+        if identities.len() == 1 && identities[0] == "*" {
+            (SessionTarget::All, true)
+        } else {
+            match manage_ids(&identities) {
+                Ok(ids) => (SessionTarget::Identities(ids), false),
+                Err(e) => return bad(format!("Could not parse 'identities' field: {e}")),
+            }
+        }
+    } else {
+        match manage_ids(&sessions) {
+            Ok(ids) => (SessionTarget::Sessions(ids), false),
+            Err(e) => return bad(format!("Could not parse 'sessions' field: {e}")),
+        }
+    };
+    match reg
+        .persister
+        .manage_sessions(target, delete, MANAGE_WILDCARD_BATCH)
+        .await
+    {
+        // A wildcard call that filled its batch may have left more (Kratos says so even when
+        // the batch was exactly the rest).
+        Ok(n) => Reply::json(
+            200,
+            json!({"processed": n, "more": wildcard && n == u64::from(MANAGE_WILDCARD_BATCH)}),
+        ),
+        Err(e) => Reply::error(&e.into(), rid),
+    }
+}
+
 /// `DELETE /admin/identities/{id}/sessions` (`deleteIdentitySessions`).
 pub async fn admin_delete_identity_sessions(reg: &Registry, req: &RequestInfo, id: &str) -> Reply {
     let rid = req.request_id.as_deref();

@@ -22,7 +22,7 @@ use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{
     ConflictingIdentity, IdentityFilter, IdentityPage, Persister, SessionCursor, SessionFilter,
-    SessionPage, StoreError, StoredError,
+    SessionPage, SessionTarget, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
 use sqlx::ConnectOptions as _;
@@ -932,6 +932,18 @@ impl Persister for SqlPersister {
         self.detached(move |p| async move {
             session::delete_sessions_of_identity(&p, identity_id).await
         })
+        .await
+    }
+
+    async fn manage_sessions(
+        &self,
+        target: SessionTarget,
+        delete: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        self.detached(
+            move |p| async move { session::manage_sessions(&p, target, delete, limit).await },
+        )
         .await
     }
 

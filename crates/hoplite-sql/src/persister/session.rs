@@ -2,7 +2,9 @@
 
 use super::{Fields, SqlPersister, opt, s};
 use crate::codec::{db_err, parse_ts, parse_uuid, ts};
-use hoplite_core::persistence::{SessionCursor, SessionFilter, SessionPage, StoreError};
+use hoplite_core::persistence::{
+    SessionCursor, SessionFilter, SessionPage, SessionTarget, StoreError,
+};
 use hoplite_core::session::{Device, Session};
 use uuid::Uuid;
 
@@ -336,6 +338,54 @@ pub(super) async fn revoke_session(
         Some(s) => identity_id.is_none_or(|i| i == s.identity_id),
         None => false,
     })
+}
+
+/// How many ids one `IN (...)` list carries.
+const IN_CHUNK: usize = 500;
+
+pub(super) async fn manage_sessions(
+    p: &SqlPersister,
+    target: SessionTarget,
+    delete: bool,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    // Disabling counts (and touches) only the sessions that are still active.
+    let only_active = if delete { "" } else { " AND active = 1" };
+    let (column, ids) = match target {
+        SessionTarget::Identities(ids) => ("identity_id", ids),
+        SessionTarget::Sessions(ids) => ("id", ids),
+        SessionTarget::All => {
+            // MySQL takes no LIMIT inside `IN (SELECT ...)`: the batch's ids first.
+            let sql = format!("SELECT id FROM sessions WHERE 1 = 1{only_active} LIMIT ?");
+            let rows = sqlx::query(p.q(&sql))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let ids = rows
+                .iter()
+                .map(|r| parse_uuid(&s(r, "id")?))
+                .collect::<Result<Vec<_>, _>>()?;
+            ("id", ids)
+        }
+    };
+    let mut done = 0u64;
+    for chunk in ids.chunks(IN_CHUNK) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = if delete {
+            format!("DELETE FROM sessions WHERE {column} IN ({marks})")
+        } else {
+            format!("UPDATE sessions SET active = 0 WHERE {column} IN ({marks}){only_active}")
+        };
+        let mut q = sqlx::query(p.q(&sql));
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        done += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(done)
 }
 
 pub(super) async fn delete_sessions_of_identity(

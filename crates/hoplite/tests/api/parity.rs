@@ -552,7 +552,7 @@ db_test!(routing_answers_as_kratos_does, json!({}), |app| {
         .await
         .unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(header(&r, "allow").unwrap(), "DELETE, GET, HEAD");
+    assert_eq!(header(&r, "allow").unwrap(), "DELETE, GET, HEAD, POST");
 
     // 18. The version on the admin port.
     let r = c
@@ -914,5 +914,89 @@ db_test!(
         .await
         .unwrap();
         assert_eq!(r.status(), 401);
+    }
+);
+
+db_test!(
+    sessions_are_managed_in_bulk_as_kratos_does,
+    json!({}),
+    |app| {
+        use reqwest::Method;
+        let manage = |body: Value| admin_call(&app, Method::POST, "/admin/sessions", Some(body));
+        let reg = app.register_api("m1@example.com", PASSWORD).await;
+        let reg: Value = reg.json().await.unwrap();
+        let s1 = reg["session"]["id"].as_str().unwrap().to_string();
+        let i1 = reg["identity"]["id"].as_str().unwrap().to_string();
+        let t2 = sign_in(&app, "m1@example.com").await;
+        let other = app.register_api("m2@example.com", PASSWORD).await;
+        assert_eq!(other.status(), 200);
+
+        // Disable one session: counted once, not again.
+        for expected in [1, 0] {
+            let r = manage(json!({"action": "disable", "sessions": [s1]})).await;
+            assert_eq!(r.status(), 200);
+            let v: Value = r.json().await.unwrap();
+            assert_valid("manageSessionsResponse", &v);
+            assert_eq!(v, json!({"processed": expected, "more": false}));
+        }
+        // Disable an identity's sessions: only the one still active counts, and it stops working.
+        let r = manage(json!({"action": "disable", "identities": [i1]})).await;
+        assert_eq!(r.json::<Value>().await.unwrap()["processed"], 1);
+        assert_eq!(app.whoami(&t2).await.0, 401);
+        // Delete them (both rows), then everything left, a batch at a time.
+        let r = manage(json!({"action": "delete", "identities": [i1]})).await;
+        assert_eq!(r.json::<Value>().await.unwrap()["processed"], 2);
+        let r = manage(json!({"action": "delete", "identities": ["*"]})).await;
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"processed": 1, "more": false})
+        );
+        let r = admin_call(&app, Method::GET, "/admin/sessions", None).await;
+        assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
+
+        // Kratos's refusals.
+        let many: Vec<String> = (0..501).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+        for (body, reason) in [
+            (
+                json!({"action": "nope", "sessions": [s1]}),
+                "The 'action' field must be one of 'disable' or 'delete'.",
+            ),
+            (
+                json!({"action": "delete", "sessions": [s1], "identities": [i1]}),
+                "Exactly one of 'identities' or 'sessions' must be a non-empty array.",
+            ),
+            (
+                json!({"action": "delete", "sessions": []}),
+                "Exactly one of 'identities' or 'sessions' must be a non-empty array.",
+            ),
+            (
+                json!({"action": "delete", "sessions": ["*"]}),
+                "Could not parse 'sessions' field: the wildcard '*' is not accepted here",
+            ),
+            (
+                json!({"action": "delete", "identities": ["x"]}),
+                "Could not parse 'identities' field: could not parse \"x\" as UUID: uuid: incorrect UUID length 1 in string \"x\"",
+            ),
+            (
+                json!({"action": "delete", "identities": many}),
+                "Could not parse 'identities' field: at most 500 IDs may be provided per call",
+            ),
+        ] {
+            let r = manage(body.clone()).await;
+            assert_eq!(r.status(), 400, "{body}");
+            let e: Value = r.json().await.unwrap();
+            assert_valid("errorGeneric", &e);
+            assert_eq!(e["error"]["reason"], reason, "{body}");
+        }
+        let r = app
+            .api_client()
+            .post(format!("{}/admin/sessions", app.admin))
+            .body("{nope")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["reason"], "Invalid JSON body.");
     }
 );
