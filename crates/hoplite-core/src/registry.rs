@@ -22,6 +22,8 @@ pub struct Registry {
     pub breaches: BreachChecker,
     /// The CSRF cookie name for this public base URL.
     pub csrf_cookie_name: String,
+    /// The session cookie's codecs, derived once from the secrets (the first seals).
+    pub cookie_codecs: Vec<crate::x::securecookie::CodecKeys>,
     /// Counters for the metrics endpoint.
     pub metrics: crate::metrics::Metrics,
     /// A hash of a random password made with the configured hasher, verified against when a
@@ -39,6 +41,7 @@ impl Registry {
         http: Arc<dyn HttpFetcher>,
     ) -> Registry {
         let csrf_cookie_name = crate::x::csrf::cookie_name(&config.serve.public_base_url);
+        let cookie_codecs = crate::session::cookie::session_codecs(&config);
         let hashing = hasher.stats();
         Registry {
             config,
@@ -49,6 +52,7 @@ impl Registry {
             http,
             breaches: BreachChecker::new(),
             csrf_cookie_name,
+            cookie_codecs,
             metrics: crate::metrics::Metrics::with_hashing(hashing),
             dummy_hash: tokio::sync::OnceCell::new(),
         }

@@ -56,7 +56,7 @@ fn render_write(
 }
 
 /// Reads the body of an admin write, or answers the 413 the public routes give.
-async fn body_or_413(
+pub(crate) async fn body_or_413(
     reg: &Registry,
     parts: &axum::http::request::Parts,
     body: Body,

@@ -37,18 +37,11 @@ async fn list(State(reg): Reg, req: Request) -> Response<Body> {
 async fn manage(State(reg): Reg, req: Request) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let (info, _) = request_info(&reg, &parts, None, true);
-    let Some(bytes) = crate::public::read_body(body).await else {
-        let err = hoplite_core::error::ErrorObject::payload_too_large().with_reason(format!(
-            "The request body exceeds the limit of {} bytes.",
-            crate::MAX_BODY_BYTES
-        ));
-        return render(
-            &reg,
-            Reply::error(&err, info.request_id.as_deref()),
-            None,
-            &parts,
-        );
-    };
+    let bytes =
+        match crate::admin::body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+            Ok(b) => b,
+            Err(resp) => return resp,
+        };
     let reply = sessions::admin_manage_sessions(&reg, &info, &bytes).await;
     render(&reg, reply, None, &parts)
 }

@@ -35,6 +35,11 @@ const CSRF_IGNORED: &[&str] = &[
     "/version",
 ];
 
+/// Whether Kratos's CSRF middleware leaves `path` alone (no cookie issued there).
+fn csrf_ignored(path: &str) -> bool {
+    CSRF_IGNORED.contains(&path) || path.starts_with("/sessions/")
+}
+
 fn peer(req: &Request) -> Option<SocketAddr> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -49,9 +54,7 @@ where
 {
     let peer = peer(&req);
     let (parts, _) = req.into_parts();
-    let path = parts.uri.path();
-    let ignored = CSRF_IGNORED.contains(&path) || path.starts_with("/sessions/");
-    let (info, csrf) = request_info(&reg, &parts, peer, ignored);
+    let (info, csrf) = request_info(&reg, &parts, peer, csrf_ignored(parts.uri.path()));
     let reply = f(reg.clone(), info).await;
     with_vary(render(&reg, reply, Some(csrf), &parts))
 }
@@ -270,9 +273,7 @@ async fn schema(State(reg): Reg, Path(id): Path<String>, req: Request) -> Respon
 async fn not_found(State(reg): Reg, req: Request) -> Response<Body> {
     let peer = peer(&req);
     let (parts, _) = req.into_parts();
-    let path = parts.uri.path();
-    let ignored = CSRF_IGNORED.contains(&path) || path.starts_with("/sessions/");
-    let (_, csrf) = request_info(&reg, &parts, peer, ignored);
+    let (_, csrf) = request_info(&reg, &parts, peer, csrf_ignored(parts.uri.path()));
     let mut resp = crate::mux::go_not_found();
     if let Some(token) = csrf.issue
         && let Ok(v) = HeaderValue::from_str(&crate::request::csrf_cookie(&reg, &token))

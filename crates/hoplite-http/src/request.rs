@@ -202,9 +202,13 @@ pub fn request_info(
         }
     };
 
-    let now = reg.now();
     let session_token = session_token(h, &cookie_list, &reg.config.session.cookie_name, |v| {
-        hoplite_core::session::cookie::token_from_cookie(&reg.config, v, now)
+        hoplite_core::session::cookie::token_from_cookie(
+            &reg.config,
+            &reg.cookie_codecs,
+            v,
+            reg.now(),
+        )
     });
 
     let scheme = header(h, "x-forwarded-proto").unwrap_or("http");

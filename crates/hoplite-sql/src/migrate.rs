@@ -227,6 +227,15 @@ pub const FOREIGN_KEY_INDEXES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// `IF NOT EXISTS ` for `CREATE INDEX`, where the dialect has it (see [`v3`]).
+fn index_if_not_exists(kind: DatabaseKind) -> &'static str {
+    if kind == DatabaseKind::Mysql {
+        ""
+    } else {
+        "IF NOT EXISTS "
+    }
+}
+
 /// Version 3: indexes on the foreign-key columns ([`FOREIGN_KEY_INDEXES`]).
 ///
 /// SQLite and PostgreSQL (and MariaDB) accept `CREATE INDEX IF NOT EXISTS`; MySQL 8 does not, so
@@ -235,11 +244,7 @@ pub const FOREIGN_KEY_INDEXES: &[(&str, &str, &str)] = &[
 /// `information_schema` first: two instances starting together can both see the index missing, so
 /// the duplicate error has to be tolerated anyway, and then the check adds nothing.
 fn v3(kind: DatabaseKind) -> Vec<String> {
-    let if_not_exists = if kind == DatabaseKind::Mysql {
-        ""
-    } else {
-        "IF NOT EXISTS "
-    };
+    let if_not_exists = index_if_not_exists(kind);
     FOREIGN_KEY_INDEXES
         .iter()
         .map(|(name, table, column)| {
@@ -252,11 +257,7 @@ fn v3(kind: DatabaseKind) -> Vec<String> {
 /// reads one organization's identities in id order (keyset pagination) from the index instead of
 /// scanning the table. Same idempotence as version 3.
 fn v5(kind: DatabaseKind) -> Vec<String> {
-    let if_not_exists = if kind == DatabaseKind::Mysql {
-        ""
-    } else {
-        "IF NOT EXISTS "
-    };
+    let if_not_exists = index_if_not_exists(kind);
     vec![format!(
         "CREATE INDEX {if_not_exists}identities_organization_id_idx ON identities (organization_id, id)"
     )]
@@ -268,11 +269,7 @@ fn v5(kind: DatabaseKind) -> Vec<String> {
 /// `sessions_list_identity_idx`, without `nid`). Same idempotence as version 3.
 fn v6(kind: DatabaseKind) -> Vec<String> {
     let t = types(kind);
-    let if_not_exists = if kind == DatabaseKind::Mysql {
-        ""
-    } else {
-        "IF NOT EXISTS "
-    };
+    let if_not_exists = index_if_not_exists(kind);
     vec![
         format!(
             "CREATE TABLE IF NOT EXISTS session_token_exchanges (
@@ -346,6 +343,11 @@ const V4: &[&str] = &["CREATE TABLE IF NOT EXISTS selfservice_login_flows (
         identity_schema_id VARCHAR(128) NULL,
         created_at {TS} NOT NULL,
         updated_at {TS} NOT NULL)"];
+
+/// The versions [`migrations`] applies, in order.
+pub fn versions(kind: DatabaseKind) -> Vec<i64> {
+    migrations(kind).into_iter().map(|(v, _)| v).collect()
+}
 
 /// Every migration as (version, statements) with the dialect's types filled in.
 pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {

@@ -52,6 +52,11 @@ impl RequestInfo {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether the query has `key` at all (even with an empty value), as Go's `Values.Has`.
+    pub fn has_query_param(&self, key: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == key)
+    }
+
     /// The current masked CSRF token ("" when there is none), new on every call.
     pub fn masked_csrf_token(&self) -> String {
         self.csrf_real

@@ -6,7 +6,7 @@ use crate::persistence::IdentityFilter;
 use crate::registry::Registry;
 use crate::schema::extension::graceful_normalize;
 use crate::x::pagination;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The credential types Kratos's `ParseCredentialsType` accepts (`identity/credentials.go`): not
 /// `profile` nor `identifier_first`, but the recovery types `link_recovery` and `code_recovery`.
@@ -152,7 +152,7 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
         return (Reply::error(&too_many_filters(), rid), None);
     }
     let filter = filters.pop();
-    let has = |k: &str| req.query.iter().any(|(key, _)| key == k);
+    let has = |k: &str| req.has_query_param(k);
     if !has("page_token") && !has("page_size") && has("page") {
         return list_identities_by_page(reg, req, filter.as_ref(), &include).await;
     }
@@ -196,16 +196,7 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
     };
     match page {
         Ok(page) => {
-            let mut body: Vec<Value> = Vec::new();
-            for mut i in page.identities {
-                // Kratos loads credentials for the list only when some are asked for.
-                if include.is_empty() {
-                    i.credentials.clear();
-                }
-                body.push(
-                    serde_json::to_value(i.admin_view(&include)).expect("identity serialises"),
-                );
-            }
+            let body = list_body(page.identities, &include);
             let next = page.next.map(|n| n.to_string());
             // Kratos turns a lone `per_page` into `page_size` in the query its links are made of.
             let alias: &[&str] = if has("page_size") { &[] } else { &["per_page"] };
@@ -216,10 +207,25 @@ pub async fn list_identities(reg: &Registry, req: &RequestInfo) -> (Reply, Optio
                 next.as_deref(),
                 alias,
             );
-            (Reply::json(200, json!(body)), Some(link))
+            (Reply::json(200, body), Some(link))
         }
         Err(e) => (Reply::error(&e.into(), rid), None),
     }
+}
+
+/// The identities of a list answer: credentials only when some are asked for (Kratos loads
+/// them for the list only then), configs of the `include`d types.
+fn list_body(identities: Vec<crate::identity::Identity>, include: &[&str]) -> Value {
+    let items = identities
+        .into_iter()
+        .map(|mut i| {
+            if include.is_empty() {
+                i.credentials.clear();
+            }
+            serde_json::to_value(i.admin_view(include)).expect("identity serialises")
+        })
+        .collect();
+    Value::Array(items)
 }
 
 /// The legacy `page`/`per_page` mode of the identity list: an offset page, `X-Total-Count` (all
@@ -258,18 +264,10 @@ async fn list_identities_by_page(
             Err(e) => return (Reply::error(&e.into(), rid), None),
         }
     };
-    let body: Vec<Value> = identities
-        .into_iter()
-        .map(|mut i| {
-            if include.is_empty() {
-                i.credentials.clear();
-            }
-            serde_json::to_value(i.admin_view(include)).expect("identity serialises")
-        })
-        .collect();
+    let body = list_body(identities, include);
     let link = pagination::page_link(req, page, total);
     (
-        Reply::json(200, json!(body)).with_header("x-total-count", total.to_string()),
+        Reply::json(200, body).with_header("x-total-count", total.to_string()),
         Some(link),
     )
 }

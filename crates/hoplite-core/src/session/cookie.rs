@@ -136,7 +136,12 @@ fn is_cookie_domain_name(s: &str) -> bool {
 /// through gorilla's `sessions.NewCookie`: a persistent cookie carries `Max-Age` (the whole seconds
 /// until the session expires) and `Expires` (`now` + that many seconds); `SameSite` is the
 /// configured value (unlike the CSRF cookie, not forced to `Lax` on insecure cookies).
-pub fn session_cookie(config: &Config, session: &Session, now: OffsetDateTime) -> String {
+pub fn session_cookie(
+    config: &Config,
+    codecs: &[CodecKeys],
+    session: &Session,
+    now: OffsetDateTime,
+) -> String {
     let s = &config.session;
     let max_age = if s.cookie_persistent {
         (session.expires_at - now).whole_seconds()
@@ -151,7 +156,7 @@ pub fn session_cookie(config: &Config, session: &Session, now: OffsetDateTime) -
     };
     SetCookie {
         name: s.cookie_name.clone(),
-        value: cookie_value(config, session, now),
+        value: cookie_value(config, codecs, session, now),
         path: s.cookie_path.clone(),
         // `cookie_domain` already falls back to `cookies.domain` (Kratos's `SessionDomain`).
         domain: s.cookie_domain.clone().unwrap_or_default(),
@@ -187,8 +192,13 @@ fn codec_max_age(config: &Config) -> i64 {
 
 /// The cookie's value, as Kratos's `IssueCookie` fills it: the token, the expiry and a fresh
 /// nonce, sealed with the first codec.
-fn cookie_value(config: &Config, session: &Session, now: OffsetDateTime) -> String {
-    let Some(codec) = session_codecs(config).into_iter().next() else {
+fn cookie_value(
+    config: &Config,
+    codecs: &[CodecKeys],
+    session: &Session,
+    now: OffsetDateTime,
+) -> String {
+    let Some(codec) = codecs.first() else {
         // No secret at all (the binary always has one): the bare token.
         return session.token.clone();
     };
@@ -196,7 +206,7 @@ fn cookie_value(config: &Config, session: &Session, now: OffsetDateTime) -> Stri
     let nonce = crate::session::random_letters(8);
     let iv: [u8; 16] = rand::random();
     crate::x::securecookie::encode(
-        &codec,
+        codec,
         &config.session.cookie_name,
         &[
             ("session_token", session.token.as_str()),
@@ -211,10 +221,14 @@ fn cookie_value(config: &Config, session: &Session, now: OffsetDateTime) -> Stri
 /// The session token a session cookie carries (Kratos's `extractToken`): Kratos's sealed format,
 /// signed by one of the configured secrets within the codec's age; also a bare `ory_st_` token, as
 /// hoplite's cookies held before they took Kratos's format.
-pub fn token_from_cookie(config: &Config, value: &str, now: OffsetDateTime) -> Option<String> {
-    let codecs = session_codecs(config);
+pub fn token_from_cookie(
+    config: &Config,
+    codecs: &[CodecKeys],
+    value: &str,
+    now: OffsetDateTime,
+) -> Option<String> {
     match crate::x::securecookie::decode(
-        &codecs,
+        codecs,
         &config.session.cookie_name,
         value,
         now.unix_timestamp(),
@@ -289,7 +303,7 @@ mod tests {
         let c = config();
         let s = session(NOW + time::Duration::seconds(86400) + time::Duration::milliseconds(900));
         assert_eq!(
-            session_cookie(&c, &s, NOW),
+            session_cookie(&c, &session_codecs(&c), &s, NOW),
             "ory_kratos_session=ory_st_abc; Path=/; Expires=Wed, 06 Mar 2024 07:08:09 GMT; Max-Age=86400; HttpOnly; SameSite=Lax"
         );
     }
@@ -303,13 +317,13 @@ mod tests {
         c.session.cookie_persistent = false;
         let s = session(NOW + time::Duration::hours(1));
         assert_eq!(
-            session_cookie(&c, &s, NOW),
+            session_cookie(&c, &session_codecs(&c), &s, NOW),
             "ory_kratos_session=ory_st_abc; Path=/app; Domain=example.org; HttpOnly; SameSite=None"
         );
         c.session.cookie_secure = true;
         c.session.cookie_same_site = "Strict".into();
         assert_eq!(
-            session_cookie(&c, &s, NOW),
+            session_cookie(&c, &session_codecs(&c), &s, NOW),
             "ory_kratos_session=ory_st_abc; Path=/app; Domain=example.org; HttpOnly; Secure; SameSite=Strict"
         );
     }
@@ -319,7 +333,7 @@ mod tests {
         let c = config();
         let s = session(NOW - time::Duration::seconds(5));
         assert_eq!(
-            session_cookie(&c, &s, NOW),
+            session_cookie(&c, &session_codecs(&c), &s, NOW),
             "ory_kratos_session=ory_st_abc; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; SameSite=Lax"
         );
     }
@@ -329,7 +343,7 @@ mod tests {
         let mut c = config();
         c.secrets.cookie = vec!["PLEASE-CHANGE-ME-I-AM-VERY-INSECURE".into()];
         let s = session(NOW + time::Duration::seconds(86400) + time::Duration::milliseconds(900));
-        let header = session_cookie(&c, &s, NOW);
+        let header = session_cookie(&c, &session_codecs(&c), &s, NOW);
         let (pair, rest) = header.split_once("; ").unwrap();
         assert_eq!(
             rest,
@@ -338,30 +352,39 @@ mod tests {
         let value = pair.strip_prefix("ory_kratos_session=").unwrap();
         assert!(!value.contains("ory_st_abc"));
         assert_eq!(
-            token_from_cookie(&c, value, NOW).as_deref(),
+            token_from_cookie(&c, &session_codecs(&c), value, NOW).as_deref(),
             Some("ory_st_abc")
         );
         // A fresh IV and nonce each time.
-        assert_ne!(session_cookie(&c, &s, NOW), header);
+        assert_ne!(session_cookie(&c, &session_codecs(&c), &s, NOW), header);
         // Rotation: a new first secret still reads cookies the old one sealed.
         let mut rotated = c.clone();
         rotated.secrets.cookie.insert(0, "a newer secret".into());
         assert_eq!(
-            token_from_cookie(&rotated, value, NOW).as_deref(),
+            token_from_cookie(&rotated, &session_codecs(&rotated), value, NOW).as_deref(),
             Some("ory_st_abc")
         );
         let mut other = c.clone();
         other.secrets.cookie = vec!["another secret".into()];
-        assert_eq!(token_from_cookie(&other, value, NOW), None);
+        assert_eq!(
+            token_from_cookie(&other, &session_codecs(&other), value, NOW),
+            None
+        );
         // Signed longer ago than a session lives: refused.
         let later = NOW + time::Duration::seconds(86401);
-        assert_eq!(token_from_cookie(&c, value, later), None);
+        assert_eq!(
+            token_from_cookie(&c, &session_codecs(&c), value, later),
+            None
+        );
         // hoplite's earlier cookies held the bare token.
         assert_eq!(
-            token_from_cookie(&c, "ory_st_bare", NOW).as_deref(),
+            token_from_cookie(&c, &session_codecs(&c), "ory_st_bare", NOW).as_deref(),
             Some("ory_st_bare")
         );
-        assert_eq!(token_from_cookie(&c, "garbage", NOW), None);
+        assert_eq!(
+            token_from_cookie(&c, &session_codecs(&c), "garbage", NOW),
+            None
+        );
     }
 
     #[test]

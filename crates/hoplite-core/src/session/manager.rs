@@ -99,18 +99,25 @@ pub fn complete_method(session: &mut Session, method: &str, now: OffsetDateTime)
 /// `ActivateSession`: active again, issued and authenticated now, a fresh lifespan, and this
 /// request's device appended.
 pub fn activate(reg: &Registry, req: &RequestInfo, session: &mut Session, now: OffsetDateTime) {
-    let lifespan =
-        time::Duration::try_from(reg.config.session.lifespan).unwrap_or(time::Duration::days(1));
-    session.active = true;
+    reauthenticate(reg, session, now);
     session.issued_at = now;
-    session.authenticated_at = now;
-    session.expires_at = now + lifespan;
     session.devices.push(Device {
         id: Uuid::new_v4(),
         ip_address: req.client_ip.clone(),
         user_agent: req.user_agent.clone(),
         location: req.location.clone(),
     });
+}
+
+/// What [`activate`] changes on a session that is stored already (a refresh): active again,
+/// authenticated now, a fresh lifespan. Kratos's `UpsertSession` writes neither `issued_at` nor
+/// new devices for an existing session, so a refresh keeps both.
+pub fn reauthenticate(reg: &Registry, session: &mut Session, now: OffsetDateTime) {
+    let lifespan =
+        time::Duration::try_from(reg.config.session.lifespan).unwrap_or(time::Duration::days(1));
+    session.active = true;
+    session.authenticated_at = now;
+    session.expires_at = now + lifespan;
     // Only first factors exist in hoplite so far, so every session is aal1.
     session.authenticator_assurance_level = "aal1".into();
 }

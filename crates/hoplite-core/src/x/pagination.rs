@@ -105,8 +105,7 @@ fn clamp_size(raw: Option<&str>) -> u64 {
 /// the token form; otherwise `page` and `per_page`. Nothing here is an error: unreadable values
 /// fall back to the defaults, as in Kratos.
 pub fn parse_offset_page(req: &RequestInfo) -> OffsetPage {
-    let has = |k: &str| req.query.iter().any(|(key, _)| key == k);
-    if has("page_token") || has("page_size") {
+    if req.has_query_param("page_token") || req.has_query_param("page_size") {
         let per_page = clamp_size(req.query_param("page_size"));
         let offset = req
             .query_param("page_token")
@@ -167,38 +166,43 @@ fn links_for(page: OffsetPage, total: u64) -> Vec<(i64, i64, &'static str)> {
     }
 }
 
+/// `HeaderWithFormatter`: the chosen links, each the request URL with `params(offset, size)`
+/// set, joined by `,`.
+fn format_links(
+    req: &RequestInfo,
+    page: OffsetPage,
+    total: u64,
+    params: impl Fn(i64, i64) -> Vec<(&'static str, String)>,
+) -> String {
+    links_for(page, total)
+        .into_iter()
+        .map(|(offset, size, rel)| link(link_url(req, &params(offset, size)), rel))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The `Link` header of the offset pagination with the migration formatter (the session lists):
 /// every link carries both parameter styles.
 pub fn offset_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
-    links_for(page, total)
-        .into_iter()
-        .map(|(offset, size, rel)| {
-            let set = [
-                ("page_size", size.to_string()),
-                ("page_token", offset_token(offset)),
-                ("per_page", size.to_string()),
-                ("page", (offset / size).to_string()),
-            ];
-            link(link_url(req, &set), rel)
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    format_links(req, page, total, |offset, size| {
+        vec![
+            ("page_size", size.to_string()),
+            ("page_token", offset_token(offset)),
+            ("per_page", size.to_string()),
+            ("page", (offset / size).to_string()),
+        ]
+    })
 }
 
 /// The `Link` header of the legacy page pagination (`pagepagination.PaginationHeader`, the
 /// identity list's `page`/`per_page` mode): `per_page` and `page` only.
 pub fn page_link(req: &RequestInfo, page: OffsetPage, total: u64) -> String {
-    links_for(page, total)
-        .into_iter()
-        .map(|(offset, size, rel)| {
-            let set = [
-                ("per_page", size.to_string()),
-                ("page", (offset / size).to_string()),
-            ];
-            link(link_url(req, &set), rel)
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    format_links(req, page, total, |offset, size| {
+        vec![
+            ("per_page", size.to_string()),
+            ("page", (offset / size).to_string()),
+        ]
+    })
 }
 
 /// Largest and default `per_page` of the identity list's legacy mode, and how far it may reach.

@@ -348,10 +348,7 @@ impl SqlPersister {
     /// this build knows applied, and none it does not know. The error says what was found and
     /// what to do.
     pub async fn check_schema(&self) -> Result<(), StoreError> {
-        let known: Vec<i64> = crate::migrate::migrations(self.kind)
-            .into_iter()
-            .map(|(v, _)| v)
-            .collect();
+        let known = crate::migrate::versions(self.kind);
         match self.schema_state().await? {
             SchemaState::Empty => Err(StoreError::Other(
                 "the database has no tables yet: create hoplite's schema with `hoplite migrate sql -e --yes` (DSN in the environment) first".into(),
@@ -382,10 +379,7 @@ impl SqlPersister {
         match self.schema_state().await? {
             SchemaState::Foreign { tables } => return Err(foreign_schema(&tables)),
             SchemaState::Hoplite { applied } => {
-                let known: Vec<i64> = crate::migrate::migrations(self.kind)
-                    .into_iter()
-                    .map(|(v, _)| v)
-                    .collect();
+                let known = crate::migrate::versions(self.kind);
                 warn_newer(&applied, &known);
             }
             SchemaState::Empty => {}

@@ -43,14 +43,11 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
     );
     assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
 
-    let body = |email: &str| json!({"schema_id": "default", "traits": {"email": email}});
-    let r = admin_call(
-        &app,
-        Method::POST,
-        "/admin/identities",
-        Some(body("a@example.com")),
-    )
-    .await;
+    let create = |email: &str| {
+        let body = json!({"schema_id": "default", "traits": {"email": email}});
+        admin_call(&app, Method::POST, "/admin/identities", Some(body))
+    };
+    let r = create("a@example.com").await;
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.unwrap();
     assert!(
@@ -60,13 +57,7 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
     let id = created["id"].as_str().unwrap().to_string();
 
     // 1. A taken identifier: herodot's conflict message.
-    let r = admin_call(
-        &app,
-        Method::POST,
-        "/admin/identities",
-        Some(body("a@example.com")),
-    )
-    .await;
+    let r = create("a@example.com").await;
     assert_eq!(r.status(), 409);
     let e: Value = r.json().await.unwrap();
     assert_valid("errorGeneric", &e);
@@ -170,7 +161,7 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
 
     // 5. Keyset pages: first and next, relative, the next page continues.
     for email in ["b@example.com", "c@example.com"] {
-        let r = admin_call(&app, Method::POST, "/admin/identities", Some(body(email))).await;
+        let r = create(email).await;
         assert_eq!(r.status(), 201);
     }
     let r = admin_call(&app, Method::GET, "/admin/identities?page_size=2", None).await;
@@ -906,7 +897,7 @@ db_test!(
         assert_eq!(r.status(), 200);
         let me: Value = r.json().await.unwrap();
         assert_eq!(me["id"], sid.as_str());
-        // Tampered, or sealed with another secret: no session.
+        // A tampered cookie gives no session (other secrets: the unit tests of the codec).
         let r = whoami(format!(
             "ory_kratos_session={}",
             GO_COOKIE.replace('w', "x")

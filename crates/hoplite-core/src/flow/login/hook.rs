@@ -11,7 +11,9 @@ use crate::identity::Identity;
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::session::Session;
-use crate::session::manager::{activate, complete_method, identity_disabled, new_active_session};
+use crate::session::manager::{
+    complete_method, identity_disabled, new_active_session, reauthenticate,
+};
 use serde_json::{Value, json};
 
 /// `require_verified_address`: 4000010 on the form when no address of the identity is verified.
@@ -43,14 +45,9 @@ pub async fn post_login(
     // A refresh of the same identity renews its session; anyone else gets a new one.
     let mut session = match existing.filter(|s| s.identity_id == identity.id) {
         Some(mut s) => {
-            // Kratos updates a refreshed session in place without its `issued_at` and without
-            // storing the new device (`UpsertSession` excludes both): it keeps its id, token,
-            // issue time and devices, and gains an authentication method.
-            let (issued_at, devices) = (s.issued_at, s.devices.clone());
+            // Kept in place: same id, token, issue time and devices, one more method.
             complete_method(&mut s, method, now);
-            activate(reg, req, &mut s, now);
-            s.issued_at = issued_at;
-            s.devices = devices;
+            reauthenticate(reg, &mut s, now);
             s
         }
         None => new_active_session(reg, req, &identity, method),
@@ -123,7 +120,12 @@ pub async fn post_login(
             }),
         ),
         FlowType::Browser => {
-            let cookie = crate::session::cookie::session_cookie(&reg.config, &session, now);
+            let cookie = crate::session::cookie::session_cookie(
+                &reg.config,
+                &reg.cookie_codecs,
+                &session,
+                now,
+            );
             let mut reply = if req.is_json_request {
                 Reply::json(
                     200,

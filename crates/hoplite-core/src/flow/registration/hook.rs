@@ -186,7 +186,12 @@ pub async fn post_registration(
                 );
             }
             FlowType::Browser => {
-                let cookie = crate::session::cookie::session_cookie(&reg.config, &session, now);
+                let cookie = crate::session::cookie::session_cookie(
+                    &reg.config,
+                    &reg.cookie_codecs,
+                    &session,
+                    now,
+                );
                 let mut reply = if req.is_json_request {
                     Reply::json(
                         200,
