@@ -173,22 +173,30 @@ fn env_map() -> HashMap<String, String> {
     std::env::vars().collect()
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Waits for SIGTERM or SIGINT. The handlers are registered when this is called, not when the
+/// future is first polled: a signal arriving between "listening" and the first poll would
+/// otherwise kill the process by default (seen as a rare non-zero exit in the CLI tests).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("signal handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+    let wait = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("signal handler");
+        let mut int = signal(SignalKind::interrupt()).expect("signal handler");
+        async move {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
         }
-    }
+    };
     #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+    let wait = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    async move {
+        wait.await;
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 /// `hoplite bench hash-rate`: hashes with the configured hasher on plain threads and prints the
@@ -336,8 +344,9 @@ async fn main() {
             let admin = tokio::net::TcpListener::bind(&admin_addr)
                 .await
                 .unwrap_or_else(|e| fail(format!("binding {admin_addr}: {e}")));
+            let shutdown = shutdown_signal();
             tracing::info!(public = %public_addr, admin = %admin_addr, "hoplite is listening");
-            if let Err(e) = hoplite::serve(reg, public, admin, shutdown_signal()).await {
+            if let Err(e) = hoplite::serve(reg, public, admin, shutdown).await {
                 fail(format!("server error: {e}"));
             }
         }
