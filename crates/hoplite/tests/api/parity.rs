@@ -167,6 +167,9 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
     let r = admin_call(&app, Method::GET, "/admin/identities?page_size=2", None).await;
     let link = header(&r, "link").unwrap();
     let first: Vec<Value> = r.json().await.unwrap();
+    for i in &first {
+        assert_valid("identity", i);
+    }
     assert_eq!(first.len(), 2);
     assert_eq!(
         link_rel(&link, "first").as_deref(),
@@ -214,6 +217,7 @@ db_test!(admin_identity_answers_as_kratos_does, json!({}), |app| {
     .await;
     assert_eq!(r.status(), 400);
     let e: Value = r.json().await.unwrap();
+    assert_valid("errorGeneric", &e);
     assert_eq!(
         e["error"]["reason"],
         "Legacy pagination is not supported for enumerating over 1000 items. Please switch to using page_token and page_size."
@@ -322,6 +326,7 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
         .await;
         assert_eq!(r.status(), 400);
         let e: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &e);
         assert_eq!(
             e["error"]["reason"],
             "The page token is invalid, do not craft your own page tokens"
@@ -378,6 +383,9 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     assert_eq!(header(&r, "x-total-count").as_deref(), Some("3"));
     let v: Value = r.json().await.unwrap();
     assert_eq!(ids(&v), [s3.as_str(), s2.as_str(), s1.as_str()]);
+    for s in v.as_array().unwrap() {
+        assert_valid("session", s);
+    }
     assert!(
         v[0]["identity"].get("metadata_admin").is_some(),
         "the admin view"
@@ -415,6 +423,7 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     let r = admin_call(&app, Method::DELETE, &path, None).await;
     assert_eq!(r.status(), 404);
     let e: Value = r.json().await.unwrap();
+    assert_valid("errorGeneric", &e);
     assert_eq!(e["error"]["message"], "Unable to locate the resource");
 });
 
@@ -481,6 +490,7 @@ db_test!(routing_answers_as_kratos_does, json!({}), |app| {
             .unwrap();
         assert_eq!(r.status(), 401, "{method}");
         let e: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &e);
         assert_eq!(
             e["error"]["reason"], "No valid session credentials found in the request.",
             "{method}"
@@ -778,6 +788,7 @@ db_test!(
         let r = exchange(format!("?init_code={init}")).await.unwrap();
         assert_eq!(r.status(), 400);
         let e: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &e);
         assert_eq!(
             e["error"]["reason"],
             "\"init_code\" and \"return_to_code\" query params must be set"
@@ -787,6 +798,7 @@ db_test!(
             .unwrap();
         assert_eq!(r.status(), 404);
         let e: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &e);
         assert_eq!(e["error"]["reason"], "no session yet for this \"code\"");
         let return_to = app
             .query_text(&format!(
@@ -977,6 +989,7 @@ db_test!(
             assert_eq!(r.status(), 400, "{body}");
             let e: Value = r.json().await.unwrap();
             assert_valid("errorGeneric", &e);
+            assert_valid("errorGeneric", &e);
             assert_eq!(e["error"]["reason"], reason, "{body}");
         }
         let r = app
@@ -988,6 +1001,7 @@ db_test!(
             .unwrap();
         assert_eq!(r.status(), 400);
         let e: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &e);
         assert_eq!(e["error"]["reason"], "Invalid JSON body.");
     }
 );

@@ -2061,6 +2061,7 @@ db_test!(
         assert_eq!(r.status(), 503);
         assert_eq!(r.headers()["content-type"], "application/json");
         let body: Value = r.json().await.unwrap();
+        assert_valid("healthNotReadyStatus", &body);
         // herodot's rendering of the not-ready status: code 500 in a 503, and on the public
         // port the reason is not shared.
         assert_eq!(
