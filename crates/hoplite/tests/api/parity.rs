@@ -989,7 +989,6 @@ db_test!(
             assert_eq!(r.status(), 400, "{body}");
             let e: Value = r.json().await.unwrap();
             assert_valid("errorGeneric", &e);
-            assert_valid("errorGeneric", &e);
             assert_eq!(e["error"]["reason"], reason, "{body}");
         }
         let r = app
