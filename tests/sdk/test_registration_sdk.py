@@ -388,15 +388,21 @@ def test_unified_registration_returns_a_session_token_that_whoami_accepts(unifie
     assert_whoami(api, result)
 
 
-def test_get_registration_flow_round_trips_the_created_flow(unified):
+def test_get_registration_flow_round_trips_the_created_flow(unified, request):
     api = unified.frontend()
     created = api.create_native_registration_flow()
     fetched = api.get_registration_flow(created.id)
     assert isinstance(fetched, RegistrationFlow)
     assert fetched.id == created.id
     assert fetched.type == created.type
-    assert fetched.expires_at == created.expires_at
-    assert fetched.issued_at == created.issued_at
+    # Kratos's MySQL columns keep whole seconds: read back there, a time has lost its fraction.
+    whole_seconds = request.node.callspec.params.get("unified") == "mysql"
+
+    def stored(t):
+        return t.replace(microsecond=0) if whole_seconds else t
+
+    assert fetched.expires_at == stored(created.expires_at)
+    assert fetched.issued_at == stored(created.issued_at)
     assert fetched.request_url == created.request_url
     assert fetched.ui.to_dict() == created.ui.to_dict()
 

@@ -360,7 +360,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
 }
 
 #[test]
-fn serve_and_migrate_refuse_a_kratos_database_and_leave_it_alone() {
+fn serve_and_migrate_refuse_an_older_kratos_database_and_leave_it_alone() {
     let dir = temp_dir();
     let file = dir.join("kratos.sqlite");
     let dsn = format!("sqlite://{}?mode=rwc", file.display());
@@ -397,14 +397,19 @@ fn serve_and_migrate_refuse_a_kratos_database_and_leave_it_alone() {
         .unwrap();
     assert!(!serve.status.success());
     let err = String::from_utf8_lossy(&serve.stderr);
-    assert!(err.contains("Ory Kratos database"), "{err}");
+    // Kratos's bookkeeping without this Kratos release's versions: an older Kratos made it.
+    assert!(err.contains("older Ory Kratos"), "{err}");
     let migrate = Command::new(BIN)
         .args(["migrate", "sql", &dsn, "--yes"])
         .current_dir(&dir)
         .output()
         .unwrap();
     assert!(!migrate.status.success());
-    assert!(String::from_utf8_lossy(&migrate.stderr).contains("never alters"));
+    let err = String::from_utf8_lossy(&migrate.stderr);
+    assert!(
+        err.contains("older Ory Kratos") && err.contains("kratos migrate sql"),
+        "{err}"
+    );
     // Not a byte changed (not even the journal mode), and nothing made next to it.
     assert_eq!(
         std::fs::read(&file).unwrap(),

@@ -3,15 +3,21 @@
 
 use super::identity::get_identity;
 use super::{SqlPersister, json_text, s};
-use crate::codec::{db_err, parse_uuid, ts};
+use crate::codec::{db_err, parse_uuid};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::StoreError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The owner of one credential identifier, by the `(type, identifier)` unique index.
-pub(super) const IDENTIFIER_OWNER_SQL: &str =
-    "SELECT identity_id FROM identity_credential_identifiers WHERE type = ? AND identifier = ?";
+/// The identity an identifier of a credential type belongs to: (network, type id, identifier),
+/// answered by Kratos's unique index on those three columns.
+pub(super) fn identifier_owner_sql(kind: hoplite_core::config::DatabaseKind) -> String {
+    format!(
+        "SELECT {} FROM identity_credential_identifiers WHERE nid = ?::uuid AND identity_credential_type_id = ?::uuid AND identifier = ?",
+        crate::codec::select_list(kind, None, "", &[("identity_id", crate::codec::Ty::Uuid)])
+    )
+}
 
 pub(super) async fn find_identity_by_identifier(
     p: &SqlPersister,
@@ -19,9 +25,12 @@ pub(super) async fn find_identity_by_identifier(
     candidates: &[String],
 ) -> Result<Option<Identity>, StoreError> {
     // One point lookup per candidate on the (type, identifier) unique index, in preference order.
+    let sql = identifier_owner_sql(p.kind);
+    let type_id = super::identity::type_id(credential_type)?;
     for candidate in candidates {
-        let row = sqlx::query(p.q(IDENTIFIER_OWNER_SQL))
-            .bind(credential_type)
+        let row = sqlx::query(p.q(&sql))
+            .bind(p.nid()?)
+            .bind(type_id)
             .bind(candidate)
             .fetch_optional(&p.pool)
             .await
@@ -43,17 +52,18 @@ pub(super) async fn update_credential_config(
 ) -> Result<(), StoreError> {
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     sqlx::query(p.q(
-        "UPDATE identity_credentials SET config = ?, updated_at = ? WHERE identity_id = ? AND type = ?",
+        "UPDATE identity_credentials SET config = ?::json, updated_at = ?::ts WHERE identity_id = ?::uuid AND nid = ?::uuid AND identity_credential_type_id = ?::uuid",
     ))
     .bind(json_text(config))
-    .bind(ts(now))
+    .bind(p.ts(now))
     .bind(identity_id.to_string())
-    .bind(credential_type)
+    .bind(p.nid()?)
+    .bind(super::identity::type_id(credential_type)?)
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    sqlx::query(p.q("UPDATE identities SET updated_at = ? WHERE id = ?"))
-        .bind(ts(now))
+    sqlx::query(p.q("UPDATE identities SET updated_at = ?::ts WHERE id = ?::uuid"))
+        .bind(p.ts(now))
         .bind(identity_id.to_string())
         .execute(&mut *tx)
         .await

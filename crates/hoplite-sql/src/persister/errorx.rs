@@ -1,22 +1,23 @@
 //! Self-service errors (`ory/kratos: persistence/sql/persister_errorx.go`).
 
 use super::{SqlPersister, json_text, s};
-use crate::codec::{db_err, parse_json, parse_ts, ts};
+use crate::codec::{Ty, db_err, parse_json, parse_ts};
 use hoplite_core::persistence::{StoreError, StoredError};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub(super) async fn create_error(p: &SqlPersister, e: &StoredError) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO selfservice_errors (id, errors, csrf_token, was_seen, seen_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO selfservice_errors (id, nid, errors, csrf_token, was_seen, seen_at, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::json, ?, ?, ?::ts, ?::ts, ?::ts)",
     ))
     .bind(e.id.to_string())
+    .bind(p.nid()?)
     .bind(json_text(&e.error))
     .bind(&e.csrf_token)
-    .bind(i64::from(e.was_seen))
-    .bind(e.seen_at.map(ts))
-    .bind(ts(e.created_at))
-    .bind(ts(e.updated_at))
+    .bind(e.was_seen)
+    .bind(e.seen_at.map(|t| p.ts(t)))
+    .bind(p.ts(e.created_at))
+    .bind(p.ts(e.updated_at))
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
@@ -29,19 +30,29 @@ pub(super) async fn read_error(
     id: Uuid,
     now: OffsetDateTime,
 ) -> Result<Option<StoredError>, StoreError> {
-    let row = sqlx::query(
-        p.q("SELECT id, errors, csrf_token, created_at FROM selfservice_errors WHERE id = ?"),
-    )
+    let row = sqlx::query(p.q(&format!(
+        "SELECT {} FROM selfservice_errors WHERE id = ?::uuid AND nid = ?::uuid",
+        p.cols(
+            None,
+            "",
+            &[
+                ("errors", Ty::Json),
+                ("csrf_token", Ty::Plain),
+                ("created_at", Ty::Ts)
+            ]
+        )
+    )))
     .bind(id.to_string())
+    .bind(p.nid()?)
     .fetch_optional(&p.pool)
     .await
     .map_err(db_err)?;
     let Some(r) = row else { return Ok(None) };
     sqlx::query(
-        p.q("UPDATE selfservice_errors SET was_seen = 1, seen_at = ?, updated_at = ? WHERE id = ?"),
+        p.q("UPDATE selfservice_errors SET was_seen = TRUE, seen_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid"),
     )
-    .bind(ts(now))
-    .bind(ts(now))
+    .bind(p.ts(now))
+    .bind(p.ts(now))
     .bind(id.to_string())
     .execute(&p.pool)
     .await

@@ -8,7 +8,7 @@
 //! after a write (also one by another instance on the same file) sees that write. In-memory
 //! databases cannot be shared with a second driver, so they never use this path.
 
-use super::identity::{IDENTITY_COLUMNS, PART_QUERIES, assemble_parts, identity_from_row};
+use super::identity::{IDENTITY_COLS, PART_QUERIES, assemble_parts, identity_from_row};
 use super::{Fields, SqlPersister};
 use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
@@ -30,6 +30,56 @@ fn err(e: rusqlite::Error) -> StoreError {
 pub(crate) struct FastReader {
     conns: Vec<Mutex<Connection>>,
     next: AtomicUsize,
+    /// The network id, shared with the persister that found it.
+    nid: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// The statements, built once (in SQLite's form).
+    sql: Statements,
+}
+
+/// The SQL of every fast-path read, built once.
+struct Statements {
+    registration_flow: String,
+    registration_view: String,
+    login_flow: String,
+    session: String,
+    session_with_identity: String,
+    devices: String,
+    /// The part queries, and how many times each binds the network after the identity id.
+    parts: [(String, usize); 4],
+    identifier_owner: String,
+    identity: String,
+}
+
+impl Statements {
+    fn new() -> Statements {
+        let kind = hoplite_core::config::DatabaseKind::Sqlite;
+        let sqlite = |sql: &str| crate::codec::rewrite(kind, sql);
+        let cols = |c| crate::codec::select_list(kind, None, "", c);
+        Statements {
+            registration_flow: sqlite(&super::registration::flow_sql_sqlite()),
+            registration_view: sqlite(&super::registration::view_sql_sqlite()),
+            login_flow: sqlite(&super::login::flow_sql(kind)),
+            session: sqlite(&format!(
+                "SELECT {} FROM sessions WHERE token = ? AND nid = ?",
+                cols(super::session::SESSION_COLS)
+            )),
+            session_with_identity: sqlite(super::session_with_identity_sql(kind)),
+            devices: sqlite(&format!(
+                "SELECT {} FROM session_devices WHERE session_id = ? AND nid = ? ORDER BY created_at, id",
+                cols(super::session::DEVICE_COLS)
+            )),
+            parts: PART_QUERIES.map(|part| {
+                let sql = sqlite(&part.sql(kind, 1));
+                let nids = sql.matches('?').count() - 1;
+                (sql, nids)
+            }),
+            identifier_owner: sqlite(&super::credentials::identifier_owner_sql(kind)),
+            identity: format!(
+                "SELECT {} FROM identities WHERE id = ? AND nid = ?",
+                cols(IDENTITY_COLS)
+            ),
+        }
+    }
 }
 
 /// A row copied out of a statement, so several result sets can be held at once.
@@ -77,7 +127,11 @@ impl Fields for OwnedRow {
 
 impl FastReader {
     /// Opens `size` read-only connections to the SQLite file at `path`.
-    pub(crate) fn open(path: &str, size: usize) -> Result<FastReader, StoreError> {
+    pub(crate) fn open(
+        path: &str,
+        size: usize,
+        nid: std::sync::Arc<std::sync::OnceLock<String>>,
+    ) -> Result<FastReader, StoreError> {
         let mut conns = Vec::with_capacity(size);
         for _ in 0..size.max(1) {
             let c = Connection::open_with_flags(
@@ -93,12 +147,14 @@ impl FastReader {
         Ok(FastReader {
             conns,
             next: AtomicUsize::new(0),
+            nid,
+            sql: Statements::new(),
         })
     }
 
-    /// The tables of an existing SQLite file, read without changing it (a read-only connection:
+    /// What an existing SQLite file holds, read without changing it (a read-only connection:
     /// no journal mode switch, no WAL file); `None` when there is no file yet.
-    pub(crate) fn existing_tables(path: &str) -> Result<Option<Vec<String>>, StoreError> {
+    pub(crate) fn existing_state(path: &str) -> Result<Option<super::SchemaState>, StoreError> {
         if !std::path::Path::new(path).exists() {
             return Ok(None);
         }
@@ -107,15 +163,53 @@ impl FastReader {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(err)?;
-        let mut stmt = c
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .map_err(err)?;
-        let names = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(err)?;
-        Ok(Some(names))
+        let column = |sql: &str| -> Result<Vec<rusqlite::types::Value>, StoreError> {
+            let mut stmt = c.prepare(sql).map_err(err)?;
+            stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+                .map_err(err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)
+        };
+        let text = |v: rusqlite::types::Value| match v {
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            _ => String::new(),
+        };
+        let tables: Vec<String> = column(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .into_iter()
+        .map(text)
+        .collect();
+        let kratos = if tables.iter().any(|t| t == "schema_migration") {
+            Some(
+                column("SELECT version FROM schema_migration")?
+                    .into_iter()
+                    .map(text)
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let legacy = if tables.iter().any(|t| t == "hoplite_migrations") {
+            Some(
+                column("SELECT version FROM hoplite_migrations")?
+                    .into_iter()
+                    .map(|v| match v {
+                        rusqlite::types::Value::Integer(i) => i,
+                        _ => -1,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Some(super::SchemaState::classify(
+            hoplite_core::config::DatabaseKind::Sqlite,
+            tables,
+            kratos,
+            legacy,
+        )))
     }
 
     /// The SQLite file a sqlx URL (`sqlite://<path>?...`) names.
@@ -175,11 +269,11 @@ impl FastReader {
     fn one<T>(
         c: &Connection,
         sql: &str,
-        param: &str,
+        params: [&str; 2],
         map: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         let mut stmt = c.prepare_cached(sql).map_err(err)?;
-        let mut rows = stmt.query([param]).map_err(err)?;
+        let mut rows = stmt.query(params).map_err(err)?;
         match rows.next().map_err(err)? {
             Some(row) => Ok(Some(map(row)?)),
             None => Ok(None),
@@ -187,10 +281,12 @@ impl FastReader {
     }
 
     /// Runs a query and copies every row out.
-    fn all(c: &Connection, sql: &str, param: &str) -> Result<Vec<OwnedRow>, StoreError> {
+    fn all(c: &Connection, sql: &str, params: &[&str]) -> Result<Vec<OwnedRow>, StoreError> {
         let mut stmt = c.prepare_cached(sql).map_err(err)?;
         let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-        let mut rows = stmt.query([param]).map_err(err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(err)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(err)? {
             let mut values = Vec::with_capacity(names.len());
@@ -202,15 +298,23 @@ impl FastReader {
         Ok(out)
     }
 
+    /// The network id (see [`SqlPersister`]'s `nid`).
+    fn nid(&self) -> Result<&str, StoreError> {
+        self.nid.get().map(String::as_str).ok_or_else(|| {
+            StoreError::Other("the database schema was not checked before use".into())
+        })
+    }
+
     pub(crate) fn get_registration_flow(
         &self,
         id: Uuid,
     ) -> Result<Option<RegistrationFlow>, StoreError> {
+        let nid = self.nid()?;
         self.with(|c| {
             Self::one(
                 c,
-                "SELECT * FROM selfservice_registration_flows WHERE id = ?",
-                &id.to_string(),
+                &self.sql.registration_flow,
+                [&id.to_string(), nid],
                 |r| super::registration::flow_from_row(r),
             )
         })
@@ -220,66 +324,70 @@ impl FastReader {
         &self,
         id: Uuid,
     ) -> Result<Option<RegistrationFlowView>, StoreError> {
-        self.with(|c| {
-            Self::one(c, super::registration::VIEW_SQL, &id.to_string(), |r| {
-                super::registration::view_from_row(r)
-            })
-        })
-    }
-
-    pub(crate) fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
+        let nid = self.nid()?;
         self.with(|c| {
             Self::one(
                 c,
-                "SELECT * FROM selfservice_login_flows WHERE id = ?",
-                &id.to_string(),
-                |r| super::login::flow_from_row(r),
+                &self.sql.registration_view,
+                [&id.to_string(), nid],
+                |r| super::registration::view_from_row(r),
             )
         })
     }
 
+    pub(crate) fn get_login_flow(&self, id: Uuid) -> Result<Option<LoginFlow>, StoreError> {
+        let nid = self.nid()?;
+        self.with(|c| {
+            Self::one(c, &self.sql.login_flow, [&id.to_string(), nid], |r| {
+                super::login::flow_from_row(r)
+            })
+        })
+    }
+
     pub(crate) fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        let nid = self.nid()?;
         self.snapshot(|c| {
-            let sql = format!(
-                "SELECT {} FROM sessions WHERE token = ?",
-                super::session::SESSION_COLUMNS
-            );
-            let Some(mut session) =
-                Self::one(c, &sql, token, |r| super::session::session_from_row(r))?
+            let Some(mut session) = Self::one(c, &self.sql.session, [token, nid], |r| {
+                super::session::session_from_row(r)
+            })?
             else {
                 return Ok(None);
             };
-            Self::devices(c, &mut session)?;
+            self.devices(c, &mut session, nid)?;
             Ok(Some(session))
         })
     }
 
     /// Loads the devices of `session`.
-    fn devices(c: &Connection, session: &mut Session) -> Result<(), StoreError> {
-        let devices = Self::all(
-            c,
-            "SELECT id, session_id, ip_address, user_agent, location FROM session_devices WHERE session_id = ? ORDER BY created_at, id",
-            &session.id.to_string(),
-        )?;
+    fn devices(&self, c: &Connection, session: &mut Session, nid: &str) -> Result<(), StoreError> {
+        let devices = Self::all(c, &self.sql.devices, &[&session.id.to_string(), nid])?;
         for d in &devices {
             session.devices.push(Device {
                 id: crate::codec::parse_uuid(&d.text("id")?)?,
-                ip_address: d.text("ip_address")?,
+                ip_address: d.opt_text("ip_address")?.unwrap_or_default(),
                 user_agent: d.opt_text("user_agent")?,
-                location: d.text("location")?,
+                location: d.opt_text("location")?.unwrap_or_default(),
             });
         }
         Ok(())
     }
 
     /// Loads the addresses of `identity`, and its credentials too when `credentials`.
-    fn parts(c: &Connection, identity: &mut Identity, credentials: bool) -> Result<(), StoreError> {
+    fn parts(
+        &self,
+        c: &Connection,
+        identity: &mut Identity,
+        credentials: bool,
+        nid: &str,
+    ) -> Result<(), StoreError> {
         let id = identity.id.to_string();
         let wanted = if credentials { 4 } else { 2 };
         let mut parts: [Vec<OwnedRow>; 4] = Default::default();
-        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
-            let sql = format!("{select} WHERE identity_id = ? ORDER BY {order_by}");
-            *rows = Self::all(c, &sql, &id)?;
+        for (rows, (sql, nids)) in parts.iter_mut().zip(&self.sql.parts).take(wanted) {
+            *rows = match nids {
+                1 => Self::all(c, sql, &[&id, nid])?,
+                _ => Self::all(c, sql, &[&id, nid, nid])?,
+            };
         }
         assemble_parts(std::slice::from_mut(identity), parts)
     }
@@ -291,8 +399,9 @@ impl FastReader {
         p: &SqlPersister,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
+        let nid = self.nid()?;
         self.snapshot(|c| {
-            let found = Self::one(c, super::session_with_identity_sql(), token, |r| {
+            let found = Self::one(c, &self.sql.session_with_identity, [token, nid], |r| {
                 Ok((
                     super::session::session_from_row(r)?,
                     identity_from_row(p, &super::Prefixed("i_", r))?,
@@ -301,8 +410,8 @@ impl FastReader {
             let Some((mut session, mut identity)) = found else {
                 return Ok(None);
             };
-            Self::devices(c, &mut session)?;
-            Self::parts(c, &mut identity, false)?;
+            self.devices(c, &mut session, nid)?;
+            self.parts(c, &mut identity, false, nid)?;
             session.identity = Some(identity);
             Ok(Some(session))
         })
@@ -315,7 +424,8 @@ impl FastReader {
         id: Uuid,
     ) -> Result<Option<Identity>, StoreError> {
         let id = id.to_string();
-        self.snapshot(|c| Self::identity_on(c, p, &id))
+        let nid = self.nid()?;
+        self.snapshot(|c| self.identity_on(c, p, &id, nid))
     }
 
     /// The identity owning the first of `candidates` that is an identifier of `credential_type`
@@ -326,17 +436,17 @@ impl FastReader {
         credential_type: &str,
         candidates: &[String],
     ) -> Result<Option<Identity>, StoreError> {
+        let nid = self.nid()?;
+        let type_id = super::identity::type_id(credential_type)?;
         self.snapshot(|c| {
             for candidate in candidates {
-                let mut stmt = c
-                    .prepare_cached(super::credentials::IDENTIFIER_OWNER_SQL)
-                    .map_err(err)?;
+                let mut stmt = c.prepare_cached(&self.sql.identifier_owner).map_err(err)?;
                 let found: Option<String> = stmt
-                    .query_row([credential_type, candidate.as_str()], |r| r.get(0))
+                    .query_row([nid, type_id, candidate.as_str()], |r| r.get(0))
                     .optional()
                     .map_err(err)?;
                 if let Some(id) = found {
-                    return Self::identity_on(c, p, &id);
+                    return self.identity_on(c, p, &id, nid);
                 }
             }
             Ok(None)
@@ -345,15 +455,19 @@ impl FastReader {
 
     /// An identity with its addresses and credentials, read on `c`.
     fn identity_on(
+        &self,
         c: &Connection,
         p: &SqlPersister,
         id: &str,
+        nid: &str,
     ) -> Result<Option<Identity>, StoreError> {
-        let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?");
-        let Some(mut identity) = Self::one(c, &sql, id, |r| identity_from_row(p, r))? else {
+        let Some(mut identity) = Self::one(c, &self.sql.identity, [id, nid], |r| {
+            identity_from_row(p, r)
+        })?
+        else {
             return Ok(None);
         };
-        Self::parts(c, &mut identity, true)?;
+        self.parts(c, &mut identity, true, nid)?;
         Ok(Some(identity))
     }
 }

@@ -6,7 +6,8 @@
 //! parts of all of them at once, `IN (...)` lists of [`IN_CHUNK`] ids at a time.
 
 use super::{Fields, SqlPersister, json_text, opt, s};
-use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
+use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
+use crate::migrate::{credential_type_id, credential_type_name};
 use hoplite_core::identity::{
     Credentials, Identity, RecoveryAddress, VerifiableAddress, schema_url,
 };
@@ -15,7 +16,30 @@ use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-pub(super) const IDENTITY_COLUMNS: &str = "id, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at";
+/// The columns of `identities` an [`Identity`] is read from.
+pub(super) const IDENTITY_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("schema_id", Ty::Plain),
+    ("traits", Ty::Json),
+    ("state", Ty::Plain),
+    ("state_changed_at", Ty::Ts),
+    ("metadata_public", Ty::Json),
+    ("metadata_admin", Ty::Json),
+    ("available_aal", Ty::Plain),
+    ("organization_id", Ty::Uuid),
+    ("external_id", Ty::Plain),
+    ("created_at", Ty::Ts),
+    ("updated_at", Ty::Ts),
+];
+
+/// The lowest id, where a keyset walk over ids starts.
+pub(super) const NIL_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The id of a credential type's row, or an error for a type Kratos's schema does not have.
+pub(super) fn type_id(name: &str) -> Result<&'static str, StoreError> {
+    credential_type_id(name)
+        .ok_or_else(|| StoreError::Other(format!("unknown credential type {name:?}")))
+}
 
 /// Identity ids per `IN (...)` list: well below every database's limit on bound parameters (SQLite
 /// allows 32766, PostgreSQL 65535), so a page of 1000 identities takes two rounds of queries.
@@ -30,9 +54,10 @@ pub(super) async fn create_identity(p: &SqlPersister, i: &Identity) -> Result<()
 /// lowest).
 const MAX_PARAMS: usize = 30_000;
 
-/// `INSERT INTO <table_and_columns> VALUES (?, ...), (?, ...)` for `rows` rows of `cols` values.
-fn multi_row_insert(table_and_columns: &str, cols: usize, rows: usize) -> String {
-    let one = format!("({})", vec!["?"; cols].join(", "));
+/// `INSERT INTO <table_and_columns> VALUES (<row>), (<row>)` for `rows` rows, `row` being the
+/// placeholders of one (`?::uuid, ?, ...`).
+fn multi_row_insert(table_and_columns: &str, row: &str, rows: usize) -> String {
+    let one = format!("({row})");
     format!(
         "INSERT INTO {table_and_columns} VALUES {}",
         vec![one; rows].join(", ")
@@ -60,16 +85,22 @@ async fn insert_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     all: &[Identity],
 ) -> Result<(), StoreError> {
-    for chunk in all.chunks(MAX_PARAMS / 12) {
-        let sql = multi_row_insert(&format!("identities ({IDENTITY_COLUMNS})"), 12, chunk.len());
+    let nid = p.nid()?;
+    for chunk in all.chunks(MAX_PARAMS / 13) {
+        let sql = multi_row_insert(
+            "identities (id, nid, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at)",
+            "?::uuid, ?::uuid, ?, ?::json, ?, ?::ts, ?::json, ?::json, ?, ?::uuid, ?, ?::ts, ?::ts",
+            chunk.len(),
+        );
         let mut q = sqlx::query(p.q(&sql));
         for i in chunk {
             q = q
                 .bind(i.id.to_string())
+                .bind(nid)
                 .bind(&i.schema_id)
                 .bind(json_text(&i.traits))
                 .bind(&i.state)
-                .bind(i.state_changed_at.map(ts))
+                .bind(i.state_changed_at.map(|t| p.ts(t)))
                 .bind(i.metadata_public.as_ref().map(json_text))
                 .bind(
                     i.metadata_admin
@@ -80,8 +111,8 @@ async fn insert_rows(
                 .bind(i.available_aal.clone())
                 .bind(i.organization_id.map(|o| o.to_string()))
                 .bind(i.external_id.clone())
-                .bind(ts(i.created_at))
-                .bind(ts(i.updated_at));
+                .bind(p.ts(i.created_at))
+                .bind(p.ts(i.updated_at));
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -103,14 +134,15 @@ pub(super) async fn insert_parts(
             "Unable to create identity credentials with missing or empty identifier.".into(),
         ));
     }
+    let nid = p.nid()?;
     let verifiable: Vec<_> = all
         .iter()
         .flat_map(|i| i.verifiable_addresses.iter().map(move |a| (i, a)))
         .collect();
-    for chunk in verifiable.chunks(MAX_PARAMS / 9) {
+    for chunk in verifiable.chunks(MAX_PARAMS / 10) {
         let sql = multi_row_insert(
-            "identity_verifiable_addresses (id, identity_id, status, via, verified, value, verified_at, created_at, updated_at)",
-            9,
+            "identity_verifiable_addresses (id, identity_id, nid, status, via, verified, value, verified_at, created_at, updated_at)",
+            "?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?, ?::ts, ?::ts, ?::ts",
             chunk.len(),
         );
         let mut q = sqlx::query(p.q(&sql));
@@ -118,13 +150,14 @@ pub(super) async fn insert_parts(
             q = q
                 .bind(a.id.to_string())
                 .bind(i.id.to_string())
+                .bind(nid)
                 .bind(&a.status)
                 .bind(&a.via)
-                .bind(i64::from(a.verified))
+                .bind(a.verified)
                 .bind(&a.value)
-                .bind(a.verified_at.map(ts))
-                .bind(ts(a.created_at))
-                .bind(ts(a.updated_at));
+                .bind(a.verified_at.map(|t| p.ts(t)))
+                .bind(p.ts(a.created_at))
+                .bind(p.ts(a.updated_at));
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -132,10 +165,10 @@ pub(super) async fn insert_parts(
         .iter()
         .flat_map(|i| i.recovery_addresses.iter().map(move |a| (i, a)))
         .collect();
-    for chunk in recovery.chunks(MAX_PARAMS / 6) {
+    for chunk in recovery.chunks(MAX_PARAMS / 7) {
         let sql = multi_row_insert(
-            "identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)",
-            6,
+            "identity_recovery_addresses (id, identity_id, nid, via, value, created_at, updated_at)",
+            "?::uuid, ?::uuid, ?::uuid, ?, ?, ?::ts, ?::ts",
             chunk.len(),
         );
         let mut q = sqlx::query(p.q(&sql));
@@ -143,10 +176,11 @@ pub(super) async fn insert_parts(
             q = q
                 .bind(a.id.to_string())
                 .bind(i.id.to_string())
+                .bind(nid)
                 .bind(&a.via)
                 .bind(&a.value)
-                .bind(ts(a.created_at))
-                .bind(ts(a.updated_at));
+                .bind(p.ts(a.created_at))
+                .bind(p.ts(a.updated_at));
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -154,10 +188,10 @@ pub(super) async fn insert_parts(
         .iter()
         .flat_map(|i| i.credentials.values().map(move |c| (i, c)))
         .collect();
-    for chunk in credentials.chunks(MAX_PARAMS / 7) {
+    for chunk in credentials.chunks(MAX_PARAMS / 8) {
         let sql = multi_row_insert(
-            "identity_credentials (id, identity_id, type, config, version, created_at, updated_at)",
-            7,
+            "identity_credentials (id, identity_id, nid, identity_credential_type_id, config, version, created_at, updated_at)",
+            "?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::json, ?, ?::ts, ?::ts",
             chunk.len(),
         );
         let mut q = sqlx::query(p.q(&sql));
@@ -165,7 +199,8 @@ pub(super) async fn insert_parts(
             q = q
                 .bind(c.id.to_string())
                 .bind(i.id.to_string())
-                .bind(&c.credential_type)
+                .bind(nid)
+                .bind(type_id(&c.credential_type)?)
                 .bind(
                     c.config
                         .as_ref()
@@ -173,8 +208,8 @@ pub(super) async fn insert_parts(
                         .unwrap_or_else(|| "{}".into()),
                 )
                 .bind(c.version)
-                .bind(ts(c.created_at))
-                .bind(ts(c.updated_at));
+                .bind(p.ts(c.created_at))
+                .bind(p.ts(c.updated_at));
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -182,10 +217,10 @@ pub(super) async fn insert_parts(
         .iter()
         .flat_map(|(i, c)| c.identifiers.iter().map(move |ident| (*i, *c, ident)))
         .collect();
-    for chunk in identifiers.chunks(MAX_PARAMS / 7) {
+    for chunk in identifiers.chunks(MAX_PARAMS / 8) {
         let sql = multi_row_insert(
-            "identity_credential_identifiers (id, identity_id, identity_credential_id, type, identifier, created_at, updated_at)",
-            7,
+            "identity_credential_identifiers (id, identity_id, nid, identity_credential_id, identity_credential_type_id, identifier, created_at, updated_at)",
+            "?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?::ts, ?::ts",
             chunk.len(),
         );
         let mut q = sqlx::query(p.q(&sql));
@@ -193,11 +228,12 @@ pub(super) async fn insert_parts(
             q = q
                 .bind(Uuid::new_v4().to_string())
                 .bind(i.id.to_string())
+                .bind(nid)
                 .bind(c.id.to_string())
-                .bind(&c.credential_type)
+                .bind(type_id(&c.credential_type)?)
                 .bind(ident.as_str())
-                .bind(ts(c.created_at))
-                .bind(ts(c.updated_at));
+                .bind(p.ts(c.created_at))
+                .bind(p.ts(c.updated_at));
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -209,9 +245,11 @@ pub(crate) async fn get_identity(
     id: Uuid,
 ) -> Result<Option<Identity>, StoreError> {
     let row = sqlx::query(p.q(&format!(
-        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?"
+        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::uuid",
+        p.cols(None, "", IDENTITY_COLS)
     )))
     .bind(id.to_string())
+    .bind(p.nid()?)
     .fetch_optional(&p.pool)
     .await
     .map_err(db_err)?;
@@ -231,8 +269,8 @@ pub(super) async fn find_conflicting_identity(
     for (credential_type, c) in &i.credentials {
         for identifier in &c.identifiers {
             lookups.push((
-                "SELECT identity_id, identifier AS matched FROM identity_credential_identifiers WHERE type = ? AND identifier = ?",
-                credential_type,
+                "SELECT identity_id, identifier AS matched FROM identity_credential_identifiers WHERE nid = ?::uuid AND identity_credential_type_id = ?::uuid AND identifier = ?",
+                type_id(credential_type)?,
                 identifier,
                 ConflictSource::CredentialIdentifier(credential_type.clone()),
             ));
@@ -240,7 +278,7 @@ pub(super) async fn find_conflicting_identity(
     }
     for a in &i.verifiable_addresses {
         lookups.push((
-            "SELECT identity_id, value AS matched FROM identity_verifiable_addresses WHERE via = ? AND value = ?",
+            "SELECT identity_id, value AS matched FROM identity_verifiable_addresses WHERE nid = ?::uuid AND via = ? AND value = ?",
             &a.via,
             &a.value,
             ConflictSource::VerifiableAddress(a.via.clone()),
@@ -248,19 +286,24 @@ pub(super) async fn find_conflicting_identity(
     }
     for a in &i.recovery_addresses {
         lookups.push((
-            "SELECT identity_id, value AS matched FROM identity_recovery_addresses WHERE via = ? AND value = ?",
+            "SELECT identity_id, value AS matched FROM identity_recovery_addresses WHERE nid = ?::uuid AND via = ? AND value = ?",
             &a.via,
             &a.value,
             ConflictSource::RecoveryAddress(a.via.clone()),
         ));
     }
+    let nid = p.nid()?;
     for (sql, kind, value, source) in lookups {
-        let row = sqlx::query(p.q(sql))
-            .bind(kind)
-            .bind(value)
-            .fetch_optional(&p.pool)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(p.q(&sql.replace(
+            "SELECT identity_id,",
+            &format!("SELECT {},", p.cols(None, "", &[("identity_id", Ty::Uuid)])),
+        )))
+        .bind(nid)
+        .bind(kind)
+        .bind(value)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
         let Some(r) = row else { continue };
         // Kratos reports the new identity's identifier for credentials and the stored value
         // for addresses; both are equal unless the collation folds case.
@@ -286,11 +329,13 @@ pub(super) async fn list_identities(
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<IdentityPage, StoreError> {
-    let after = after.map(|a| a.to_string()).unwrap_or_default();
+    let after = after.map(|a| a.to_string());
     let rows = sqlx::query(p.q(&format!(
-        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE id > ? ORDER BY id LIMIT ?"
+        "SELECT {} FROM identities WHERE nid = ?::uuid AND id > ?::uuid ORDER BY id LIMIT ?",
+        p.cols(None, "", IDENTITY_COLS)
     )))
-    .bind(after)
+    .bind(p.nid()?)
+    .bind(after.as_deref().unwrap_or(NIL_ID))
     .bind(i64::from(limit) + 1)
     .fetch_all(&p.pool)
     .await
@@ -330,35 +375,101 @@ pub(super) async fn load_parts(
     let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
     for chunk in ids.chunks(IN_CHUNK) {
         let mut parts: [Vec<AnyRow>; 4] = Default::default();
-        for (rows, (select, order_by)) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
-            *rows = select_by_identity(p, select, order_by, chunk).await?;
+        for (rows, part) in parts.iter_mut().zip(PART_QUERIES).take(wanted) {
+            *rows = select_by_identity(p, &part, chunk).await?;
         }
         assemble_parts(identities, parts)?;
     }
     Ok(())
 }
 
-/// The four selects that load identities' parts (each completed with `WHERE identity_id IN
-/// (...) ORDER BY <second>`): verifiable addresses, recovery addresses, credential identifiers,
-/// credentials. [`assemble_parts`] takes their rows in this order.
-pub(super) const PART_QUERIES: [(&str, &str); 4] = [
-    (
-        "SELECT identity_id, id, status, via, verified, value, verified_at, created_at, updated_at FROM identity_verifiable_addresses",
-        "id",
-    ),
-    (
-        "SELECT identity_id, id, via, value, created_at, updated_at FROM identity_recovery_addresses",
-        "id",
-    ),
+/// One of the four selects that load identities' parts: `SELECT <cols> FROM <table> WHERE
+/// <filter> AND nid = ? ORDER BY <order>`, `{ids}` in the filter standing for the identity ids.
+pub(super) struct PartQuery {
+    pub table: &'static str,
+    pub cols: &'static [(&'static str, Ty)],
+    pub filter: &'static str,
+    pub order_by: &'static str,
+}
+
+impl PartQuery {
+    /// The query for `ids` id placeholders in `kind`'s select list (placeholders not rewritten).
+    pub fn sql(&self, kind: hoplite_core::config::DatabaseKind, ids: usize) -> String {
+        let marks = vec!["?::uuid"; ids].join(", ");
+        format!(
+            "SELECT {} FROM {} WHERE {} AND nid = ?::uuid ORDER BY {}",
+            crate::codec::select_list(kind, None, "", self.cols),
+            self.table,
+            self.filter.replace("{ids}", &marks),
+            self.order_by
+        )
+    }
+}
+
+/// How a part query selects by identity: through Kratos's `identity_id` indexes.
+const BY_IDENTITY: &str = "identity_id IN ({ids})";
+
+/// Identifiers have no `identity_id` index in Kratos's SQLite schema: they are found through their
+/// credentials (`identity_credential_id` leads an index everywhere).
+const BY_CREDENTIALS: &str = "identity_credential_id IN (SELECT id FROM identity_credentials WHERE identity_id IN ({ids}) AND nid = ?::uuid)";
+
+/// The four selects that load identities' parts: verifiable addresses, recovery addresses,
+/// credential identifiers, credentials. [`assemble_parts`] takes their rows in this order.
+pub(super) const PART_QUERIES: [PartQuery; 4] = [
+    PartQuery {
+        table: "identity_verifiable_addresses",
+        cols: &[
+            ("identity_id", Ty::Uuid),
+            ("id", Ty::Uuid),
+            ("status", Ty::Plain),
+            ("via", Ty::Plain),
+            ("verified", Ty::Bool),
+            ("value", Ty::Plain),
+            ("verified_at", Ty::Ts),
+            ("created_at", Ty::Ts),
+            ("updated_at", Ty::Ts),
+        ],
+        filter: BY_IDENTITY,
+        order_by: "id",
+    },
+    PartQuery {
+        table: "identity_recovery_addresses",
+        cols: &[
+            ("identity_id", Ty::Uuid),
+            ("id", Ty::Uuid),
+            ("via", Ty::Plain),
+            ("value", Ty::Plain),
+            ("created_at", Ty::Ts),
+            ("updated_at", Ty::Ts),
+        ],
+        filter: BY_IDENTITY,
+        order_by: "id",
+    },
     // Identifiers by credential, each list in the database's order of `identifier`.
-    (
-        "SELECT identity_id, identity_credential_id, identifier FROM identity_credential_identifiers",
-        "identifier",
-    ),
-    (
-        "SELECT identity_id, id, type, config, version, created_at, updated_at FROM identity_credentials",
-        "type",
-    ),
+    PartQuery {
+        table: "identity_credential_identifiers",
+        cols: &[
+            ("identity_id", Ty::Uuid),
+            ("identity_credential_id", Ty::Uuid),
+            ("identifier", Ty::Plain),
+        ],
+        filter: BY_CREDENTIALS,
+        order_by: "identifier",
+    },
+    PartQuery {
+        table: "identity_credentials",
+        cols: &[
+            ("identity_id", Ty::Uuid),
+            ("id", Ty::Uuid),
+            ("identity_credential_type_id", Ty::Uuid),
+            ("config", Ty::Json),
+            ("version", Ty::Plain),
+            ("created_at", Ty::Ts),
+            ("updated_at", Ty::Ts),
+        ],
+        filter: BY_IDENTITY,
+        order_by: "id",
+    },
 ];
 
 /// Puts the rows of [`PART_QUERIES`] into the identities they belong to (rows of identities not
@@ -409,12 +520,14 @@ pub(super) fn assemble_parts<R: Fields>(
     for r in &credentials {
         let Some(n) = owner(r)? else { continue };
         let id = parse_uuid(&s(r, "id")?)?;
-        let t = s(r, "type")?;
+        let type_id = s(r, "identity_credential_type_id")?;
+        let t = credential_type_name(&type_id)
+            .ok_or_else(|| StoreError::Other(format!("unknown credential type id {type_id:?}")))?;
         identities[n].credentials.insert(
-            t.clone(),
+            t.to_string(),
             Credentials {
                 id,
-                credential_type: t,
+                credential_type: t.to_string(),
                 identifiers: identifiers.remove(&id).unwrap_or_default(),
                 config: Some(parse_json(&s(r, "config")?)?),
                 version: r.int("version")?,
@@ -426,18 +539,21 @@ pub(super) fn assemble_parts<R: Fields>(
     Ok(())
 }
 
-/// Runs `select WHERE identity_id IN (<ids>) ORDER BY order_by`, one placeholder per id.
+/// Runs a part query for `ids` (the network bound wherever the query names it).
 async fn select_by_identity(
     p: &SqlPersister,
-    select: &str,
-    order_by: &str,
+    part: &PartQuery,
     ids: &[String],
 ) -> Result<Vec<AnyRow>, StoreError> {
-    let placeholders = vec!["?"; ids.len()].join(", ");
-    let sql = format!("{select} WHERE identity_id IN ({placeholders}) ORDER BY {order_by}");
+    let sql = part.sql(p.kind, ids.len());
+    let nids = sql.matches('?').count() - ids.len();
     let mut query = sqlx::query(p.q(&sql));
     for id in ids {
         query = query.bind(id);
+    }
+    let nid = p.nid()?;
+    for _ in 0..nids {
+        query = query.bind(nid);
     }
     query.fetch_all(&p.pool).await.map_err(db_err)
 }

@@ -7,17 +7,18 @@
 //! `identities_organization_id_idx` (migration 4), a credential identifier by the unique
 //! `(type, identifier)` index.
 
-use super::identity::{IDENTITY_COLUMNS, identity_from_row, insert_parts, load_identity_parts};
+use super::identity::{
+    IDENTITY_COLS, NIL_ID, identity_from_row, insert_parts, load_identity_parts, type_id,
+};
 use super::{Fields, SqlPersister, json_text};
-use crate::codec::{db_err, ts};
+use crate::codec::db_err;
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::{IdentityFilter, IdentityPage, StoreError};
 use uuid::Uuid;
 
-/// The tables holding an identity's parts, keyed by `identity_id` (each indexed since migration
-/// 3). Identifiers go before their credentials, devices before their sessions.
+/// The tables holding an identity's parts, keyed by `identity_id` (each through a Kratos index);
+/// identifiers go with their credentials (Kratos's cascading foreign key).
 const PART_TABLES: &[&str] = &[
-    "identity_credential_identifiers",
     "identity_credentials",
     "identity_verifiable_addresses",
     "identity_recovery_addresses",
@@ -35,12 +36,15 @@ async fn exists(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
 ) -> Result<bool, StoreError> {
-    Ok(sqlx::query(p.q("SELECT id FROM identities WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?
-        .is_some())
+    Ok(
+        sqlx::query(p.q("SELECT 1 AS one FROM identities WHERE id = ?::uuid AND nid = ?::uuid"))
+            .bind(id)
+            .bind(p.nid()?)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .is_some(),
+    )
 }
 
 pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bool, StoreError> {
@@ -50,18 +54,18 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
         return Ok(false);
     }
     sqlx::query(p.q(
-        "UPDATE identities SET schema_id = ?, traits = ?, state = ?, state_changed_at = ?, metadata_public = ?, metadata_admin = ?, available_aal = ?, organization_id = ?, external_id = ?, updated_at = ? WHERE id = ?",
+        "UPDATE identities SET schema_id = ?, traits = ?::json, state = ?, state_changed_at = ?::ts, metadata_public = ?::json, metadata_admin = ?::json, available_aal = ?, organization_id = ?::uuid, external_id = ?, updated_at = ?::ts WHERE id = ?::uuid",
     ))
     .bind(&i.schema_id)
     .bind(json_text(&i.traits))
     .bind(&i.state)
-    .bind(i.state_changed_at.map(ts))
+    .bind(i.state_changed_at.map(|t| p.ts(t)))
     .bind(i.metadata_public.as_ref().map(json_text))
     .bind(i.metadata_admin.as_ref().filter(|v| !v.is_null()).map(json_text))
     .bind(i.available_aal.clone())
     .bind(i.organization_id.map(|o| o.to_string()))
     .bind(i.external_id.clone())
-    .bind(ts(i.updated_at))
+    .bind(p.ts(i.updated_at))
     .bind(&id)
     .execute(&mut *tx)
     .await
@@ -69,7 +73,7 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     // Replacing every part is simpler than Kratos's diff and gives the same rows; the unique
     // indexes are checked against the new set only, because the old one is gone first.
     for table in PART_TABLES {
-        sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?")))
+        sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?::uuid")))
             .bind(&id)
             .execute(&mut *tx)
             .await
@@ -88,15 +92,16 @@ pub(super) async fn delete_identity(p: &SqlPersister, id: Uuid) -> Result<bool, 
     }
     // The foreign keys cascade on SQLite, PostgreSQL and MariaDB, but MySQL ignores inline
     // `REFERENCES`, so the parts are deleted explicitly (each by an indexed `identity_id`).
-    let tables = ["session_devices", "sessions"].iter().chain(PART_TABLES);
-    for table in tables {
-        sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?")))
+    // Sessions (and with them their devices) through their identity index; everything else the
+    // identity owns goes with it through Kratos's cascading foreign keys.
+    for table in ["sessions"] {
+        sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?::uuid")))
             .bind(&id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
     }
-    sqlx::query(p.q("DELETE FROM identities WHERE id = ?"))
+    sqlx::query(p.q("DELETE FROM identities WHERE id = ?::uuid"))
         .bind(&id)
         .execute(&mut *tx)
         .await
@@ -106,12 +111,13 @@ pub(super) async fn delete_identity(p: &SqlPersister, id: Uuid) -> Result<bool, 
 }
 
 /// `?, ?, ...` for `n` values.
+/// `n` id placeholders.
 fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+    vec!["?::uuid"; n].join(", ")
 }
 
 /// The `WHERE` condition (after `id > ?`) and its bound values for `filter`.
-fn filter_condition(filter: &IdentityFilter) -> (String, Vec<String>) {
+fn filter_condition(filter: &IdentityFilter, nid: &str) -> (String, Vec<String>) {
     match filter {
         IdentityFilter::Ids(ids) => (
             format!("id IN ({})", placeholders(ids.len().max(1))),
@@ -122,7 +128,9 @@ fn filter_condition(filter: &IdentityFilter) -> (String, Vec<String>) {
                 ids.iter().map(Uuid::to_string).collect()
             },
         ),
-        IdentityFilter::Organization(org) => ("organization_id = ?".into(), vec![org.to_string()]),
+        IdentityFilter::Organization(org) => {
+            ("organization_id = ?::uuid".into(), vec![org.to_string()])
+        }
         IdentityFilter::CredentialsIdentifier {
             normalized,
             raw,
@@ -139,13 +147,15 @@ fn filter_condition(filter: &IdentityFilter) -> (String, Vec<String>) {
             };
             let escape = if *prefix { " ESCAPE '!'" } else { "" };
             let sql = format!(
-                "id IN (SELECT identity_id FROM identity_credential_identifiers WHERE (type IN ({}) AND identifier {op} ?{escape}) OR (type IN ({}) AND identifier {op} ?{escape}))",
+                "id IN (SELECT identity_id FROM identity_credential_identifiers WHERE nid = ?::uuid AND ((identity_credential_type_id IN ({}) AND identifier {op} ?{escape}) OR (identity_credential_type_id IN ({}) AND identifier {op} ?{escape})))",
                 placeholders(NORMALISED_TYPES.len()),
                 placeholders(RAW_TYPES.len()),
             );
-            let mut args: Vec<String> = NORMALISED_TYPES.iter().map(|t| t.to_string()).collect();
+            let id = |t: &&str| type_id(t).map(str::to_string).unwrap_or_default();
+            let mut args: Vec<String> = vec![nid.to_string()];
+            args.extend(NORMALISED_TYPES.iter().map(id));
             args.push(normalized);
-            args.extend(RAW_TYPES.iter().map(|t| t.to_string()));
+            args.extend(RAW_TYPES.iter().map(id));
             args.push(raw);
             (sql, args)
         }
@@ -170,12 +180,15 @@ pub(super) async fn list_identities_filtered(
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<IdentityPage, StoreError> {
-    let after = after.map(|a| a.to_string()).unwrap_or_default();
-    let (condition, args) = filter_condition(filter);
+    let after = after.map(|a| a.to_string());
+    let (condition, args) = filter_condition(filter, p.nid()?);
     let sql = format!(
-        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE id > ? AND {condition} ORDER BY id LIMIT ?"
+        "SELECT {} FROM identities WHERE nid = ?::uuid AND id > ?::uuid AND {condition} ORDER BY id LIMIT ?",
+        p.cols(None, "", IDENTITY_COLS)
     );
-    let mut query = sqlx::query(p.q(&sql)).bind(after);
+    let mut query = sqlx::query(p.q(&sql))
+        .bind(p.nid()?)
+        .bind(after.unwrap_or_else(|| NIL_ID.to_string()));
     for a in args {
         query = query.bind(a);
     }
@@ -205,13 +218,14 @@ pub(super) async fn list_identities_at(
     limit: u32,
 ) -> Result<Vec<Identity>, StoreError> {
     let (condition, args) = match filter {
-        Some(f) => filter_condition(f),
+        Some(f) => filter_condition(f, p.nid()?),
         None => ("1 = 1".to_string(), Vec::new()),
     };
     let sql = format!(
-        "SELECT {IDENTITY_COLUMNS} FROM identities WHERE {condition} ORDER BY id LIMIT ? OFFSET ?"
+        "SELECT {} FROM identities WHERE nid = ?::uuid AND {condition} ORDER BY id LIMIT ? OFFSET ?",
+        p.cols(None, "", IDENTITY_COLS)
     );
-    let mut query = sqlx::query(p.q(&sql));
+    let mut query = sqlx::query(p.q(&sql)).bind(p.nid()?);
     for a in args {
         query = query.bind(a);
     }
@@ -230,7 +244,8 @@ pub(super) async fn list_identities_at(
 }
 
 pub(super) async fn count_identities(p: &SqlPersister) -> Result<u64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM identities")
+    let row = sqlx::query(p.q("SELECT COUNT(*) AS n FROM identities WHERE nid = ?::uuid"))
+        .bind(p.nid()?)
         .fetch_one(&p.pool)
         .await
         .map_err(db_err)?;

@@ -1,7 +1,7 @@
 //! Login flows (`ory/kratos: persistence/sql/persister_login.go`).
 
 use super::{Fields, SqlPersister, json_text, opt, s};
-use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
+use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::persistence::StoreError;
@@ -13,24 +13,25 @@ fn ui_text(f: &LoginFlow) -> String {
 
 pub(super) async fn create_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO selfservice_login_flows (id, type, issued_at, expires_at, request_url, active_method, csrf_token, ui, internal_context, state, forced, requested_aal, organization_id, identity_schema_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO selfservice_login_flows (id, nid, type, issued_at, expires_at, request_url, active_method, csrf_token, ui, internal_context, state, forced, requested_aal, organization_id, identity_schema_id, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?, ?::ts, ?::ts, ?, ?, ?, ?::json, ?::json, ?, ?, ?, ?::uuid, ?, ?::ts, ?::ts)",
     ))
     .bind(f.id.to_string())
+    .bind(p.nid()?)
     .bind(f.flow_type.as_str())
-    .bind(ts(f.issued_at))
-    .bind(ts(f.expires_at))
+    .bind(p.ts(f.issued_at))
+    .bind(p.ts(f.expires_at))
     .bind(&f.request_url)
     .bind(&f.active)
     .bind(&f.csrf_token)
     .bind(ui_text(f))
     .bind(json_text(&f.internal_context))
     .bind(&f.state)
-    .bind(i64::from(f.refresh))
+    .bind(f.refresh)
     .bind(&f.requested_aal)
     .bind(f.organization_id.map(|o| o.to_string()))
     .bind(f.identity_schema.clone())
-    .bind(ts(f.created_at))
-    .bind(ts(f.updated_at))
+    .bind(p.ts(f.created_at))
+    .bind(p.ts(f.updated_at))
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
@@ -41,8 +42,9 @@ pub(super) async fn get_login_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<LoginFlow>, StoreError> {
-    let row = sqlx::query(p.q("SELECT * FROM selfservice_login_flows WHERE id = ?"))
+    let row = sqlx::query(p.q(&flow_sql(p.kind)))
         .bind(id.to_string())
+        .bind(p.nid()?)
         .fetch_optional(&p.pool)
         .await
         .map_err(db_err)?;
@@ -51,7 +53,7 @@ pub(super) async fn get_login_flow(
 
 pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?, internal_context = ?, state = ?, forced = ?, requested_aal = ?, organization_id = ?, updated_at = ? WHERE id = ?",
+        "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, forced = ?, requested_aal = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
     ))
     .bind(&f.request_url)
     .bind(&f.active)
@@ -59,15 +61,44 @@ pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
     .bind(ui_text(f))
     .bind(json_text(&f.internal_context))
     .bind(&f.state)
-    .bind(i64::from(f.refresh))
+    .bind(f.refresh)
     .bind(&f.requested_aal)
     .bind(f.organization_id.map(|o| o.to_string()))
-    .bind(ts(f.updated_at))
+    .bind(p.ts(f.updated_at))
     .bind(f.id.to_string())
+    .bind(p.nid()?)
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+/// The columns a [`LoginFlow`] is read from.
+const FLOW_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("organization_id", Ty::Uuid),
+    ("type", Ty::Plain),
+    ("expires_at", Ty::Ts),
+    ("issued_at", Ty::Ts),
+    ("request_url", Ty::Plain),
+    ("active_method", Ty::Plain),
+    ("ui", Ty::Json),
+    ("created_at", Ty::Ts),
+    ("updated_at", Ty::Ts),
+    ("forced", Ty::Bool),
+    ("requested_aal", Ty::Plain),
+    ("state", Ty::Plain),
+    ("identity_schema_id", Ty::Plain),
+    ("csrf_token", Ty::Plain),
+    ("internal_context", Ty::Json),
+];
+
+/// One login flow by id and network (two placeholders).
+pub(super) fn flow_sql(kind: hoplite_core::config::DatabaseKind) -> String {
+    format!(
+        "SELECT {} FROM selfservice_login_flows WHERE id = ?::uuid AND nid = ?::uuid",
+        crate::codec::select_list(kind, None, "", FLOW_COLS)
+    )
 }
 
 pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError> {
@@ -87,14 +118,14 @@ pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError>
         return_to: LoginFlow::return_to_of(&request_url),
         request_url,
         active: s(row, "active_method")?,
-        ui: serde_json::from_str(&s(row, "ui")?)
+        ui: serde_json::from_str(&opt(row, "ui")?.unwrap_or_else(|| "null".into()))
             .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
         created_at: parse_ts(&s(row, "created_at")?)?,
         updated_at: parse_ts(&s(row, "updated_at")?)?,
         refresh: row.int("forced")? != 0,
         requested_aal: s(row, "requested_aal")?,
         session_token_exchange_code: None,
-        state: s(row, "state")?,
+        state: opt(row, "state")?.unwrap_or_default(),
         transient_payload: None,
         identity_schema: opt(row, "identity_schema_id")?,
         csrf_token: s(row, "csrf_token")?,

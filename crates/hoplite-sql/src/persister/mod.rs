@@ -2,6 +2,7 @@
 //! through sqlx's `Any` driver, one file per domain as in Kratos. Queries are written with `?`
 //! placeholders and rewritten to `$n` for PostgreSQL.
 
+mod convert;
 mod credentials;
 mod errorx;
 mod fast;
@@ -9,12 +10,13 @@ mod flow_cache;
 mod identity;
 mod identity_admin;
 mod login;
+mod migrator;
 mod registration;
 mod session;
 mod token_exchange;
 mod values;
 
-use crate::codec::{db_err, ts};
+use crate::codec::{Ty, db_err};
 use async_trait::async_trait;
 use hoplite_core::config::{DatabaseKind, Dsn};
 use hoplite_core::flow::login::LoginFlow;
@@ -25,6 +27,7 @@ use hoplite_core::persistence::{
     SessionPage, SessionTarget, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
+pub use migrator::SchemaState;
 use sqlx::ConnectOptions as _;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -49,6 +52,8 @@ pub struct SqlPersister {
     flow_cache: Option<std::sync::Arc<flow_cache::FlowCache<RegistrationFlowView>>>,
     /// The SQLite instance lock, held as long as the persister lives.
     _instance_lock: Option<std::sync::Arc<std::fs::File>>,
+    /// Kratos's network id, which every row carries (`nid`): found by `check_schema`/`migrate`.
+    nid: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 /// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`: twice the CPUs this
@@ -213,6 +218,16 @@ impl SqlPersister {
         } else {
             opts = opts.max_connections(default_max_connections());
         }
+        if kind == DatabaseKind::Mysql {
+            // Kratos's TIMESTAMP columns convert through the session's time zone; times are UTC.
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("SET time_zone = '+00:00'").await?;
+                    Ok(())
+                })
+            });
+        }
         // pop's `max_conns` (Kratos DSNs carry it) sets the pool size on every database.
         if let Some(n) = dsn.max_conns.filter(|n| *n > 0) {
             opts = opts.max_connections(n);
@@ -226,9 +241,10 @@ impl SqlPersister {
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::Other(format!("connecting to the database: {e}")))?;
+        let nid: std::sync::Arc<std::sync::OnceLock<String>> = Default::default();
         let fast = match fast::FastReader::path_of(&dsn.url) {
             Some(path) if kind == DatabaseKind::Sqlite && !dsn.in_memory => {
-                match fast::FastReader::open(&path, twice_the_cpus()) {
+                match fast::FastReader::open(&path, twice_the_cpus(), nid.clone()) {
                     Ok(f) => Some(std::sync::Arc::new(f)),
                     Err(e) => {
                         tracing::warn!(error = %e, "SQLite read fast path unavailable; all reads use sqlx");
@@ -252,6 +268,7 @@ impl SqlPersister {
             _wal_guard: wal_guard,
             flow_cache: None,
             _instance_lock: None,
+            nid,
         })
     }
 
@@ -293,157 +310,6 @@ impl SqlPersister {
         self.pool.options().get_max_connections()
     }
 
-    /// The tables of the database (the current schema on PostgreSQL and MySQL), sorted.
-    async fn table_names(&self) -> Result<Vec<String>, StoreError> {
-        let sql = match self.kind {
-            DatabaseKind::Sqlite => {
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            }
-            DatabaseKind::Postgres => {
-                "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = current_schema()"
-            }
-            DatabaseKind::Mysql => {
-                "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables WHERE table_schema = DATABASE()"
-            }
-        };
-        let rows = sqlx::query(sql)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let mut names = rows
-            .iter()
-            .map(|r| s(r, "name"))
-            .collect::<Result<Vec<_>, _>>()?;
-        names.sort();
-        Ok(names)
-    }
-
-    /// What the database holds: nothing, hoplite's schema (and which migrations it has), or
-    /// tables hoplite did not create.
-    pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
-        let tables = self.table_names().await?;
-        if tables.is_empty() {
-            return Ok(SchemaState::Empty);
-        }
-        // Kratos's bookkeeping next to hoplite's: a Kratos database an older hoplite (which did
-        // not check) once migrated. Still Kratos's.
-        if !tables.iter().any(|t| t == "hoplite_migrations")
-            || tables.iter().any(|t| t == "schema_migration")
-        {
-            return Ok(SchemaState::Foreign { tables });
-        }
-        let rows = sqlx::query("SELECT version FROM hoplite_migrations")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let mut applied = rows
-            .iter()
-            .map(|r| r.int("version"))
-            .collect::<Result<Vec<_>, _>>()?;
-        applied.sort_unstable();
-        Ok(SchemaState::Hoplite { applied })
-    }
-
-    /// Checks that the database can be served as it is: hoplite's schema with every migration
-    /// this build knows applied, and none it does not know. The error says what was found and
-    /// what to do.
-    pub async fn check_schema(&self) -> Result<(), StoreError> {
-        let known = crate::migrate::versions(self.kind);
-        match self.schema_state().await? {
-            SchemaState::Empty => Err(StoreError::Other(
-                "the database has no tables yet: create hoplite's schema with `hoplite migrate sql -e --yes` (DSN in the environment) first".into(),
-            )),
-            SchemaState::Foreign { tables } => Err(foreign_schema(&tables)),
-            SchemaState::Hoplite { applied } => {
-                warn_newer(&applied, &known);
-                let missing: Vec<String> = known
-                    .iter()
-                    .filter(|v| !applied.contains(v))
-                    .map(i64::to_string)
-                    .collect();
-                if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(StoreError::Other(format!(
-                        "the database schema lacks migrations {} of this hoplite: apply them with `hoplite migrate sql -e --yes` (DSN in the environment)",
-                        missing.join(", ")
-                    )))
-                }
-            }
-        }
-    }
-
-    /// Applies every pending migration, on an empty database or one with hoplite's schema only;
-    /// a database holding anything else is left untouched.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.schema_state().await? {
-            SchemaState::Foreign { tables } => return Err(foreign_schema(&tables)),
-            SchemaState::Hoplite { applied } => {
-                let known = crate::migrate::versions(self.kind);
-                warn_newer(&applied, &known);
-            }
-            SchemaState::Empty => {}
-        }
-        sqlx::query("CREATE TABLE IF NOT EXISTS hoplite_migrations (version BIGINT PRIMARY KEY, applied_at VARCHAR(32) NOT NULL)")
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        for (version, statements) in crate::migrate::migrations(self.kind) {
-            let applied =
-                sqlx::query(self.q("SELECT version FROM hoplite_migrations WHERE version = ?"))
-                    .bind(version)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-            if applied.is_some() {
-                continue;
-            }
-            let failed = |e: sqlx::Error| StoreError::Other(format!("migration {version}: {e}"));
-            if self.kind == DatabaseKind::Sqlite {
-                // SQLite has transactional DDL, and its table rebuilds must not be seen half done.
-                let mut tx = self.pool.begin().await.map_err(failed)?;
-                for s in statements {
-                    sqlx::query(AssertSqlSafe(s))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(failed)?;
-                }
-                tx.commit().await.map_err(failed)?;
-            } else {
-                for s in statements {
-                    match sqlx::query(AssertSqlSafe(s.clone()))
-                        .execute(&self.pool)
-                        .await
-                    {
-                        Ok(_) => {}
-                        // Another instance created this index first (see `migrate::v3`).
-                        Err(e) if crate::migrate::is_index_already_created(self.kind, &s, &e) => {
-                            tracing::debug!(version, statement = %s, "index exists already");
-                        }
-                        Err(e) => return Err(failed(e)),
-                    }
-                }
-            }
-            let now = ts(hoplite_core::clock::Clock::now(
-                &hoplite_core::clock::SystemClock,
-            ));
-            match sqlx::query(
-                self.q("INSERT INTO hoplite_migrations (version, applied_at) VALUES (?, ?)"),
-            )
-            .bind(version)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)
-            {
-                Ok(_) | Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e),
-            }
-            tracing::info!(version, "applied migration");
-        }
-        Ok(())
-    }
-
     /// Runs one persister call on its own task and waits for it, so that the caller going away
     /// (a client disconnecting drops its request's future) cannot stop it half way. sqlx is not
     /// cancel-safe there: a future dropped inside PostgreSQL's `BEGIN` returns its connection to
@@ -477,23 +343,27 @@ impl SqlPersister {
         }
     }
 
-    /// Rewrites `?` placeholders to `$1, $2, ...` for PostgreSQL.
+    /// Rewrites a query's placeholders for this database (see [`crate::codec::rewrite`]).
     fn q(&self, sql: &str) -> AssertSqlSafe<String> {
-        if self.kind != DatabaseKind::Postgres {
-            return AssertSqlSafe(sql.to_string());
-        }
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(c);
-            }
-        }
-        AssertSqlSafe(out)
+        AssertSqlSafe(crate::codec::rewrite(self.kind, sql))
+    }
+
+    /// A time as this database stores it (see [`crate::codec::ts`]).
+    fn ts(&self, t: OffsetDateTime) -> String {
+        crate::codec::ts(self.kind, t)
+    }
+
+    /// The id of the network this database serves (Kratos's `nid`), known once the schema was
+    /// checked or migrated.
+    fn nid(&self) -> Result<&str, StoreError> {
+        self.nid.get().map(String::as_str).ok_or_else(|| {
+            StoreError::Other("the database schema was not checked before use".into())
+        })
+    }
+
+    /// The select list of `cols` for this database (see [`crate::codec::select_list`]).
+    fn cols(&self, table: Option<&str>, alias_prefix: &str, cols: &[(&str, Ty)]) -> String {
+        crate::codec::select_list(self.kind, table, alias_prefix, cols)
     }
 }
 
@@ -525,23 +395,20 @@ impl<R: Fields> Fields for Prefixed<'_, R> {
     }
 }
 
-/// The session with the given token joined with its identity: the session's columns by their
-/// names, the identity's prefixed with `i_` (read them through [`Prefixed`]).
-pub(crate) fn session_with_identity_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
-        let session = session::SESSION_COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let identity = identity::IDENTITY_COLUMNS
-            .split(", ")
-            .map(|c| format!("i.{c} AS i_{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+/// The session with the given token (and network) joined with its identity: the session's
+/// columns by their names, the identity's prefixed with `i_` (read them through [`Prefixed`]).
+pub(crate) fn session_with_identity_sql(kind: DatabaseKind) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
+    let slot = match kind {
+        DatabaseKind::Sqlite => 0,
+        DatabaseKind::Postgres => 1,
+        DatabaseKind::Mysql => 2,
+    };
+    SQL[slot].get_or_init(|| {
+        let session = crate::codec::select_list(kind, Some("s"), "", session::SESSION_COLS);
+        let identity = crate::codec::select_list(kind, Some("i"), "i_", identity::IDENTITY_COLS);
         format!(
-            "SELECT {session}, {identity} FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ?"
+            "SELECT {session}, {identity} FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::uuid"
         )
     })
 }
@@ -585,41 +452,9 @@ fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).expect("json serialises")
 }
 
-/// What a database holds, as far as hoplite's migrations are concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SchemaState {
-    /// No tables at all.
-    Empty,
-    /// hoplite's schema, with these migrations applied (sorted).
-    Hoplite { applied: Vec<i64> },
-    /// Tables, but not hoplite's: another application's, or Ory Kratos's own.
-    Foreign { tables: Vec<String> },
-}
-
-/// The refusal for a database hoplite did not create: it names what it found.
-fn foreign_schema(tables: &[String]) -> StoreError {
-    let kratos =
-        tables.iter().any(|t| t == "schema_migration") && tables.iter().any(|t| t == "identities");
-    let shown: Vec<&str> = tables.iter().take(12).map(String::as_str).collect();
-    let more = if tables.len() > shown.len() {
-        format!(" and {} more", tables.len() - shown.len())
-    } else {
-        String::new()
-    };
-    let what = if kratos {
-        "an Ory Kratos database (it has Kratos's `schema_migration` and `identities` tables)"
-    } else {
-        "tables hoplite did not create"
-    };
-    StoreError::Other(format!(
-        "refusing to use this database: it holds {what}: {}{more}. hoplite never alters a database whose schema it does not recognise; point it at an empty database, or at one hoplite created",
-        shown.join(", ")
-    ))
-}
-
-/// A SQLite file that holds tables, none of them hoplite's bookkeeping, is refused before the
-/// pool opens it: opening it for writing would switch its journal mode to WAL, which already
-/// changes the file.
+/// A SQLite file hoplite may not migrate (another application's, or a Kratos schema at another
+/// version) is refused before the pool opens it: opening it for writing would switch its journal
+/// mode to WAL, which already changes the file.
 fn refuse_foreign_sqlite(dsn: &Dsn) -> Result<(), StoreError> {
     if dsn.kind != DatabaseKind::Sqlite || dsn.in_memory {
         return Ok(());
@@ -627,23 +462,9 @@ fn refuse_foreign_sqlite(dsn: &Dsn) -> Result<(), StoreError> {
     let Some(path) = fast::FastReader::path_of(&dsn.url) else {
         return Ok(());
     };
-    match fast::FastReader::existing_tables(&path)? {
-        Some(tables) if !tables.is_empty() && !tables.iter().any(|t| t == "hoplite_migrations") => {
-            Err(foreign_schema(&tables))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Migrations a newer hoplite applied: hoplite's migrations only add (tables, columns, indexes),
-/// so an older build still serves the database (a rolling deploy, a rollback), and says so.
-fn warn_newer(applied: &[i64], known: &[i64]) {
-    let newer: Vec<&i64> = applied.iter().filter(|v| !known.contains(v)).collect();
-    if !newer.is_empty() {
-        tracing::warn!(
-            ?newer,
-            "the database has migrations a newer hoplite applied; this build serves it as it is"
-        );
+    match fast::FastReader::existing_state(&path)?.and_then(|s| s.refusal_to_migrate()) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
     }
 }
 

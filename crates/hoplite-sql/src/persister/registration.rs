@@ -1,7 +1,7 @@
 //! Registration flows (`ory/kratos: persistence/sql/persister_registration.go`).
 
 use super::{Fields, SqlPersister, json_text};
-use crate::codec::{db_err, parse_json, parse_ts, parse_uuid, ts};
+use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::persistence::StoreError;
@@ -11,14 +11,15 @@ pub(super) async fn create_registration_flow(
     p: &SqlPersister,
     f: &RegistrationFlow,
 ) -> Result<(), StoreError> {
-    let now = ts(f.issued_at);
+    let now = p.ts(f.issued_at);
     sqlx::query(p.q(
-        "INSERT INTO selfservice_registration_flows (id, type, issued_at, expires_at, request_url, active_method, csrf_token, ui, internal_context, state, organization_id, identity_schema_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO selfservice_registration_flows (id, nid, type, issued_at, expires_at, request_url, active_method, csrf_token, ui, internal_context, state, organization_id, identity_schema_id, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?, ?::ts, ?::ts, ?, ?, ?, ?::json, ?::json, ?, ?::uuid, ?, ?::ts, ?::ts)",
     ))
     .bind(f.id.to_string())
+    .bind(p.nid()?)
     .bind(f.flow_type.as_str())
-    .bind(ts(f.issued_at))
-    .bind(ts(f.expires_at))
+    .bind(p.ts(f.issued_at))
+    .bind(p.ts(f.expires_at))
     .bind(&f.request_url)
     .bind(&f.active)
     .bind(&f.csrf_token)
@@ -39,8 +40,9 @@ pub(super) async fn get_registration_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<RegistrationFlow>, StoreError> {
-    let row = sqlx::query(p.q("SELECT * FROM selfservice_registration_flows WHERE id = ?"))
+    let row = sqlx::query(p.q(&flow_sql(p.kind, FLOW_COLS)))
         .bind(id.to_string())
+        .bind(p.nid()?)
         .fetch_optional(&p.pool)
         .await
         .map_err(db_err)?;
@@ -48,29 +50,88 @@ pub(super) async fn get_registration_flow(
 }
 
 /// The columns [`view_from_row`] reads (all but `internal_context`).
-pub(super) const VIEW_SQL: &str = "SELECT id, type, expires_at, issued_at, request_url, active_method, ui, organization_id, state, identity_schema_id, csrf_token FROM selfservice_registration_flows WHERE id = ?";
+/// The columns the seed endpoint's view of a flow is read from.
+const VIEW_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("type", Ty::Plain),
+    ("expires_at", Ty::Ts),
+    ("issued_at", Ty::Ts),
+    ("request_url", Ty::Plain),
+    ("active_method", Ty::Plain),
+    ("ui", Ty::Json),
+    ("organization_id", Ty::Uuid),
+    ("state", Ty::Plain),
+    ("identity_schema_id", Ty::Plain),
+    ("csrf_token", Ty::Plain),
+];
+
+/// [`VIEW_COLS`] and `internal_context`: a whole flow.
+const FLOW_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("type", Ty::Plain),
+    ("expires_at", Ty::Ts),
+    ("issued_at", Ty::Ts),
+    ("request_url", Ty::Plain),
+    ("active_method", Ty::Plain),
+    ("ui", Ty::Json),
+    ("organization_id", Ty::Uuid),
+    ("state", Ty::Plain),
+    ("identity_schema_id", Ty::Plain),
+    ("csrf_token", Ty::Plain),
+    ("internal_context", Ty::Json),
+];
+
+/// One flow's `cols` by id and network (two placeholders).
+fn flow_sql(kind: hoplite_core::config::DatabaseKind, cols: &[(&str, Ty)]) -> String {
+    format!(
+        "SELECT {} FROM selfservice_registration_flows WHERE id = ?::uuid AND nid = ?::uuid",
+        crate::codec::select_list(kind, None, "", cols)
+    )
+}
+
+/// The seed endpoint's read, in the SQLite form (the fast path's).
+pub(super) fn view_sql_sqlite() -> String {
+    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, VIEW_COLS)
+}
+
+/// A whole flow's read, in the SQLite form (the fast path's).
+pub(super) fn flow_sql_sqlite() -> String {
+    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, FLOW_COLS)
+}
 
 pub(super) async fn get_registration_flow_view(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<RegistrationFlowView>, StoreError> {
-    let row = sqlx::query(p.q(VIEW_SQL))
+    let row = sqlx::query(p.q(&flow_sql(p.kind, VIEW_COLS)))
         .bind(id.to_string())
+        .bind(p.nid()?)
         .fetch_optional(&p.pool)
         .await
         .map_err(db_err)?;
-    row.map(|r| view_from_row(&r)).transpose()
+    let Some(mut view) = row.map(|r| view_from_row(&r)).transpose()? else {
+        return Ok(None);
+    };
+    if p.kind != hoplite_core::config::DatabaseKind::Sqlite {
+        // PostgreSQL's `jsonb` (and MySQL 8's `JSON`) hand the document back with its keys
+        // reordered; Kratos answers with its struct's field order, so the UI goes through it.
+        let ui: hoplite_core::ui::Container = serde_json::from_str(view.ui.get())
+            .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?;
+        view.ui = serde_json::value::to_raw_value(&ui)
+            .map_err(|e| StoreError::Other(format!("ui: {e}")))?;
+    }
+    Ok(Some(view))
 }
 
 pub(super) async fn update_registration_flow(
     p: &SqlPersister,
     f: &RegistrationFlow,
 ) -> Result<(), StoreError> {
-    let now = ts(hoplite_core::clock::Clock::now(
+    let now = p.ts(hoplite_core::clock::Clock::now(
         &hoplite_core::clock::SystemClock,
     ));
     sqlx::query(p.q(
-        "UPDATE selfservice_registration_flows SET active_method = ?, csrf_token = ?, ui = ?, internal_context = ?, state = ?, organization_id = ?, updated_at = ? WHERE id = ?",
+        "UPDATE selfservice_registration_flows SET active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
     ))
     .bind(&f.active)
     .bind(&f.csrf_token)
@@ -80,6 +141,7 @@ pub(super) async fn update_registration_flow(
     .bind(f.organization_id.map(|o| o.to_string()))
     .bind(now)
     .bind(f.id.to_string())
+    .bind(p.nid()?)
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
@@ -126,12 +188,14 @@ pub(super) fn view_from_row<R: Fields>(row: &R) -> Result<RegistrationFlowView, 
         return_to: RegistrationFlow::return_to_of(&request_url),
         request_url,
         active: get("active_method")?,
-        ui: serde_json::value::RawValue::from_string(get("ui")?)
-            .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
+        ui: serde_json::value::RawValue::from_string(
+            get_opt("ui")?.unwrap_or_else(|| "null".into()),
+        )
+        .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?,
         organization_id: get_opt("organization_id")?
             .map(|s| parse_uuid(&s))
             .transpose()?,
-        state: get("state")?,
+        state: get_opt("state")?.unwrap_or_default(),
         identity_schema: get_opt("identity_schema_id")?,
         csrf_token: get("csrf_token")?,
     })

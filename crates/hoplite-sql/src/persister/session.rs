@@ -1,7 +1,7 @@
 //! Sessions and their devices (`ory/kratos: persistence/sql/persister_session.go`).
 
 use super::{Fields, SqlPersister, opt, s};
-use crate::codec::{db_err, parse_ts, parse_uuid, ts};
+use crate::codec::{Ty, db_err, parse_ts, parse_uuid};
 use hoplite_core::persistence::{
     SessionCursor, SessionFilter, SessionPage, SessionTarget, StoreError,
 };
@@ -12,20 +12,21 @@ pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(),
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     let id = s_.id.to_string();
     sqlx::query(p.q(
-        "INSERT INTO sessions (id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id, nid, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?, ?::json, ?::ts, ?::ts, ?::ts, ?::ts, ?::ts)",
     ))
     .bind(&id)
+    .bind(p.nid()?)
     .bind(s_.identity_id.to_string())
     .bind(&s_.token)
     .bind(&s_.logout_token)
-    .bind(i64::from(s_.active))
+    .bind(s_.active)
     .bind(&s_.authenticator_assurance_level)
     .bind(serde_json::to_string(&s_.authentication_methods).expect("methods serialise"))
-    .bind(ts(s_.issued_at))
-    .bind(ts(s_.expires_at))
-    .bind(ts(s_.authenticated_at))
-    .bind(ts(s_.issued_at))
-    .bind(ts(s_.issued_at))
+    .bind(p.ts(s_.issued_at))
+    .bind(p.ts(s_.expires_at))
+    .bind(p.ts(s_.authenticated_at))
+    .bind(p.ts(s_.issued_at))
+    .bind(p.ts(s_.issued_at))
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
@@ -36,36 +37,66 @@ pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(),
     Ok(())
 }
 
-pub(super) const SESSION_COLUMNS: &str = "id, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at";
+/// The columns of `sessions` a [`Session`] is read from.
+pub(super) const SESSION_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("identity_id", Ty::Uuid),
+    ("token", Ty::Plain),
+    ("logout_token", Ty::Plain),
+    ("active", Ty::Bool),
+    ("aal", Ty::Plain),
+    ("authentication_methods", Ty::Json),
+    ("issued_at", Ty::Ts),
+    ("expires_at", Ty::Ts),
+    ("authenticated_at", Ty::Ts),
+];
+
+/// [`SESSION_COLS`] and `created_at`, which session lists page by.
+const SESSION_LIST_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("identity_id", Ty::Uuid),
+    ("token", Ty::Plain),
+    ("logout_token", Ty::Plain),
+    ("active", Ty::Bool),
+    ("aal", Ty::Plain),
+    ("authentication_methods", Ty::Json),
+    ("issued_at", Ty::Ts),
+    ("expires_at", Ty::Ts),
+    ("authenticated_at", Ty::Ts),
+    ("created_at", Ty::Ts),
+];
 
 pub(super) async fn get_session_by_token(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "token", token).await
+    get_session_where(p, "token = ?", token).await
 }
 
 pub(super) async fn get_session_by_logout_token(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "logout_token", token).await
+    get_session_where(p, "logout_token = ?", token).await
 }
 
 pub(super) async fn get_session(p: &SqlPersister, id: Uuid) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "id", &id.to_string()).await
+    get_session_where(p, "id = ?::uuid", &id.to_string()).await
 }
 
-/// One session by a uniquely indexed column (`id`, `token`, `logout_token`), with its devices.
+/// One session by a uniquely indexed column (`id`, `token`, `logout_token`: `condition` compares
+/// it with the one placeholder), with its devices.
 async fn get_session_where(
     p: &SqlPersister,
-    column: &'static str,
+    condition: &'static str,
     value: &str,
 ) -> Result<Option<Session>, StoreError> {
     let row = sqlx::query(p.q(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {column} = ?"
+        "SELECT {} FROM sessions WHERE {condition} AND nid = ?::uuid",
+        p.cols(None, "", SESSION_COLS)
     )))
     .bind(value)
+    .bind(p.nid()?)
     .fetch_optional(&p.pool)
     .await
     .map_err(db_err)?;
@@ -81,8 +112,9 @@ pub(super) async fn get_session_with_identity(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(p.q(super::session_with_identity_sql()))
+    let row = sqlx::query(p.q(super::session_with_identity_sql(p.kind)))
         .bind(token)
+        .bind(p.nid()?)
         .fetch_optional(&p.pool)
         .await
         .map_err(db_err)?;
@@ -116,32 +148,43 @@ pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> 
         identity: None,
         devices: Vec::new(),
         identity_id: parse_uuid(&s(r, "identity_id")?)?,
-        token: s(r, "token")?,
-        logout_token: s(r, "logout_token")?,
+        token: opt(r, "token")?.unwrap_or_default(),
+        logout_token: opt(r, "logout_token")?.unwrap_or_default(),
     })
 }
+
+/// The columns of `session_devices` a [`Device`] is read from.
+pub(super) const DEVICE_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Uuid),
+    ("session_id", Ty::Uuid),
+    ("ip_address", Ty::Plain),
+    ("user_agent", Ty::Plain),
+    ("location", Ty::Plain),
+];
 
 /// Loads the devices of `sessions` with one query (`session_id IN (...)`, indexed).
 async fn load_devices(p: &SqlPersister, sessions: &mut [Session]) -> Result<(), StoreError> {
     if sessions.is_empty() {
         return Ok(());
     }
-    let marks = vec!["?"; sessions.len()].join(", ");
+    let marks = vec!["?::uuid"; sessions.len()].join(", ");
     let sql = format!(
-        "SELECT id, session_id, ip_address, user_agent, location FROM session_devices WHERE session_id IN ({marks}) ORDER BY created_at, id"
+        "SELECT {} FROM session_devices WHERE session_id IN ({marks}) AND nid = ?::uuid ORDER BY created_at, id",
+        p.cols(None, "", DEVICE_COLS)
     );
     let mut query = sqlx::query(p.q(&sql));
     for session in sessions.iter() {
         query = query.bind(session.id.to_string());
     }
+    query = query.bind(p.nid()?);
     let rows = query.fetch_all(&p.pool).await.map_err(db_err)?;
     for d in &rows {
         let session_id = parse_uuid(&s(d, "session_id")?)?;
         let device = Device {
             id: parse_uuid(&s(d, "id")?)?,
-            ip_address: s(d, "ip_address")?,
+            ip_address: opt(d, "ip_address")?.unwrap_or_default(),
             user_agent: opt(d, "user_agent")?,
-            location: s(d, "location")?,
+            location: opt(d, "location")?.unwrap_or_default(),
         };
         if let Some(session) = sessions.iter_mut().find(|x| x.id == session_id) {
             session.devices.push(device);
@@ -154,63 +197,81 @@ pub(super) async fn update_session(p: &SqlPersister, s_: &Session) -> Result<(),
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     let id = s_.id.to_string();
     sqlx::query(p.q(
-        "UPDATE sessions SET active = ?, aal = ?, authentication_methods = ?, issued_at = ?, expires_at = ?, authenticated_at = ?, updated_at = ? WHERE id = ?",
+        "UPDATE sessions SET active = ?, aal = ?, authentication_methods = ?::json, issued_at = ?::ts, expires_at = ?::ts, authenticated_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
     ))
-    .bind(i64::from(s_.active))
+    .bind(s_.active)
     .bind(&s_.authenticator_assurance_level)
     .bind(serde_json::to_string(&s_.authentication_methods).expect("methods serialise"))
-    .bind(ts(s_.issued_at))
-    .bind(ts(s_.expires_at))
-    .bind(ts(s_.authenticated_at))
-    .bind(ts(s_.issued_at))
+    .bind(p.ts(s_.issued_at))
+    .bind(p.ts(s_.expires_at))
+    .bind(p.ts(s_.authenticated_at))
+    .bind(p.ts(s_.issued_at))
     .bind(&id)
+    .bind(p.nid()?)
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    let known: Vec<String> =
-        sqlx::query(p.q("SELECT id FROM session_devices WHERE session_id = ?"))
-            .bind(&id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
+    let rows = sqlx::query(p.q(&format!(
+        "SELECT {} FROM session_devices WHERE session_id = ?::uuid",
+        p.cols(None, "", DEVICE_COLS)
+    )))
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let mut known = Vec::with_capacity(rows.len());
+    for r in &rows {
+        known.push((
+            s(r, "id")?,
+            opt(r, "ip_address")?.unwrap_or_default(),
+            opt(r, "user_agent")?,
+        ));
+    }
+    // Kratos's `unique_session_device` allows one row per address and user agent (a missing
+    // user agent never collides).
+    for d in &s_.devices {
+        let id = d.id.to_string();
+        let ip = truncate(&d.ip_address, 50);
+        let ua = d.user_agent.as_deref().map(|ua| truncate(ua, 512));
+        let seen = known
             .iter()
-            .map(|r| s(r, "id"))
-            .collect::<Result<_, _>>()?;
-    for d in s_
-        .devices
-        .iter()
-        .filter(|d| !known.contains(&d.id.to_string()))
-    {
-        insert_device(p, &mut tx, s_, d).await?;
+            .any(|(i, a, u)| *i == id || (ua.is_some() && *a == ip && *u == ua));
+        if !seen {
+            insert_device(p, &mut tx, s_, d).await?;
+            known.push((id, ip, ua));
+        }
     }
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
 /// The WHERE clause of a session list and its arguments, in order.
-fn session_filter_sql(f: &SessionFilter) -> (String, Vec<String>) {
-    let mut sql = String::from("1 = 1");
-    let mut args = Vec::new();
+fn session_filter_sql(
+    p: &SqlPersister,
+    f: &SessionFilter,
+) -> Result<(String, Vec<String>), StoreError> {
+    let mut sql = String::from("nid = ?::uuid");
+    let mut args = vec![p.nid()?.to_string()];
     if let Some(i) = f.identity_id {
-        sql.push_str(" AND identity_id = ?");
+        sql.push_str(" AND identity_id = ?::uuid");
         args.push(i.to_string());
     }
     if let Some(e) = f.except {
-        sql.push_str(" AND id <> ?");
+        sql.push_str(" AND id <> ?::uuid");
         args.push(e.to_string());
     }
     match f.active {
         Some(true) => {
-            sql.push_str(" AND active = 1 AND expires_at >= ?");
-            args.push(ts(f.now));
+            sql.push_str(" AND active = TRUE AND expires_at >= ?::ts");
+            args.push(p.ts(f.now));
         }
         Some(false) => {
-            sql.push_str(" AND (active = 0 OR expires_at < ?)");
-            args.push(ts(f.now));
+            sql.push_str(" AND (active = FALSE OR active IS NULL OR expires_at < ?::ts)");
+            args.push(p.ts(f.now));
         }
         None => {}
     }
-    (sql, args)
+    Ok((sql, args))
 }
 
 /// Newest first; sessions created in the same microsecond by id.
@@ -222,13 +283,14 @@ pub(super) async fn list_sessions(
     after: Option<SessionCursor>,
     limit: u32,
 ) -> Result<SessionPage, StoreError> {
-    let (mut cond, mut args) = session_filter_sql(filter);
+    let (mut cond, mut args) = session_filter_sql(p, filter)?;
     if let Some(c) = after {
-        cond.push_str(" AND (created_at < ? OR (created_at = ? AND id > ?))");
-        args.extend([ts(c.created_at), ts(c.created_at), c.id.to_string()]);
+        cond.push_str(" AND (created_at < ?::ts OR (created_at = ?::ts AND id > ?::uuid))");
+        args.extend([p.ts(c.created_at), p.ts(c.created_at), c.id.to_string()]);
     }
     let sql = format!(
-        "SELECT {SESSION_COLUMNS}, created_at FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ?"
+        "SELECT {} FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ?",
+        p.cols(None, "", SESSION_LIST_COLS)
     );
     let mut query = sqlx::query(p.q(&sql));
     for a in &args {
@@ -262,7 +324,7 @@ pub(super) async fn list_sessions_at(
     offset: u64,
     limit: u32,
 ) -> Result<(Vec<Session>, u64), StoreError> {
-    let (cond, args) = session_filter_sql(filter);
+    let (cond, args) = session_filter_sql(p, filter)?;
     // One snapshot for the count and the page, as Kratos counts and lists in one transaction.
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     let count_sql = format!("SELECT COUNT(*) AS n FROM sessions WHERE {cond}");
@@ -272,7 +334,8 @@ pub(super) async fn list_sessions_at(
     }
     let total = count.fetch_one(&mut *tx).await.map_err(db_err)?.int("n")?;
     let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ? OFFSET ?"
+        "SELECT {} FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ? OFFSET ?",
+        p.cols(None, "", SESSION_COLS)
     );
     let mut query = sqlx::query(p.q(&sql));
     for a in &args {
@@ -298,11 +361,16 @@ pub(super) async fn revoke_sessions_of_identity(
     identity_id: Uuid,
     except: Option<Uuid>,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        p.q("UPDATE sessions SET active = 0 WHERE identity_id = ? AND id <> ? AND active = 1"),
-    )
+    let done = sqlx::query(p.q(
+        "UPDATE sessions SET active = FALSE WHERE identity_id = ?::uuid AND nid = ?::uuid AND id <> ?::uuid AND active = TRUE",
+    ))
     .bind(identity_id.to_string())
-    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .bind(p.nid()?)
+    .bind(
+        except
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| super::identity::NIL_ID.to_string()),
+    )
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
@@ -316,15 +384,19 @@ pub(super) async fn revoke_session(
 ) -> Result<bool, StoreError> {
     let done = match identity_id {
         Some(identity) => {
-            sqlx::query(p.q("UPDATE sessions SET active = 0 WHERE id = ? AND identity_id = ?"))
-                .bind(id.to_string())
-                .bind(identity.to_string())
+            sqlx::query(p.q(
+                "UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::uuid AND identity_id = ?::uuid",
+            ))
+            .bind(id.to_string())
+            .bind(p.nid()?)
+            .bind(identity.to_string())
                 .execute(&p.pool)
                 .await
         }
         None => {
-            sqlx::query(p.q("UPDATE sessions SET active = 0 WHERE id = ?"))
+            sqlx::query(p.q("UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::uuid"))
                 .bind(id.to_string())
+                .bind(p.nid()?)
                 .execute(&p.pool)
                 .await
         }
@@ -351,14 +423,19 @@ pub(super) async fn manage_sessions(
 ) -> Result<u64, StoreError> {
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     // Disabling counts (and touches) only the sessions that are still active.
-    let only_active = if delete { "" } else { " AND active = 1" };
+    let only_active = if delete { "" } else { " AND active = TRUE" };
+    let nid = p.nid()?;
     let (column, ids) = match target {
         SessionTarget::Identities(ids) => ("identity_id", ids),
         SessionTarget::Sessions(ids) => ("id", ids),
         SessionTarget::All => {
             // MySQL takes no LIMIT inside `IN (SELECT ...)`: the batch's ids first.
-            let sql = format!("SELECT id FROM sessions WHERE 1 = 1{only_active} LIMIT ?");
+            let sql = format!(
+                "SELECT {} FROM sessions WHERE nid = ?::uuid{only_active} LIMIT ?",
+                p.cols(None, "", &[("id", Ty::Uuid)])
+            );
             let rows = sqlx::query(p.q(&sql))
+                .bind(nid)
                 .bind(i64::from(limit))
                 .fetch_all(&mut *tx)
                 .await
@@ -372,13 +449,15 @@ pub(super) async fn manage_sessions(
     };
     let mut done = 0u64;
     for chunk in ids.chunks(IN_CHUNK) {
-        let marks = vec!["?"; chunk.len()].join(", ");
+        let marks = vec!["?::uuid"; chunk.len()].join(", ");
         let sql = if delete {
-            format!("DELETE FROM sessions WHERE {column} IN ({marks})")
+            format!("DELETE FROM sessions WHERE nid = ?::uuid AND {column} IN ({marks})")
         } else {
-            format!("UPDATE sessions SET active = 0 WHERE {column} IN ({marks}){only_active}")
+            format!(
+                "UPDATE sessions SET active = FALSE WHERE nid = ?::uuid AND {column} IN ({marks}){only_active}"
+            )
         };
-        let mut q = sqlx::query(p.q(&sql));
+        let mut q = sqlx::query(p.q(&sql)).bind(nid);
         for id in chunk {
             q = q.bind(id.to_string());
         }
@@ -392,11 +471,13 @@ pub(super) async fn delete_sessions_of_identity(
     p: &SqlPersister,
     identity_id: Uuid,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(p.q("DELETE FROM sessions WHERE identity_id = ?"))
-        .bind(identity_id.to_string())
-        .execute(&p.pool)
-        .await
-        .map_err(db_err)?;
+    let done =
+        sqlx::query(p.q("DELETE FROM sessions WHERE identity_id = ?::uuid AND nid = ?::uuid"))
+            .bind(identity_id.to_string())
+            .bind(p.nid()?)
+            .execute(&p.pool)
+            .await
+            .map_err(db_err)?;
     Ok(done.rows_affected())
 }
 
@@ -407,16 +488,17 @@ async fn insert_device(
     d: &Device,
 ) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO session_devices (id, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO session_devices (id, nid, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?::ts, ?::ts)",
     ))
     .bind(d.id.to_string())
+    .bind(p.nid()?)
     .bind(s_.id.to_string())
     .bind(s_.identity_id.to_string())
     .bind(truncate(&d.ip_address, 50))
     .bind(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
     .bind(truncate(&d.location, 512))
-    .bind(ts(s_.issued_at))
-    .bind(ts(s_.issued_at))
+    .bind(p.ts(s_.issued_at))
+    .bind(p.ts(s_.issued_at))
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;

@@ -1,25 +1,23 @@
 //! Session token exchange codes (`ory/kratos: persistence/sql/persister_sessiontokenexchanger.go`).
 
 use super::{SqlPersister, opt, s};
-use crate::codec::{db_err, parse_ts, parse_uuid, ts};
+use crate::codec::{Ty, db_err, parse_ts, parse_uuid};
 use hoplite_core::persistence::StoreError;
 use hoplite_core::session::token_exchange::Exchanger;
 
 /// hoplite has one network until networks arrive with Kratos's schema; its rows carry the nil id.
-const NID: &str = "00000000-0000-0000-0000-000000000000";
-
 pub(super) async fn create(p: &SqlPersister, e: &Exchanger) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO session_token_exchanges (id, nid, flow_id, session_id, init_code, return_to_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO session_token_exchanges (id, nid, flow_id, session_id, init_code, return_to_code, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?, ?::ts, ?::ts)",
     ))
     .bind(e.id.to_string())
-    .bind(NID)
+    .bind(p.nid()?)
     .bind(e.flow_id.to_string())
     .bind(e.session_id.map(|s| s.to_string()))
     .bind(&e.init_code)
     .bind(&e.return_to_code)
-    .bind(ts(e.created_at))
-    .bind(ts(e.created_at))
+    .bind(p.ts(e.created_at))
+    .bind(p.ts(e.created_at))
     .execute(&p.pool)
     .await
     .map_err(db_err)?;
@@ -36,10 +34,22 @@ pub(super) async fn get(
     if init_code.is_empty() || return_to_code.is_empty() {
         return Ok(None);
     }
-    let row = sqlx::query(p.q(
-        "SELECT id, flow_id, session_id, init_code, return_to_code, created_at FROM session_token_exchanges WHERE nid = ? AND init_code = ? AND return_to_code = ? ORDER BY CASE WHEN session_id IS NULL THEN 1 ELSE 0 END LIMIT 1",
-    ))
-    .bind(NID)
+    let row = sqlx::query(p.q(&format!(
+        "SELECT {} FROM session_token_exchanges WHERE nid = ?::uuid AND init_code = ? AND return_to_code = ? ORDER BY CASE WHEN session_id IS NULL THEN 1 ELSE 0 END LIMIT 1",
+        p.cols(
+            None,
+            "",
+            &[
+                ("id", Ty::Uuid),
+                ("flow_id", Ty::Uuid),
+                ("session_id", Ty::Uuid),
+                ("init_code", Ty::Plain),
+                ("return_to_code", Ty::Plain),
+                ("created_at", Ty::Ts),
+            ]
+        )
+    )))
+    .bind(p.nid()?)
     .bind(init_code)
     .bind(return_to_code)
     .fetch_optional(&p.pool)

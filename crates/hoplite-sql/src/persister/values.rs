@@ -1,5 +1,8 @@
 //! hoplite's own key/value table (`hoplite_values`): values generated once and shared by every
-//! instance on the database (Kratos keeps such secrets in its configuration instead).
+//! instance on the database (Kratos keeps such secrets in its configuration instead). The one
+//! table that is not Kratos's: created only when a value is first needed (no secret configured),
+//! which a database shared with Kratos never needs, since Kratos's configuration has its secrets.
+//! Kratos ignores the table.
 
 use super::{SqlPersister, s};
 use crate::codec::db_err;
@@ -12,6 +15,12 @@ pub(super) async fn get_or_init_value(
     key: &str,
     candidate: &str,
 ) -> Result<String, StoreError> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS hoplite_values (name VARCHAR(128) PRIMARY KEY, value TEXT NOT NULL)",
+    )
+    .execute(&p.pool)
+    .await
+    .map_err(db_err)?;
     match sqlx::query(p.q("INSERT INTO hoplite_values (name, value) VALUES (?, ?)"))
         .bind(key)
         .bind(candidate)

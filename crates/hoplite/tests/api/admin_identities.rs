@@ -361,7 +361,7 @@ db_test!(
         )
         .await;
         assert_eq!(got, {
-            let mut expected = b.clone();
+            let mut expected = app.at_db_precision(&b);
             expected["credentials"]["password"]["config"] =
                 got["credentials"]["password"]["config"].clone();
             // The PUT answer leaves out the cleared metadata_admin; read back, the NULL column

@@ -252,7 +252,11 @@ db_test!(session_lists_answer_as_kratos_does, json!({}), |app| {
     let reg: Value = reg.json().await.unwrap();
     let s1 = reg["session"]["id"].as_str().unwrap().to_string();
     let identity_id = reg["identity"]["id"].as_str().unwrap().to_string();
+    // A second apart: Kratos's MySQL columns keep whole seconds, and sessions of one second
+    // list in id order there.
+    app.clock.advance(time::Duration::seconds(1));
     let t2 = sign_in(&app, "s@example.com").await;
+    app.clock.advance(time::Duration::seconds(1));
     let t3 = sign_in(&app, "s@example.com").await;
     let s2 = app.whoami(&t2).await.1["id"].as_str().unwrap().to_string();
     let s3 = app.whoami(&t3).await.1["id"].as_str().unwrap().to_string();
@@ -889,7 +893,20 @@ db_test!(
         assert_eq!(r.status(), 200);
 
         // The cookie Kratos sealed signs in here too, once its token is a session of this
-        // database (as after switching from Kratos on the same database).
+        // database (as after switching from Kratos on the same database). The cookie was sealed
+        // by a Go program with a token longer than Kratos's own (`varchar(39)` on PostgreSQL and
+        // MySQL), so the column is widened for it there.
+        match app.dsn.split(':').next() {
+            Some("postgres") => {
+                app.exec_sql("ALTER TABLE sessions ALTER COLUMN token TYPE VARCHAR(64)")
+                    .await
+            }
+            Some("mysql") => {
+                app.exec_sql("ALTER TABLE sessions MODIFY token VARCHAR(64) NULL")
+                    .await
+            }
+            _ => {}
+        }
         app.exec_sql(&format!(
             "UPDATE sessions SET token = '{GO_COOKIE_TOKEN}' WHERE id = '{sid}'"
         ))

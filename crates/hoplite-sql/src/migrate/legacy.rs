@@ -1,8 +1,6 @@
-//! Embedded schema migrations, one list per dialect (the DDL differs only in column types).
-//! Every statement is idempotent (`IF NOT EXISTS`, or a no-op when repeated, or an index whose
-//! "already exists" error the runner ignores), so instances starting together on one database
-//! cannot break each other; SQLite migrations, which may rebuild a table,
-//! run in one transaction per version.
+//! hoplite's own schema before it took Kratos's (versions 1 to 6 in `hoplite_migrations`): kept
+//! to recognise such a database and convert it ([`super::convert`]), and for the tests that build
+//! one. Nothing creates this schema any more.
 
 use hoplite_core::config::DatabaseKind;
 
@@ -295,33 +293,6 @@ fn v6(kind: DatabaseKind) -> Vec<String> {
             "CREATE INDEX {if_not_exists}sessions_list_identity_idx ON sessions (identity_id, created_at)"
         ),
     ]
-}
-
-/// Whether `statement` failed only because another instance created the same index first.
-///
-/// MySQL (no `IF NOT EXISTS` for indexes) reports error 1061, `ER_DUP_KEYNAME`. PostgreSQL's
-/// `IF NOT EXISTS` checks before it creates, and two concurrent `CREATE INDEX` on one table do not
-/// block each other (both take a `SHARE` lock), so the slower one can fail on the catalog's unique
-/// index (`23505`) once the faster one commits; the index exists then, too. SQLite serialises
-/// writers, so its `IF NOT EXISTS` is enough.
-pub(crate) fn is_index_already_created(
-    kind: DatabaseKind,
-    statement: &str,
-    e: &sqlx::Error,
-) -> bool {
-    if !statement.starts_with("CREATE INDEX ") {
-        return false;
-    }
-    let sqlx::Error::Database(d) = e else {
-        return false;
-    };
-    match kind {
-        DatabaseKind::Mysql => d
-            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .is_some_and(|m| m.number() == 1061),
-        DatabaseKind::Postgres => d.code().as_deref() == Some("23505"),
-        DatabaseKind::Sqlite => false,
-    }
 }
 
 /// Version 4: login flows (registration's columns plus `forced`, i.e. `refresh`, and
