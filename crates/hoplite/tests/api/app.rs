@@ -167,6 +167,13 @@ impl TestApp {
     /// Starts a server on `db` with `overrides` merged into [`base_config`]. Returns `None` when
     /// that database is not configured for this run.
     pub async fn spawn(db: Db, overrides: Value) -> Option<TestApp> {
+        Self::spawn_with_rows(db, overrides, Vec::new()).await
+    }
+
+    /// [`TestApp::spawn`] on a database that already holds rows, as another server (Ory Kratos)
+    /// wrote them: the schema is created first, then its network row is replaced by the rows'
+    /// own (`rows` include one) and `rows` are inserted, before the server starts on it.
+    pub async fn spawn_with_rows(db: Db, overrides: Value, rows: Vec<String>) -> Option<TestApp> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .with_test_writer()
@@ -202,6 +209,22 @@ impl TestApp {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+        if !rows.is_empty() {
+            use sqlx::Connection;
+            let parsed = hoplite_core::config::Dsn::parse(&dsn).unwrap();
+            let p = hoplite_sql::SqlPersister::connect(&parsed, "http://127.0.0.1/")
+                .await
+                .unwrap();
+            p.migrate().await.unwrap();
+            drop(p);
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&dsn).await.unwrap();
+            for sql in std::iter::once("DELETE FROM networks".to_string()).chain(rows) {
+                sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql.clone()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            }
+        }
         let cfg = hoplite_core::config::load(Some(&path), &env, true).expect("test config loads");
         let clock = Arc::new(MovableClock::default());
         let registry = hoplite::build_registry(cfg, clock.clone(), true)

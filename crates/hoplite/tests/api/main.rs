@@ -6,6 +6,7 @@ mod app;
 mod cli_identities;
 mod hashing;
 mod hibp;
+mod kratos_db;
 mod login;
 mod openapi;
 mod parity;
