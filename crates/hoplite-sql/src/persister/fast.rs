@@ -44,8 +44,8 @@ struct Statements {
     session: String,
     session_with_identity: String,
     devices: String,
-    /// The part queries, and how many times each binds the network after the identity id.
-    parts: [(String, usize); 4],
+    /// The part queries, each with one parameter: the identity id.
+    parts: [String; 4],
     identifier_owner: String,
     identity: String,
 }
@@ -65,14 +65,10 @@ impl Statements {
             )),
             session_with_identity: sqlite(super::session_with_identity_sql(kind)),
             devices: sqlite(&format!(
-                "SELECT {} FROM session_devices WHERE session_id = ? AND nid = ? ORDER BY created_at, id",
+                "SELECT {} FROM session_devices WHERE session_id = ? ORDER BY created_at, id",
                 cols(super::session::DEVICE_COLS)
             )),
-            parts: PART_QUERIES.map(|part| {
-                let sql = sqlite(&part.sql(kind, 1));
-                let nids = sql.matches('?').count() - 1;
-                (sql, nids)
-            }),
+            parts: PART_QUERIES.map(|part| sqlite(&part.sql(kind, 1))),
             identifier_owner: sqlite(&super::credentials::identifier_owner_sql(kind)),
             identity: format!(
                 "SELECT {} FROM identities WHERE id = ? AND nid = ?",
@@ -353,14 +349,14 @@ impl FastReader {
             else {
                 return Ok(None);
             };
-            self.devices(c, &mut session, nid)?;
+            self.devices(c, &mut session)?;
             Ok(Some(session))
         })
     }
 
     /// Loads the devices of `session`.
-    fn devices(&self, c: &Connection, session: &mut Session, nid: &str) -> Result<(), StoreError> {
-        let devices = Self::all(c, &self.sql.devices, &[&session.id.to_string(), nid])?;
+    fn devices(&self, c: &Connection, session: &mut Session) -> Result<(), StoreError> {
+        let devices = Self::all(c, &self.sql.devices, &[&session.id.to_string()])?;
         for d in &devices {
             session.devices.push(Device {
                 id: crate::codec::parse_uuid(&d.text("id")?)?,
@@ -378,16 +374,12 @@ impl FastReader {
         c: &Connection,
         identity: &mut Identity,
         credentials: bool,
-        nid: &str,
     ) -> Result<(), StoreError> {
         let id = identity.id.to_string();
         let wanted = if credentials { 4 } else { 2 };
         let mut parts: [Vec<OwnedRow>; 4] = Default::default();
-        for (rows, (sql, nids)) in parts.iter_mut().zip(&self.sql.parts).take(wanted) {
-            *rows = match nids {
-                1 => Self::all(c, sql, &[&id, nid])?,
-                _ => Self::all(c, sql, &[&id, nid, nid])?,
-            };
+        for (rows, sql) in parts.iter_mut().zip(&self.sql.parts).take(wanted) {
+            *rows = Self::all(c, sql, &[&id])?;
         }
         assemble_parts(std::slice::from_mut(identity), parts)
     }
@@ -410,8 +402,8 @@ impl FastReader {
             let Some((mut session, mut identity)) = found else {
                 return Ok(None);
             };
-            self.devices(c, &mut session, nid)?;
-            self.parts(c, &mut identity, false, nid)?;
+            self.devices(c, &mut session)?;
+            self.parts(c, &mut identity, false)?;
             session.identity = Some(identity);
             Ok(Some(session))
         })
@@ -467,7 +459,7 @@ impl FastReader {
         else {
             return Ok(None);
         };
-        self.parts(c, &mut identity, true, nid)?;
+        self.parts(c, &mut identity, true)?;
         Ok(Some(identity))
     }
 }

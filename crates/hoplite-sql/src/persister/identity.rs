@@ -384,7 +384,10 @@ pub(super) async fn load_parts(
 }
 
 /// One of the four selects that load identities' parts: `SELECT <cols> FROM <table> WHERE
-/// <filter> AND nid = ? ORDER BY <order>`, `{ids}` in the filter standing for the identity ids.
+/// <filter> ORDER BY <order>`, `{ids}` in the filter standing for the identity ids. No `nid`
+/// condition: the identities were read in their network already, and one would lead SQLite's
+/// planner (which has no statistics) to Kratos's indexes that begin with `nid`, a scan of the
+/// whole network, instead of the `identity_id` ones.
 pub(super) struct PartQuery {
     pub table: &'static str,
     pub cols: &'static [(&'static str, Ty)],
@@ -397,7 +400,7 @@ impl PartQuery {
     pub fn sql(&self, kind: hoplite_core::config::DatabaseKind, ids: usize) -> String {
         let marks = vec!["?::uuid"; ids].join(", ");
         format!(
-            "SELECT {} FROM {} WHERE {} AND nid = ?::uuid ORDER BY {}",
+            "SELECT {} FROM {} WHERE {} ORDER BY {}",
             crate::codec::select_list(kind, None, "", self.cols),
             self.table,
             self.filter.replace("{ids}", &marks),
@@ -411,7 +414,8 @@ const BY_IDENTITY: &str = "identity_id IN ({ids})";
 
 /// Identifiers have no `identity_id` index in Kratos's SQLite schema: they are found through their
 /// credentials (`identity_credential_id` leads an index everywhere).
-const BY_CREDENTIALS: &str = "identity_credential_id IN (SELECT id FROM identity_credentials WHERE identity_id IN ({ids}) AND nid = ?::uuid)";
+const BY_CREDENTIALS: &str =
+    "identity_credential_id IN (SELECT id FROM identity_credentials WHERE identity_id IN ({ids}))";
 
 /// The four selects that load identities' parts: verifiable addresses, recovery addresses,
 /// credential identifiers, credentials. [`assemble_parts`] takes their rows in this order.
@@ -539,21 +543,15 @@ pub(super) fn assemble_parts<R: Fields>(
     Ok(())
 }
 
-/// Runs a part query for `ids` (the network bound wherever the query names it).
+/// Runs a part query for `ids`.
 async fn select_by_identity(
     p: &SqlPersister,
     part: &PartQuery,
     ids: &[String],
 ) -> Result<Vec<AnyRow>, StoreError> {
-    let sql = part.sql(p.kind, ids.len());
-    let nids = sql.matches('?').count() - ids.len();
-    let mut query = sqlx::query(p.q(&sql));
+    let mut query = sqlx::query(p.q(&part.sql(p.kind, ids.len())));
     for id in ids {
         query = query.bind(id);
-    }
-    let nid = p.nid()?;
-    for _ in 0..nids {
-        query = query.bind(nid);
     }
     query.fetch_all(&p.pool).await.map_err(db_err)
 }

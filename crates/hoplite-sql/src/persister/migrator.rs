@@ -118,11 +118,11 @@ fn foreign_schema(tables: &[String]) -> StoreError {
 }
 
 /// A lock number for PostgreSQL's advisory lock around the first migration.
-const PG_MIGRATION_LOCK: i64 = 0x686f_706c_6974;
+pub(super) const PG_MIGRATION_LOCK: i64 = 0x686f_706c_6974;
 
 impl SqlPersister {
     /// The tables of the database (the current schema on PostgreSQL and MySQL), sorted.
-    async fn table_names<'e, E>(&self, on: E) -> Result<Vec<String>, StoreError>
+    pub(super) async fn table_names<'e, E>(&self, on: E) -> Result<Vec<String>, StoreError>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {

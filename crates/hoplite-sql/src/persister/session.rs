@@ -169,14 +169,13 @@ async fn load_devices(p: &SqlPersister, sessions: &mut [Session]) -> Result<(), 
     }
     let marks = vec!["?::uuid"; sessions.len()].join(", ");
     let sql = format!(
-        "SELECT {} FROM session_devices WHERE session_id IN ({marks}) AND nid = ?::uuid ORDER BY created_at, id",
+        "SELECT {} FROM session_devices WHERE session_id IN ({marks}) ORDER BY created_at, id",
         p.cols(None, "", DEVICE_COLS)
     );
     let mut query = sqlx::query(p.q(&sql));
     for session in sessions.iter() {
         query = query.bind(session.id.to_string());
     }
-    query = query.bind(p.nid()?);
     let rows = query.fetch_all(&p.pool).await.map_err(db_err)?;
     for d in &rows {
         let session_id = parse_uuid(&s(d, "session_id")?)?;
@@ -250,12 +249,12 @@ fn session_filter_sql(
     p: &SqlPersister,
     f: &SessionFilter,
 ) -> Result<(String, Vec<String>), StoreError> {
-    let mut sql = String::from("nid = ?::uuid");
-    let mut args = vec![p.nid()?.to_string()];
-    if let Some(i) = f.identity_id {
-        sql.push_str(" AND identity_id = ?::uuid");
-        args.push(i.to_string());
-    }
+    // One identity's sessions by its id alone: with `nid` too, SQLite's planner (no statistics)
+    // takes Kratos's `sessions_list_idx`, which begins with `nid`, and scans the network.
+    let (mut sql, mut args) = match f.identity_id {
+        Some(i) => ("identity_id = ?::uuid".to_string(), vec![i.to_string()]),
+        None => ("nid = ?::uuid".to_string(), vec![p.nid()?.to_string()]),
+    };
     if let Some(e) = f.except {
         sql.push_str(" AND id <> ?::uuid");
         args.push(e.to_string());
@@ -362,10 +361,9 @@ pub(super) async fn revoke_sessions_of_identity(
     except: Option<Uuid>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(p.q(
-        "UPDATE sessions SET active = FALSE WHERE identity_id = ?::uuid AND nid = ?::uuid AND id <> ?::uuid AND active = TRUE",
+        "UPDATE sessions SET active = FALSE WHERE identity_id = ?::uuid AND id <> ?::uuid AND active = TRUE",
     ))
     .bind(identity_id.to_string())
-    .bind(p.nid()?)
     .bind(
         except
             .map(|e| e.to_string())
@@ -451,13 +449,13 @@ pub(super) async fn manage_sessions(
     for chunk in ids.chunks(IN_CHUNK) {
         let marks = vec!["?::uuid"; chunk.len()].join(", ");
         let sql = if delete {
-            format!("DELETE FROM sessions WHERE nid = ?::uuid AND {column} IN ({marks})")
+            format!("DELETE FROM sessions WHERE {column} IN ({marks})")
         } else {
-            format!(
-                "UPDATE sessions SET active = FALSE WHERE nid = ?::uuid AND {column} IN ({marks}){only_active}"
-            )
+            format!("UPDATE sessions SET active = FALSE WHERE {column} IN ({marks}){only_active}")
         };
-        let mut q = sqlx::query(p.q(&sql)).bind(nid);
+        // By ids alone (sessions, or identities: see `session_filter_sql`), each read in this
+        // network.
+        let mut q = sqlx::query(p.q(&sql));
         for id in chunk {
             q = q.bind(id.to_string());
         }
@@ -471,13 +469,11 @@ pub(super) async fn delete_sessions_of_identity(
     p: &SqlPersister,
     identity_id: Uuid,
 ) -> Result<u64, StoreError> {
-    let done =
-        sqlx::query(p.q("DELETE FROM sessions WHERE identity_id = ?::uuid AND nid = ?::uuid"))
-            .bind(identity_id.to_string())
-            .bind(p.nid()?)
-            .execute(&p.pool)
-            .await
-            .map_err(db_err)?;
+    let done = sqlx::query(p.q("DELETE FROM sessions WHERE identity_id = ?::uuid"))
+        .bind(identity_id.to_string())
+        .execute(&p.pool)
+        .await
+        .map_err(db_err)?;
     Ok(done.rows_affected())
 }
 

@@ -853,6 +853,21 @@ db_test!(
     session_cookies_are_sealed_as_kratos_seals_them,
     json!({"secrets": {"cookie": [GO_COOKIE_SECRET]}}),
     |app| {
+        // The Go cookie below was sealed by a Go program with a token longer than Kratos's own
+        // (`varchar(39)` on PostgreSQL and MySQL): the column is widened for it there, before the
+        // server has prepared any statement that reads it (PostgreSQL refuses a cached plan whose
+        // result type changed).
+        match app.dsn.split(':').next() {
+            Some("postgres") => {
+                app.exec_sql("ALTER TABLE sessions ALTER COLUMN token TYPE VARCHAR(64)")
+                    .await
+            }
+            Some("mysql") => {
+                app.exec_sql("ALTER TABLE sessions MODIFY token VARCHAR(64) NULL")
+                    .await
+            }
+            _ => {}
+        }
         // A browser sign-in: the cookie is sealed, and it signs the browser in.
         let reg = app.register_api("c@example.com", PASSWORD).await;
         let reg: Value = reg.json().await.unwrap();
@@ -893,20 +908,7 @@ db_test!(
         assert_eq!(r.status(), 200);
 
         // The cookie Kratos sealed signs in here too, once its token is a session of this
-        // database (as after switching from Kratos on the same database). The cookie was sealed
-        // by a Go program with a token longer than Kratos's own (`varchar(39)` on PostgreSQL and
-        // MySQL), so the column is widened for it there.
-        match app.dsn.split(':').next() {
-            Some("postgres") => {
-                app.exec_sql("ALTER TABLE sessions ALTER COLUMN token TYPE VARCHAR(64)")
-                    .await
-            }
-            Some("mysql") => {
-                app.exec_sql("ALTER TABLE sessions MODIFY token VARCHAR(64) NULL")
-                    .await
-            }
-            _ => {}
-        }
+        // database (as after switching from Kratos on the same database).
         app.exec_sql(&format!(
             "UPDATE sessions SET token = '{GO_COOKIE_TOKEN}' WHERE id = '{sid}'"
         ))
