@@ -13,7 +13,6 @@
 
 use super::SqlPersister;
 use crate::codec::db_err;
-use crate::migrate;
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::persistence::StoreError;
 use sqlx::{AssertSqlSafe, Row};
@@ -155,115 +154,75 @@ fn copies(kind: DatabaseKind) -> Vec<String> {
     ]
 }
 
-pub(super) async fn convert(p: &SqlPersister, applied: &[i64]) -> Result<(), StoreError> {
+/// Converts the earlier schema on `conn`, which holds the migration lock (see
+/// `SqlPersister::migrate`).
+pub(super) async fn convert_on(
+    p: &SqlPersister,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+) -> Result<(), StoreError> {
     let kind = p.kind;
     let failed = |e: sqlx::Error| StoreError::Other(format!("converting the earlier schema: {e}"));
-    let mut conn = p.pool.acquire().await.map_err(failed)?;
-    let begin = match kind {
-        DatabaseKind::Sqlite => vec!["BEGIN IMMEDIATE".to_string()],
-        DatabaseKind::Postgres => vec![
-            "BEGIN".to_string(),
-            format!(
-                "SELECT pg_advisory_xact_lock({})",
-                super::migrator::PG_MIGRATION_LOCK
-            ),
-        ],
-        DatabaseKind::Mysql => vec!["SELECT GET_LOCK('hoplite_migrate', 600)".to_string()],
+    let tables = p.table_names(&mut **conn).await?;
+    if kind == DatabaseKind::Mysql
+        && let Some(t) = tables.iter().find(|t| t.starts_with("hoplite_legacy_"))
+    {
+        return Err(StoreError::Other(format!(
+            "an earlier conversion stopped half way: the old tables are under hoplite_legacy_* names ({t}, ...); restore the database from a backup and convert again"
+        )));
+    }
+    let mut moves = Vec::new();
+    match kind {
+        DatabaseKind::Sqlite => {
+            // The earlier indexes carry names Kratos's schema uses too (index names are global
+            // in a SQLite file): gone before it is created.
+            let indexes = sqlx::query(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(&mut **conn)
+            .await
+            .map_err(db_err)?;
+            for index in &indexes {
+                let name: String = index.try_get("name").map_err(db_err)?;
+                moves.push(format!("DROP INDEX \"{name}\""));
+            }
+            for t in LEGACY_TABLES {
+                moves.push(format!("ALTER TABLE {t} RENAME TO hoplite_legacy_{t}"));
+            }
+        }
+        DatabaseKind::Postgres => {
+            moves.push("CREATE SCHEMA hoplite_legacy".into());
+            for t in LEGACY_TABLES {
+                moves.push(format!("ALTER TABLE {t} SET SCHEMA hoplite_legacy"));
+            }
+        }
+        DatabaseKind::Mysql => {
+            for t in LEGACY_TABLES {
+                moves.push(format!("RENAME TABLE {t} TO hoplite_legacy_{t}"));
+            }
+        }
+    }
+    let mut drops: Vec<String> = match kind {
+        DatabaseKind::Postgres => vec!["DROP SCHEMA hoplite_legacy CASCADE".into()],
+        // Children first, so no foreign key of the old tables stands in the way.
+        _ => LEGACY_TABLES
+            .iter()
+            .rev()
+            .map(|t| format!("DROP TABLE hoplite_legacy_{t}"))
+            .collect(),
     };
-    for statement in begin {
+    drops.push("DROP TABLE hoplite_migrations".into());
+    for statement in moves {
         sqlx::query(AssertSqlSafe(statement))
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .await
             .map_err(failed)?;
     }
-    let result = async {
-        // Another process may have converted it meanwhile.
-        let tables = p.table_names(&mut *conn).await?;
-        if !tables.iter().any(|t| t == "hoplite_migrations") {
-            return Ok(());
-        }
-        if kind == DatabaseKind::Mysql
-            && let Some(t) = tables.iter().find(|t| t.starts_with("hoplite_legacy_"))
-        {
-            return Err(StoreError::Other(format!(
-                "an earlier conversion stopped half way: the old tables are under hoplite_legacy_* names ({t}, ...); restore the database from a backup and convert again"
-            )));
-        }
-        let mut moves = Vec::new();
-        match kind {
-            DatabaseKind::Sqlite => {
-                // The earlier indexes carry names Kratos's schema uses too (index names are
-                // global in a SQLite file): gone before it is created.
-                let indexes = sqlx::query(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
-                )
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                for index in &indexes {
-                    let name: String = index.try_get("name").map_err(db_err)?;
-                    moves.push(format!("DROP INDEX \"{name}\""));
-                }
-                for t in LEGACY_TABLES {
-                    moves.push(format!("ALTER TABLE {t} RENAME TO hoplite_legacy_{t}"));
-                }
-            }
-            DatabaseKind::Postgres => {
-                moves.push("CREATE SCHEMA hoplite_legacy".into());
-                for t in LEGACY_TABLES {
-                    moves.push(format!("ALTER TABLE {t} SET SCHEMA hoplite_legacy"));
-                }
-            }
-            DatabaseKind::Mysql => {
-                for t in LEGACY_TABLES {
-                    moves.push(format!("RENAME TABLE {t} TO hoplite_legacy_{t}"));
-                }
-            }
-        }
-        for statement in moves {
-            sqlx::query(AssertSqlSafe(statement))
-                .execute(&mut *conn)
-                .await
-                .map_err(failed)?;
-        }
-        p.create_schema_on(&mut conn).await?;
-        for copy in copies(kind) {
-            sqlx::query(AssertSqlSafe(copy))
-                .execute(&mut *conn)
-                .await
-                .map_err(failed)?;
-        }
-        let mut drops: Vec<String> = match kind {
-            DatabaseKind::Postgres => vec!["DROP SCHEMA hoplite_legacy CASCADE".into()],
-            // Children first, so no foreign key of the old tables stands in the way.
-            _ => LEGACY_TABLES
-                .iter()
-                .rev()
-                .map(|t| format!("DROP TABLE hoplite_legacy_{t}"))
-                .collect(),
-        };
-        drops.push("DROP TABLE hoplite_migrations".into());
-        for statement in drops {
-            sqlx::query(AssertSqlSafe(statement))
-                .execute(&mut *conn)
-                .await
-                .map_err(failed)?;
-        }
-        Ok::<(), StoreError>(())
+    p.create_schema_on(conn).await?;
+    for statement in copies(kind).into_iter().chain(drops) {
+        sqlx::query(AssertSqlSafe(statement))
+            .execute(&mut **conn)
+            .await
+            .map_err(failed)?;
     }
-    .await;
-    let end = match (kind, result.is_ok()) {
-        (DatabaseKind::Mysql, _) => "SELECT RELEASE_LOCK('hoplite_migrate')",
-        (_, true) => "COMMIT",
-        (_, false) => "ROLLBACK",
-    };
-    let ended = sqlx::query(end).execute(&mut *conn).await.map_err(failed);
-    result?;
-    ended?;
-    tracing::info!(
-        from = ?applied,
-        "converted hoplite's earlier schema to the schema of {}",
-        migrate::KRATOS_VERSION
-    );
     Ok(())
 }

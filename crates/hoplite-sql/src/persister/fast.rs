@@ -14,7 +14,7 @@ use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::StoreError;
-use hoplite_core::session::{Device, Session};
+use hoplite_core::session::Session;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::sync::Mutex;
@@ -53,7 +53,7 @@ struct Statements {
 impl Statements {
     fn new() -> Statements {
         let kind = hoplite_core::config::DatabaseKind::Sqlite;
-        let sqlite = |sql: &str| crate::codec::rewrite(kind, sql);
+        let sqlite = |sql: &str| crate::codec::sqlite_direct(&crate::codec::rewrite(kind, sql));
         let cols = |c| crate::codec::select_list(kind, None, "", c);
         Statements {
             registration_flow: sqlite(&super::registration::flow_sql_sqlite()),
@@ -70,10 +70,10 @@ impl Statements {
             )),
             parts: PART_QUERIES.map(|part| sqlite(&part.sql(kind, 1))),
             identifier_owner: sqlite(&super::credentials::identifier_owner_sql(kind)),
-            identity: format!(
+            identity: sqlite(&format!(
                 "SELECT {} FROM identities WHERE id = ? AND nid = ?",
                 cols(IDENTITY_COLS)
-            ),
+            )),
         }
     }
 }
@@ -95,17 +95,17 @@ impl OwnedRow {
 
 impl Fields for OwnedRow {
     fn text(&self, c: &str) -> Result<String, StoreError> {
-        match self.get(c)? {
-            SqlValue::Text(t) => Ok(t.clone()),
-            other => Err(StoreError::Other(format!(
-                "column {c}: expected text, got {other:?}"
-            ))),
-        }
+        self.opt_text(c)?
+            .ok_or_else(|| StoreError::Other(format!("column {c}: expected text, got NULL")))
     }
     fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
         match self.get(c)? {
             SqlValue::Null => Ok(None),
             SqlValue::Text(t) => Ok(Some(t.clone())),
+            // Kratos's driver writes some JSON columns (flow UIs) as blobs.
+            SqlValue::Blob(b) => String::from_utf8(b.clone())
+                .map(Some)
+                .map_err(|e| StoreError::Other(format!("column {c}: {e}"))),
             other => Err(StoreError::Other(format!(
                 "column {c}: expected text, got {other:?}"
             ))),
@@ -358,12 +358,7 @@ impl FastReader {
     fn devices(&self, c: &Connection, session: &mut Session) -> Result<(), StoreError> {
         let devices = Self::all(c, &self.sql.devices, &[&session.id.to_string()])?;
         for d in &devices {
-            session.devices.push(Device {
-                id: crate::codec::parse_uuid(&d.text("id")?)?,
-                ip_address: d.opt_text("ip_address")?.unwrap_or_default(),
-                user_agent: d.opt_text("user_agent")?,
-                location: d.opt_text("location")?.unwrap_or_default(),
-            });
+            session.devices.push(super::session::device_from_row(d)?);
         }
         Ok(())
     }

@@ -20,6 +20,8 @@ pub enum SchemaState {
     Kratos {
         missing: Vec<String>,
         unknown: Vec<String>,
+        /// The newest version recorded (none in an empty `schema_migration`).
+        newest: Option<String>,
     },
     /// hoplite's own earlier schema (`hoplite_migrations`), with these versions applied.
     Legacy { applied: Vec<i64> },
@@ -50,7 +52,12 @@ impl SchemaState {
                 .filter(|r| !known.contains(&r.as_str()))
                 .cloned()
                 .collect();
-            return SchemaState::Kratos { missing, unknown };
+            let newest = recorded.iter().max().cloned();
+            return SchemaState::Kratos {
+                missing,
+                unknown,
+                newest,
+            };
         }
         match legacy_versions {
             Some(mut applied) => {
@@ -67,9 +74,9 @@ impl SchemaState {
             SchemaState::Empty => Some(StoreError::Other(
                 "the database has no tables yet: create the schema with `hoplite migrate sql -e --yes` (DSN in the environment) first".into(),
             )),
-            SchemaState::Kratos { missing, unknown } if missing.is_empty() && unknown.is_empty() => {
-                None
-            }
+            SchemaState::Kratos {
+                missing, unknown, ..
+            } if missing.is_empty() && unknown.is_empty() => None,
             SchemaState::Legacy { applied } => Some(StoreError::Other(format!(
                 "the database has hoplite's earlier schema (versions {applied:?} in hoplite_migrations): convert it to Kratos's with `hoplite migrate sql -e --yes` (DSN in the environment) first"
             ))),
@@ -89,14 +96,15 @@ impl SchemaState {
                     migrate::KRATOS_VERSION
                 )))
             }
-            SchemaState::Kratos { missing, .. } if !missing.is_empty() => {
-                Some(StoreError::Other(format!(
-                    "refusing to use this database: an older Ory Kratos migrated it ({} migration versions missing, the first {}); bring it up to date with Kratos's own migrations first (`kratos migrate sql -e --yes` of {}), then start hoplite",
-                    missing.len(),
-                    missing[0],
-                    migrate::KRATOS_VERSION
-                )))
-            }
+            SchemaState::Kratos {
+                missing, newest, ..
+            } if !missing.is_empty() => Some(StoreError::Other(format!(
+                "refusing to use this database: an older Ory Kratos migrated it (its newest migration is {}; {} of this version's are missing, the first {}); bring it up to date with Kratos's own migrations first (`kratos migrate sql -e --yes` of {}), then start hoplite. hoplite never alters a schema it does not recognise",
+                newest.as_deref().unwrap_or("none"),
+                missing.len(),
+                missing[0],
+                migrate::KRATOS_VERSION
+            ))),
             SchemaState::Kratos { .. } => None,
             SchemaState::Foreign { tables } => Some(foreign_schema(tables)),
         }
@@ -118,7 +126,7 @@ fn foreign_schema(tables: &[String]) -> StoreError {
 }
 
 /// A lock number for PostgreSQL's advisory lock around the first migration.
-pub(super) const PG_MIGRATION_LOCK: i64 = 0x686f_706c_6974;
+const PG_MIGRATION_LOCK: i64 = 0x686f_706c_6974;
 
 impl SqlPersister {
     /// The tables of the database (the current schema on PostgreSQL and MySQL), sorted.
@@ -148,10 +156,19 @@ impl SqlPersister {
 
     /// What the database holds (see [`SchemaState`]).
     pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
-        let tables = self.table_names(&self.pool).await?;
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        self.schema_state_on(&mut conn).await
+    }
+
+    /// [`SqlPersister::schema_state`], read on `conn`.
+    async fn schema_state_on(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    ) -> Result<SchemaState, StoreError> {
+        let tables = self.table_names(&mut **conn).await?;
         let kratos = if tables.iter().any(|t| t == "schema_migration") {
             let rows = sqlx::query("SELECT version FROM schema_migration")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut **conn)
                 .await
                 .map_err(db_err)?;
             Some(
@@ -164,7 +181,7 @@ impl SqlPersister {
         };
         let legacy = if tables.iter().any(|t| t == "hoplite_migrations") {
             let rows = sqlx::query("SELECT version FROM hoplite_migrations")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut **conn)
                 .await
                 .map_err(db_err)?;
             Some(
@@ -189,77 +206,88 @@ impl SqlPersister {
 
     /// `hoplite migrate sql`: creates Kratos's schema on an empty database, converts hoplite's
     /// earlier schema, does nothing on a database at this Kratos version, and leaves anything
-    /// else untouched with an error.
+    /// else untouched with an error. What the database holds is read under the migration lock
+    /// (see [`SqlPersister::begin_exclusive`]), so instances migrating at once do it one after
+    /// the other and the later ones find nothing to do; on SQLite and PostgreSQL the whole
+    /// migration is one transaction.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let state = self.schema_state().await?;
-        if let Some(refusal) = state.refusal_to_migrate() {
-            return Err(refusal);
-        }
-        match state {
-            SchemaState::Empty => self.create_schema().await?,
-            SchemaState::Legacy { applied } => {
-                super::convert::convert(self, &applied).await?;
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        self.begin_exclusive(&mut conn).await?;
+        let result = async {
+            let state = self.schema_state_on(&mut conn).await?;
+            if let Some(refusal) = state.refusal_to_migrate() {
+                return Err(refusal);
             }
-            _ => {}
+            match state {
+                SchemaState::Empty => {
+                    self.create_schema_on(&mut conn).await?;
+                    tracing::info!(
+                        versions = migrate::versions(self.kind).len(),
+                        "created the schema of {}",
+                        migrate::KRATOS_VERSION
+                    );
+                }
+                SchemaState::Legacy { applied } => {
+                    super::convert::convert_on(self, &mut conn).await?;
+                    tracing::info!(
+                        from = ?applied,
+                        "converted hoplite's earlier schema to the schema of {}",
+                        migrate::KRATOS_VERSION
+                    );
+                }
+                _ => {}
+            }
+            Ok(())
         }
+        .await;
+        self.end_exclusive(&mut conn, result).await?;
+        drop(conn);
         self.load_network().await
     }
 
-    /// Creates the schema, records every version and the network, as one unit where the
-    /// database allows (SQLite and PostgreSQL: one transaction; MySQL commits DDL statement by
-    /// statement, so there a lock keeps a second instance out). A second instance that finds the
-    /// tables made meanwhile does nothing.
-    async fn create_schema(&self) -> Result<(), StoreError> {
-        let failed = |e: sqlx::Error| StoreError::Other(format!("creating the schema: {e}"));
-        let mut conn = self.pool.acquire().await.map_err(failed)?;
-        match self.kind {
-            DatabaseKind::Sqlite => {
-                sqlx::query("BEGIN IMMEDIATE")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(failed)?;
-            }
-            DatabaseKind::Postgres => {
-                sqlx::query("BEGIN")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(failed)?;
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})"
-                )))
-                .execute(&mut *conn)
+    /// Keeps other instances out of a migration on `conn`: SQLite and PostgreSQL in one
+    /// transaction (SQLite's takes the write lock at once; PostgreSQL's an advisory lock), MySQL,
+    /// which commits DDL statement by statement, under a named lock.
+    pub(super) async fn begin_exclusive(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    ) -> Result<(), StoreError> {
+        let statements = match self.kind {
+            DatabaseKind::Sqlite => vec!["BEGIN IMMEDIATE".to_string()],
+            DatabaseKind::Postgres => vec![
+                "BEGIN".to_string(),
+                format!("SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})"),
+            ],
+            DatabaseKind::Mysql => vec!["SELECT GET_LOCK('hoplite_migrate', 600)".to_string()],
+        };
+        for statement in statements {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&mut **conn)
                 .await
-                .map_err(failed)?;
-            }
-            DatabaseKind::Mysql => {
-                sqlx::query("SELECT GET_LOCK('hoplite_migrate', 600)")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(failed)?;
-            }
+                .map_err(|e| StoreError::Other(format!("taking the migration lock: {e}")))?;
         }
-        let result = async {
-            if !self.table_names(&mut *conn).await?.is_empty() {
-                tracing::info!("another instance created the schema meanwhile");
-                return Ok(());
-            }
-            self.create_schema_on(&mut conn).await
-        }
-        .await;
+        Ok(())
+    }
+
+    /// Ends what [`SqlPersister::begin_exclusive`] began: commits when `result` is a success,
+    /// rolls back otherwise (MySQL: releases the lock), and hands `result` on.
+    pub(super) async fn end_exclusive<T>(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let end = match (self.kind, result.is_ok()) {
             (DatabaseKind::Mysql, _) => "SELECT RELEASE_LOCK('hoplite_migrate')",
             (_, true) => "COMMIT",
             (_, false) => "ROLLBACK",
         };
-        let ended = sqlx::query(end).execute(&mut *conn).await.map_err(failed);
-        result?;
+        let ended = sqlx::query(end)
+            .execute(&mut **conn)
+            .await
+            .map_err(|e| StoreError::Other(format!("ending the migration: {e}")));
+        let value = result?;
         ended?;
-        tracing::info!(
-            versions = migrate::versions(self.kind).len(),
-            "created the schema of {}",
-            migrate::KRATOS_VERSION
-        );
-        Ok(())
+        Ok(value)
     }
 
     /// Runs the schema's statements, records every version and a network, on `conn` (inside

@@ -427,12 +427,28 @@ impl Fields for AnyRow {
 
 impl Fields for rusqlite::Row<'_> {
     fn text(&self, c: &str) -> Result<String, StoreError> {
-        self.get::<_, String>(c)
-            .map_err(|e| StoreError::Other(e.to_string()))
+        self.opt_text(c)?
+            .ok_or_else(|| StoreError::Other(format!("column {c}: expected text, got NULL")))
     }
     fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
-        self.get::<_, Option<String>>(c)
-            .map_err(|e| StoreError::Other(e.to_string()))
+        use rusqlite::types::ValueRef;
+        let bytes = match self
+            .get_ref(c)
+            .map_err(|e| StoreError::Other(e.to_string()))?
+        {
+            ValueRef::Null => return Ok(None),
+            // Kratos's driver writes some JSON columns (flow UIs) as blobs.
+            ValueRef::Text(b) | ValueRef::Blob(b) => b,
+            other => {
+                return Err(StoreError::Other(format!(
+                    "column {c}: expected text, got {:?}",
+                    other.data_type()
+                )));
+            }
+        };
+        String::from_utf8(bytes.to_vec())
+            .map(Some)
+            .map_err(|e| StoreError::Other(format!("column {c}: {e}")))
     }
     fn int(&self, c: &str) -> Result<i64, StoreError> {
         self.get::<_, i64>(c)

@@ -40,7 +40,7 @@ pub(super) async fn get_registration_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<RegistrationFlow>, StoreError> {
-    let row = sqlx::query(p.q(&flow_sql(p.kind, FLOW_COLS)))
+    let row = sqlx::query(p.q(&flow_sql(p.kind, &flow_cols())))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional(&p.pool)
@@ -66,20 +66,11 @@ const VIEW_COLS: &[(&str, Ty)] = &[
 ];
 
 /// [`VIEW_COLS`] and `internal_context`: a whole flow.
-const FLOW_COLS: &[(&str, Ty)] = &[
-    ("id", Ty::Uuid),
-    ("type", Ty::Plain),
-    ("expires_at", Ty::Ts),
-    ("issued_at", Ty::Ts),
-    ("request_url", Ty::Plain),
-    ("active_method", Ty::Plain),
-    ("ui", Ty::Json),
-    ("organization_id", Ty::Uuid),
-    ("state", Ty::Plain),
-    ("identity_schema_id", Ty::Plain),
-    ("csrf_token", Ty::Plain),
-    ("internal_context", Ty::Json),
-];
+fn flow_cols() -> Vec<(&'static str, Ty)> {
+    let mut cols = VIEW_COLS.to_vec();
+    cols.push(("internal_context", Ty::Json));
+    cols
+}
 
 /// One flow's `cols` by id and network (two placeholders).
 fn flow_sql(kind: hoplite_core::config::DatabaseKind, cols: &[(&str, Ty)]) -> String {
@@ -96,7 +87,7 @@ pub(super) fn view_sql_sqlite() -> String {
 
 /// A whole flow's read, in the SQLite form (the fast path's).
 pub(super) fn flow_sql_sqlite() -> String {
-    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, FLOW_COLS)
+    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, &flow_cols())
 }
 
 pub(super) async fn get_registration_flow_view(

@@ -52,19 +52,11 @@ pub(super) const SESSION_COLS: &[(&str, Ty)] = &[
 ];
 
 /// [`SESSION_COLS`] and `created_at`, which session lists page by.
-const SESSION_LIST_COLS: &[(&str, Ty)] = &[
-    ("id", Ty::Uuid),
-    ("identity_id", Ty::Uuid),
-    ("token", Ty::Plain),
-    ("logout_token", Ty::Plain),
-    ("active", Ty::Bool),
-    ("aal", Ty::Plain),
-    ("authentication_methods", Ty::Json),
-    ("issued_at", Ty::Ts),
-    ("expires_at", Ty::Ts),
-    ("authenticated_at", Ty::Ts),
-    ("created_at", Ty::Ts),
-];
+fn session_list_cols() -> Vec<(&'static str, Ty)> {
+    let mut cols = SESSION_COLS.to_vec();
+    cols.push(("created_at", Ty::Ts));
+    cols
+}
 
 pub(super) async fn get_session_by_token(
     p: &SqlPersister,
@@ -106,33 +98,141 @@ async fn get_session_where(
     Ok(sessions.pop())
 }
 
-/// The session a token names with its devices and its identity (addresses, no credentials):
-/// one joined read, then the devices and the addresses side by side.
+/// The session a token names with its devices and its identity (addresses, no credentials), in
+/// one statement: the session joined with its identity, and the devices and both kinds of
+/// addresses as JSON arrays (see [`whoami_sql`]). `whoami` is the hottest read, and on PostgreSQL
+/// and MySQL every statement is a round trip to the database.
 pub(super) async fn get_session_with_identity(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(p.q(super::session_with_identity_sql(p.kind)))
+    let row = sqlx::query(p.q(whoami_sql(p.kind)))
         .bind(token)
         .bind(p.nid()?)
         .fetch_optional(&p.pool)
         .await
         .map_err(db_err)?;
-    let Some(r) = row else { return Ok(None) };
-    let mut sessions = vec![session_from_row(&r)?];
-    let mut identities = vec![super::identity::identity_from_row(
-        p,
-        &super::Prefixed("i_", &r),
-    )?];
-    let (devices, parts) = tokio::join!(
-        load_devices(p, &mut sessions),
-        super::identity::load_parts(p, &mut identities, false)
-    );
-    devices?;
-    parts?;
-    let mut session = sessions.pop().expect("one session");
-    session.identity = identities.pop();
-    Ok(Some(session))
+    row.map(|r| whoami_from_row(p, &r)).transpose()
+}
+
+/// The session with its devices and identity from a row of [`whoami_sql`].
+pub(super) fn whoami_from_row<R: Fields>(p: &SqlPersister, r: &R) -> Result<Session, StoreError> {
+    let mut session = session_from_row(r)?;
+    let mut identity = super::identity::identity_from_row(p, &super::Prefixed("i_", r))?;
+    for d in json_rows(&s(r, "devices_json")?, &["created_at", "id"])? {
+        session.devices.push(device_from_row(&d)?);
+    }
+    let verifiable = json_rows(&s(r, "verifiable_json")?, &["id"])?;
+    let recovery = json_rows(&s(r, "recovery_json")?, &["id"])?;
+    super::identity::assemble_parts(
+        std::slice::from_mut(&mut identity),
+        [verifiable, recovery, Vec::new(), Vec::new()],
+    )?;
+    session.identity = Some(identity);
+    Ok(session)
+}
+
+/// The statement of [`get_session_with_identity`] in `kind`'s SQL (two placeholders: the token
+/// and the network). The arrays are built by the database's JSON aggregates; their rows are
+/// sorted afterwards (MySQL cannot order inside `JSON_ARRAYAGG`).
+pub(super) fn whoami_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
+    use hoplite_core::config::DatabaseKind;
+    static SQL: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
+    let slot = match kind {
+        DatabaseKind::Sqlite => 0,
+        DatabaseKind::Postgres => 1,
+        DatabaseKind::Mysql => 2,
+    };
+    SQL[slot].get_or_init(|| {
+        let array = |fields: &[&str], from: &str| {
+            let pairs = fields
+                .iter()
+                .map(|f| format!("'{f}', x.{f}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match kind {
+                DatabaseKind::Postgres => format!(
+                    "(SELECT CAST(COALESCE(json_agg(json_build_object({pairs})), '[]') AS TEXT) FROM {from})"
+                ),
+                DatabaseKind::Mysql => format!(
+                    "(SELECT CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT({pairs})), '[]') AS CHAR) FROM {from})"
+                ),
+                DatabaseKind::Sqlite => format!(
+                    "(SELECT COALESCE(json_group_array(json_object({pairs})), '[]') FROM {from})"
+                ),
+            }
+        };
+        let devices = array(
+            &["id", "ip_address", "user_agent", "location", "created_at"],
+            "session_devices x WHERE x.session_id = s.id",
+        );
+        let verifiable = array(
+            &[
+                "identity_id",
+                "id",
+                "status",
+                "via",
+                "verified",
+                "value",
+                "verified_at",
+                "created_at",
+                "updated_at",
+            ],
+            "identity_verifiable_addresses x WHERE x.identity_id = i.id",
+        );
+        let recovery = array(
+            &["identity_id", "id", "via", "value", "created_at", "updated_at"],
+            "identity_recovery_addresses x WHERE x.identity_id = i.id",
+        );
+        format!(
+            "SELECT {}, {}, {devices} AS devices_json, {verifiable} AS verifiable_json, {recovery} AS recovery_json FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::uuid",
+            crate::codec::select_list(kind, Some("s"), "", SESSION_COLS),
+            crate::codec::select_list(kind, Some("i"), "i_", super::identity::IDENTITY_COLS),
+        )
+    })
+}
+
+/// A JSON array of objects (a column of [`whoami_sql`]) as rows, sorted by the `order` fields.
+fn json_rows(text: &str, order: &[&str]) -> Result<Vec<JsonRow>, StoreError> {
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
+        .map_err(|e| StoreError::Other(format!("bad aggregated rows: {e}")))?;
+    let mut rows: Vec<JsonRow> = rows.into_iter().map(JsonRow).collect();
+    let key = |r: &JsonRow| -> Vec<String> {
+        order
+            .iter()
+            .map(|f| r.opt_text(f).ok().flatten().unwrap_or_default())
+            .collect()
+    };
+    rows.sort_by_key(key);
+    Ok(rows)
+}
+
+/// One object of an aggregated JSON array, read like a row.
+struct JsonRow(serde_json::Map<String, serde_json::Value>);
+
+impl Fields for JsonRow {
+    fn text(&self, c: &str) -> Result<String, StoreError> {
+        self.opt_text(c)?
+            .ok_or_else(|| StoreError::Other(format!("column {c} is null")))
+    }
+    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
+        match self.0.get(c) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Ok(Some(other.to_string())),
+        }
+    }
+    fn int(&self, c: &str) -> Result<i64, StoreError> {
+        match self.0.get(c) {
+            Some(serde_json::Value::Bool(b)) => Ok(i64::from(*b)),
+            Some(serde_json::Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| StoreError::Other(format!("column {c}: {n} is not an integer"))),
+            other => Err(StoreError::Other(format!(
+                "column {c}: expected an integer, got {other:?}"
+            ))),
+        }
+    }
 }
 
 pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> {
@@ -150,6 +250,16 @@ pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> 
         identity_id: parse_uuid(&s(r, "identity_id")?)?,
         token: opt(r, "token")?.unwrap_or_default(),
         logout_token: opt(r, "logout_token")?.unwrap_or_default(),
+    })
+}
+
+/// A device from its row (the columns of [`DEVICE_COLS`]).
+pub(super) fn device_from_row<R: Fields>(d: &R) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: parse_uuid(&s(d, "id")?)?,
+        ip_address: opt(d, "ip_address")?.unwrap_or_default(),
+        user_agent: opt(d, "user_agent")?,
+        location: opt(d, "location")?.unwrap_or_default(),
     })
 }
 
@@ -179,12 +289,7 @@ async fn load_devices(p: &SqlPersister, sessions: &mut [Session]) -> Result<(), 
     let rows = query.fetch_all(&p.pool).await.map_err(db_err)?;
     for d in &rows {
         let session_id = parse_uuid(&s(d, "session_id")?)?;
-        let device = Device {
-            id: parse_uuid(&s(d, "id")?)?,
-            ip_address: opt(d, "ip_address")?.unwrap_or_default(),
-            user_agent: opt(d, "user_agent")?,
-            location: opt(d, "location")?.unwrap_or_default(),
-        };
+        let device = device_from_row(d)?;
         if let Some(session) = sessions.iter_mut().find(|x| x.id == session_id) {
             session.devices.push(device);
         }
@@ -289,7 +394,7 @@ pub(super) async fn list_sessions(
     }
     let sql = format!(
         "SELECT {} FROM sessions WHERE {cond}{SESSION_ORDER} LIMIT ?",
-        p.cols(None, "", SESSION_LIST_COLS)
+        p.cols(None, "", &session_list_cols())
     );
     let mut query = sqlx::query(p.q(&sql));
     for a in &args {

@@ -42,6 +42,20 @@ fn text(app: &TestApp, column: &str) -> String {
     }
 }
 
+/// The first column of every row `sql` selects, as text.
+async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut c)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect()
+}
+
 fn db_of(app: &TestApp) -> Db {
     match app.dsn.split(':').next() {
         Some("postgres") => Db::Postgres,
@@ -88,18 +102,11 @@ async fn a_database_kratos_wrote_is_served(db: Db) {
 
     // Every session Kratos issued is still valid, by its token and by a session cookie sealed
     // as Kratos seals it.
-    let tokens: Vec<String> = {
-        use sqlx::{Connection, Row};
-        sqlx::any::install_default_drivers();
-        let mut c = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
-        sqlx::query("SELECT token FROM sessions WHERE token LIKE 'ory_st_%'")
-            .fetch_all(&mut c)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect()
-    };
+    let tokens = texts(
+        &app,
+        "SELECT token FROM sessions WHERE token LIKE 'ory_st_%'",
+    )
+    .await;
     // Kratos's two sessions and the two sign-ins above.
     assert_eq!(tokens.len(), 4, "{tokens:?}");
     let mut kratos_sessions = 0;
@@ -194,21 +201,11 @@ async fn a_database_kratos_wrote_is_served(db: Db) {
             .iter()
             .any(|n| n["attributes"]["name"] == "traits.email")
     );
-    let login_ids: Vec<String> = {
-        use sqlx::{Connection, Row};
-        let mut c = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
-        let sql = format!(
-            "SELECT {} AS id FROM selfservice_login_flows",
-            text(&app, "id")
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut c)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect()
-    };
+    let login_ids = texts(
+        &app,
+        &format!("SELECT {} FROM selfservice_login_flows", text(&app, "id")),
+    )
+    .await;
     assert!(!login_ids.is_empty());
     for id in login_ids {
         let r = app

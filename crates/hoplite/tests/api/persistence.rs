@@ -941,6 +941,8 @@ db_test!(
                 e.contains(latest) && e.contains("kratos migrate sql"),
                 "{e}"
             );
+            // The newest version it has is named too.
+            assert!(e.contains(versions[versions.len() - 2]), "{e}");
         }
         let n: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migration")
             .fetch_one(&mut conn)
@@ -998,7 +1000,7 @@ db_test!(
         e.check_schema().await.unwrap();
         assert!(matches!(
             e.schema_state().await.unwrap(),
-            SchemaState::Kratos { missing, unknown } if missing.is_empty() && unknown.is_empty()
+            SchemaState::Kratos { missing, unknown, .. } if missing.is_empty() && unknown.is_empty()
         ));
     }
 );
@@ -1076,7 +1078,7 @@ db_test!(
         p.migrate().await.unwrap();
         assert!(matches!(
             p.schema_state().await.unwrap(),
-            SchemaState::Kratos { missing, unknown } if missing.is_empty() && unknown.is_empty()
+            SchemaState::Kratos { missing, unknown, .. } if missing.is_empty() && unknown.is_empty()
         ));
         p.check_schema().await.unwrap();
 
