@@ -44,11 +44,17 @@ fn text(app: &TestApp, column: &str) -> String {
 
 /// The first column of every row `sql` selects, as text.
 async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    use sqlx::{Connection, Row};
+    use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut c = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
+    texts_on(&mut c, sql).await
+}
+
+/// [`texts`] on a connection.
+async fn texts_on(c: &mut sqlx::AnyConnection, sql: &str) -> Vec<String> {
+    use sqlx::Row;
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_all(&mut c)
+        .fetch_all(c)
         .await
         .unwrap()
         .iter()
@@ -381,6 +387,106 @@ crate::db_test!(
                 .await
                 .unwrap();
             assert!(broken.is_empty(), "{} foreign key violations", broken.len());
+        }
+    }
+);
+
+// The schema hoplite creates is Kratos's, compared with what Kratos made: on SQLite the
+// `sqlite_master` of a fresh hoplite database against the reference schema
+// (`../shared/reference/kratos-schema.sqlite.sql`) applied to another file; on PostgreSQL a
+// `pg_dump --schema-only` against the dump of Kratos's own database in the test data. (Kratos's
+// MySQL migrations do not run on MariaDB, so there is nothing of Kratos's to compare MySQL with.)
+// `hoplite_values`, made when no secret is configured (as in these tests), is left out.
+crate::db_test!(
+    the_schema_hoplite_creates_is_the_one_kratos_makes,
+    json!({}),
+    |app| {
+        match db_of(&app) {
+            Db::Sqlite => {
+                let reference = std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../../shared/reference/kratos-schema.sqlite.sql"
+                ))
+                .expect("../shared/reference beside the project");
+                use sqlx::Connection;
+                let dir =
+                    std::env::temp_dir().join(format!("hoplite-ref-{}", uuid::Uuid::new_v4()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let mut kratos = sqlx::AnyConnection::connect(&format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.join("kratos.sqlite").display()
+                ))
+                .await
+                .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(reference))
+                    .execute(&mut kratos)
+                    .await
+                    .unwrap();
+                let mut ours = sqlx::AnyConnection::connect(&app.dsn).await.unwrap();
+                let sql = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'schema_migration%' AND name <> 'hoplite_values' AND sql IS NOT NULL ORDER BY type, name";
+                let types = "SELECT id || ' ' || name FROM identity_credential_types ORDER BY id";
+                for sql in [sql, types] {
+                    let theirs = texts_on(&mut kratos, sql).await;
+                    let mine = texts_on(&mut ours, sql).await;
+                    assert!(theirs.len() > 8);
+                    assert_eq!(theirs.len(), mine.len(), "{sql}");
+                    for (t, m) in theirs.iter().zip(&mine) {
+                        assert_eq!(t, m);
+                    }
+                }
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Db::Postgres => {
+                let dump = |url: &str| -> Option<String> {
+                    let out = std::process::Command::new("pg_dump")
+                        .args([
+                            "--schema-only",
+                            "--no-owner",
+                            "--no-privileges",
+                            "--exclude-table=hoplite_values",
+                            url,
+                        ])
+                        .output()
+                        .ok()?;
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    // `\restrict` lines carry a random key per dump.
+                    Some(
+                        String::from_utf8(out.stdout)
+                            .unwrap()
+                            .lines()
+                            .filter(|l| !l.starts_with('\\'))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                };
+                let Some(ours) = dump(&app.dsn) else {
+                    assert!(
+                        std::env::var("CI").is_err(),
+                        "pg_dump is missing but CI is set"
+                    );
+                    return;
+                };
+                let kratos = std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../hoplite-sql/tests/kratos/kratos-schema.postgres.sql"
+                ))
+                .unwrap()
+                .lines()
+                .filter(|l| !l.starts_with('\\'))
+                .collect::<Vec<_>>()
+                .join("\n");
+                let ours: Vec<&str> = ours.lines().collect();
+                let kratos: Vec<&str> = kratos.lines().collect();
+                assert_eq!(ours.len(), kratos.len(), "pg_dump line counts differ");
+                for (n, (o, k)) in ours.iter().zip(&kratos).enumerate() {
+                    assert_eq!(o, k, "pg_dump line {} differs", n + 1);
+                }
+            }
+            Db::Mysql => {}
         }
     }
 );
