@@ -28,6 +28,27 @@ pub enum Ty {
     Bool,
 }
 
+/// A statement built once per dialect and kept for the life of the process, for the queries
+/// whose text depends on the dialect only (select lists with their casts): `static S: PerDialect
+/// = PerDialect::new();` then `S.get(kind, || ...)`.
+pub struct PerDialect([std::sync::OnceLock<String>; 3]);
+
+impl PerDialect {
+    pub const fn new() -> PerDialect {
+        PerDialect([const { std::sync::OnceLock::new() }; 3])
+    }
+
+    /// The statement for `kind`, built by `build` the first time.
+    pub fn get(&'static self, kind: DatabaseKind, build: impl FnOnce() -> String) -> &'static str {
+        let slot = match kind {
+            DatabaseKind::Sqlite => 0,
+            DatabaseKind::Postgres => 1,
+            DatabaseKind::Mysql => 2,
+        };
+        self.0[slot].get_or_init(build)
+    }
+}
+
 /// The select list for `cols`, each taken from `table.` (when given) and named `alias_prefix` +
 /// its name, cast where the dialect needs it (see [`Ty`]).
 pub fn select_list(

@@ -315,11 +315,6 @@ const V4: &[&str] = &["CREATE TABLE IF NOT EXISTS selfservice_login_flows (
         created_at {TS} NOT NULL,
         updated_at {TS} NOT NULL)"];
 
-/// The versions [`migrations`] applies, in order.
-pub fn versions(kind: DatabaseKind) -> Vec<i64> {
-    migrations(kind).into_iter().map(|(v, _)| v).collect()
-}
-
 /// Every migration as (version, statements) with the dialect's types filled in.
 pub fn migrations(kind: DatabaseKind) -> Vec<(i64, Vec<String>)> {
     let t = types(kind);

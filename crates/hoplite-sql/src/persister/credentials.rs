@@ -12,11 +12,12 @@ use uuid::Uuid;
 /// The owner of one credential identifier, by the `(type, identifier)` unique index.
 /// The identity an identifier of a credential type belongs to: (network, type id, identifier),
 /// answered by Kratos's unique index on those three columns.
-pub(super) fn identifier_owner_sql(kind: hoplite_core::config::DatabaseKind) -> String {
-    format!(
+pub(super) fn identifier_owner_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || format!(
         "SELECT {} FROM identity_credential_identifiers WHERE nid = ?::uuid AND identity_credential_type_id = ?::uuid AND identifier = ?",
         crate::codec::select_list(kind, None, "", &[("identity_id", crate::codec::Ty::Uuid)])
-    )
+    ))
 }
 
 pub(super) async fn find_identity_by_identifier(
@@ -28,7 +29,7 @@ pub(super) async fn find_identity_by_identifier(
     let sql = identifier_owner_sql(p.kind);
     let type_id = super::identity::type_id(credential_type)?;
     for candidate in candidates {
-        let row = sqlx::query(p.q(&sql))
+        let row = sqlx::query(p.q(sql))
             .bind(p.nid()?)
             .bind(type_id)
             .bind(candidate)

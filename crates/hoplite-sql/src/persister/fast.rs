@@ -56,9 +56,9 @@ impl Statements {
         let sqlite = |sql: &str| crate::codec::sqlite_direct(&crate::codec::rewrite(kind, sql));
         let cols = |c| crate::codec::select_list(kind, None, "", c);
         Statements {
-            registration_flow: sqlite(&super::registration::flow_sql_sqlite()),
-            registration_view: sqlite(&super::registration::view_sql_sqlite()),
-            login_flow: sqlite(&super::login::flow_sql(kind)),
+            registration_flow: sqlite(super::registration::whole_flow_sql(kind)),
+            registration_view: sqlite(super::registration::view_sql(kind)),
+            login_flow: sqlite(super::login::flow_sql(kind)),
             session: sqlite(&format!(
                 "SELECT {} FROM sessions WHERE token = ? AND nid = ?",
                 cols(super::session::SESSION_COLS)
@@ -69,7 +69,7 @@ impl Statements {
                 cols(super::session::DEVICE_COLS)
             )),
             parts: PART_QUERIES.map(|part| sqlite(&part.sql(kind, 1))),
-            identifier_owner: sqlite(&super::credentials::identifier_owner_sql(kind)),
+            identifier_owner: sqlite(super::credentials::identifier_owner_sql(kind)),
             identity: sqlite(&format!(
                 "SELECT {} FROM identities WHERE id = ? AND nid = ?",
                 cols(IDENTITY_COLS)

@@ -244,15 +244,19 @@ pub(crate) async fn get_identity(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<Identity>, StoreError> {
-    let row = sqlx::query(p.q(&format!(
-        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::uuid",
-        p.cols(None, "", IDENTITY_COLS)
-    )))
-    .bind(id.to_string())
-    .bind(p.nid()?)
-    .fetch_optional(&p.pool)
-    .await
-    .map_err(db_err)?;
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let sql = SQL.get(p.kind, || {
+        format!(
+            "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::uuid",
+            p.cols(None, "", IDENTITY_COLS)
+        )
+    });
+    let row = sqlx::query(p.q(sql))
+        .bind(id.to_string())
+        .bind(p.nid()?)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
     let Some(r) = row else { return Ok(None) };
     let mut identity = identity_from_row(p, &r)?;
     load_identity_parts(p, std::slice::from_mut(&mut identity)).await?;

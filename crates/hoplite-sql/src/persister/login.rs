@@ -42,7 +42,7 @@ pub(super) async fn get_login_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<LoginFlow>, StoreError> {
-    let row = sqlx::query(p.q(&flow_sql(p.kind)))
+    let row = sqlx::query(p.q(flow_sql(p.kind)))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional(&p.pool)
@@ -94,11 +94,14 @@ const FLOW_COLS: &[(&str, Ty)] = &[
 ];
 
 /// One login flow by id and network (two placeholders).
-pub(super) fn flow_sql(kind: hoplite_core::config::DatabaseKind) -> String {
-    format!(
-        "SELECT {} FROM selfservice_login_flows WHERE id = ?::uuid AND nid = ?::uuid",
-        crate::codec::select_list(kind, None, "", FLOW_COLS)
-    )
+pub(super) fn flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || {
+        format!(
+            "SELECT {} FROM selfservice_login_flows WHERE id = ?::uuid AND nid = ?::uuid",
+            crate::codec::select_list(kind, None, "", FLOW_COLS)
+        )
+    })
 }
 
 pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError> {

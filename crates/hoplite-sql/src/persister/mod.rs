@@ -398,13 +398,8 @@ impl<R: Fields> Fields for Prefixed<'_, R> {
 /// The session with the given token (and network) joined with its identity: the session's
 /// columns by their names, the identity's prefixed with `i_` (read them through [`Prefixed`]).
 pub(crate) fn session_with_identity_sql(kind: DatabaseKind) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
-    let slot = match kind {
-        DatabaseKind::Sqlite => 0,
-        DatabaseKind::Postgres => 1,
-        DatabaseKind::Mysql => 2,
-    };
-    SQL[slot].get_or_init(|| {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || {
         let session = crate::codec::select_list(kind, Some("s"), "", session::SESSION_COLS);
         let identity = crate::codec::select_list(kind, Some("i"), "i_", identity::IDENTITY_COLS);
         format!(

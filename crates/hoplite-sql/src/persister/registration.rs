@@ -40,7 +40,7 @@ pub(super) async fn get_registration_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<RegistrationFlow>, StoreError> {
-    let row = sqlx::query(p.q(&flow_sql(p.kind, &flow_cols())))
+    let row = sqlx::query(p.q(whole_flow_sql(p.kind)))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional(&p.pool)
@@ -80,16 +80,6 @@ fn flow_sql(kind: hoplite_core::config::DatabaseKind, cols: &[(&str, Ty)]) -> St
     )
 }
 
-/// The seed endpoint's read, in the SQLite form (the fast path's).
-pub(super) fn view_sql_sqlite() -> String {
-    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, VIEW_COLS)
-}
-
-/// A whole flow's read, in the SQLite form (the fast path's).
-pub(super) fn flow_sql_sqlite() -> String {
-    flow_sql(hoplite_core::config::DatabaseKind::Sqlite, &flow_cols())
-}
-
 pub(super) async fn get_registration_flow_view(
     p: &SqlPersister,
     id: Uuid,
@@ -110,15 +100,15 @@ pub(super) async fn get_registration_flow_view(
 }
 
 /// The seed endpoint's read in `kind`'s SQL, built once.
-fn view_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
-    use hoplite_core::config::DatabaseKind;
-    static SQL: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
-    let slot = match kind {
-        DatabaseKind::Sqlite => 0,
-        DatabaseKind::Postgres => 1,
-        DatabaseKind::Mysql => 2,
-    };
-    SQL[slot].get_or_init(|| flow_sql(kind, VIEW_COLS))
+pub(super) fn view_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || flow_sql(kind, VIEW_COLS))
+}
+
+/// A whole flow's read in `kind`'s SQL, built once.
+pub(super) fn whole_flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || flow_sql(kind, &flow_cols()))
 }
 
 /// How many flows' reordered UIs [`in_kratos_order`] keeps.

@@ -62,36 +62,53 @@ pub(super) async fn get_session_by_token(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "token = ?", token).await
+    get_session_where(p, "token", token).await
 }
 
 pub(super) async fn get_session_by_logout_token(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "logout_token = ?", token).await
+    get_session_where(p, "logout_token", token).await
 }
 
 pub(super) async fn get_session(p: &SqlPersister, id: Uuid) -> Result<Option<Session>, StoreError> {
-    get_session_where(p, "id = ?::uuid", &id.to_string()).await
+    get_session_where(p, "id", &id.to_string()).await
 }
 
-/// One session by a uniquely indexed column (`id`, `token`, `logout_token`: `condition` compares
-/// it with the one placeholder), with its devices.
+/// One session by a uniquely indexed column (`id`, `token`, `logout_token`), with its devices.
 async fn get_session_where(
     p: &SqlPersister,
-    condition: &'static str,
+    column: &'static str,
     value: &str,
 ) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(p.q(&format!(
-        "SELECT {} FROM sessions WHERE {condition} AND nid = ?::uuid",
-        p.cols(None, "", SESSION_COLS)
-    )))
-    .bind(value)
-    .bind(p.nid()?)
-    .fetch_optional(&p.pool)
-    .await
-    .map_err(db_err)?;
+    static BY_ID: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    static BY_TOKEN: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    static BY_LOGOUT_TOKEN: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let cache = match column {
+        "id" => &BY_ID,
+        "token" => &BY_TOKEN,
+        _ => &BY_LOGOUT_TOKEN,
+    };
+    let sql = cache.get(p.kind, || {
+        let condition = match column {
+            "id" => "id = ?::uuid".to_string(),
+            other => format!("{other} = ?"),
+        };
+        crate::codec::rewrite(
+            p.kind,
+            &format!(
+                "SELECT {} FROM sessions WHERE {condition} AND nid = ?::uuid",
+                p.cols(None, "", SESSION_COLS)
+            ),
+        )
+    });
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .bind(p.nid()?)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
     let Some(r) = row else { return Ok(None) };
     let mut sessions = vec![session_from_row(&r)?];
     load_devices(p, &mut sessions).await?;
@@ -137,13 +154,8 @@ pub(super) fn whoami_from_row<R: Fields>(p: &SqlPersister, r: &R) -> Result<Sess
 /// sorted afterwards (MySQL cannot order inside `JSON_ARRAYAGG`).
 pub(super) fn whoami_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
     use hoplite_core::config::DatabaseKind;
-    static SQL: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
-    let slot = match kind {
-        DatabaseKind::Sqlite => 0,
-        DatabaseKind::Postgres => 1,
-        DatabaseKind::Mysql => 2,
-    };
-    SQL[slot].get_or_init(|| {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    SQL.get(kind, || {
         let array = |fields: &[&str], from: &str| {
             let pairs = fields
                 .iter()
@@ -203,7 +215,7 @@ fn json_rows(text: &str, order: &[&str]) -> Result<Vec<JsonRow>, StoreError> {
             .map(|f| r.opt_text(f).ok().flatten().unwrap_or_default())
             .collect()
     };
-    rows.sort_by_key(key);
+    rows.sort_by_cached_key(key);
     Ok(rows)
 }
 
