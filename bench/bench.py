@@ -176,7 +176,7 @@ class Server:
                     "login": {"lifespan": "10h"},
                 },
             },
-            "hoplite": {"bench": {"fixed_response_bytes": fixed_bytes}},
+            "hoplite": {"bench": {"fixed_response_bytes": fixed_bytes, "primary_key_lookup": True}},
         }
         self.config_path.write_text(json.dumps(config, indent=2))
         self.command = [binary, "serve", "--dev", "-c", str(self.config_path)]
@@ -345,6 +345,17 @@ def browser_flow(server: Server) -> tuple[dict, str]:
     return body, "; ".join(cookies)
 
 
+def login_one(server: Server, identifier: str) -> dict:
+    status, _, flow = http("GET", f"{server.public}/self-service/login/api")
+    if status != 200:
+        raise BenchError(f"creating a login flow answered {status}: {flow}")
+    status, _, body = http("POST", f"{server.public}/self-service/login?flow={flow['id']}",
+                           {"method": "password", "identifier": identifier, "password": PASSWORD})
+    if status != 200:
+        raise BenchError(f"signing in as {identifier} answered {status}: {body}")
+    return body
+
+
 def register_one(server: Server, email: str) -> dict:
     flow = api_flow(server)
     status, _, body = http("POST", f"{server.public}/self-service/registration?flow={flow['id']}",
@@ -353,6 +364,10 @@ def register_one(server: Server, email: str) -> dict:
         raise BenchError(f"registering {email} answered {status}: {body}")
     return body
 
+
+# The names `--only` takes, in the order the suite runs them.
+SCENARIOS = ("fixed", "pk", "create", "get", "browser", "whoami", "register", "login", "scale", "cost12",
+             "argon2")
 
 # Whether many 4xx answers fail a scenario (off in --smoke runs).
 STRICT_4XX = True
@@ -380,6 +395,47 @@ def check(name: str, r: dict, want_ok: bool = True, allow_429: bool = False) -> 
         raise BenchError(f"{name}: " + "; ".join(problems))
 
 
+def db_segments(server: Server) -> int | None:
+    """Data segments the server's connections to its database have sent so far, as the kernel
+    counts them (`ss -tinp`: `data_segs_out` of every TCP socket of the hoplite process whose
+    peer is the database's port). A statement, a BEGIN, a COMMIT or a driver's ping is one
+    segment each (they are far smaller than a segment), so the difference over sequential
+    requests is the round trips they made. None on SQLite (no network) or without `ss`."""
+    if server.db.kind == "sqlite" or not shutil.which("ss") or not server.proc:
+        return None
+    port = urllib.parse.urlsplit(server.db.dsn).port or (5432 if server.db.kind == "postgres" else 3306)
+    out = subprocess.run(["ss", "-H", "-t", "-i", "-n", "-p", "state", "established"], capture_output=True,
+                         text=True).stdout
+    total, mine = 0, False
+    for line in out.splitlines():
+        if line and not line[0].isspace():
+            fields = line.split()
+            # Recv-Q Send-Q Local:Port Peer:Port users:((...)) (with `state` given, no State column)
+            peer = fields[3] if len(fields) > 3 else ""
+            mine = peer.rsplit(":", 1)[-1] == str(port) and f"pid={server.proc.pid}," in line
+            continue
+        if mine:
+            for item in line.split():
+                if item.startswith("data_segs_out:"):
+                    total += int(item.split(":", 1)[1])
+    return total
+
+
+def round_trips(server: Server, op, n: int) -> float | None:
+    """Round trips to the database per `op()` (one request, or one whole sign-up), over `n`
+    sequential runs after a warm-up (so that every pooled connection has prepared its
+    statements)."""
+    if db_segments(server) is None:
+        return None
+    for _ in range(min(n, 20)):
+        op()
+    before = db_segments(server)
+    for _ in range(n):
+        op()
+    after = db_segments(server)
+    return (after - before) / n
+
+
 class Run:
     def __init__(self, args):
         self.args = args
@@ -398,6 +454,9 @@ class Run:
         self.results["scenarios"].append(row)
         c = row.get("counted", {})
         lat = row.get("latency_us", {})
+        rt = row.get("round_trips")
+        if rt is not None:
+            log(f"{db:8} {name:28} {rt:.2f} round trips to the database per operation")
         log(f"{db:8} {name:28} {row.get('rps', 0):9.1f} req/s  ok/s {row.get('ok_per_s', 0):8.1f}  "
             f"p50 {lat.get('p50', 0) / 1000:7.2f} ms  p99 {lat.get('p99', 0) / 1000:7.2f} ms  "
             f"429 {c.get('s429', 0)}  5xx {c.get('s5xx', 0)}  timeouts {row.get('errors', {}).get('timeout', 0)}")
@@ -440,6 +499,10 @@ class Run:
         self.results["startup"] = {"start_to_ready_ms": ms, "idle_rss_kib": rss,
                                    "command": "hoplite serve --dev  (fresh directory, no configuration)"}
         log(f"embedded default: ready after {ms:.0f} ms, idle RSS {rss / 1024:.1f} MiB")
+
+    def want(self, scenario: str) -> bool:
+        """Whether `--only` leaves `scenario` in (every scenario without it)."""
+        return not self.args.only or scenario in self.args.only
 
     def database(self, kind: str) -> Database:
         url = None
@@ -489,43 +552,90 @@ class Run:
             s = self.server(db, cheap, fixed_bytes=size)
             servers.append(s)
 
-            r, peak = self.measured(s, self.wrk(s, "/hoplite/bench/fixed", "get", conns))
-            check("fixed", r)
-            fixed = self.add(kind, "fixed response (baseline)", r, peak_rss_kib=peak, body_bytes=size)
+            fixed = None
+            if self.want("fixed"):
+                r, peak = self.measured(s, self.wrk(s, "/hoplite/bench/fixed", "get", conns))
+                check("fixed", r)
+                fixed = self.add(kind, "fixed response (baseline)", r, peak_rss_kib=peak, body_bytes=size)
 
-            r, peak = self.measured(s, self.wrk(s, "/self-service/registration/api", "get", conns))
-            check("create api flow", r)
-            self.add(kind, "create API flow", r, peak_rss_kib=peak)
+            def get(path: str, headers=None):
+                return lambda: http("GET", s.public + path, headers=headers)
 
-            flow = api_flow(s)
-            self.shown[flow["id"]] = "$API_FLOW_ID"
-            r, peak = self.measured(s, self.wrk(s, f"/self-service/registration/flows?id={flow['id']}", "get", conns))
-            check("get flow", r)
-            self.add(kind, "get flow (seed endpoint)", r, peak_rss_kib=peak, vs_fixed=r["rps"] / fixed["rps"])
+            trips = 50 if self.smoke else 500
+            pk = None
+            if self.want("pk"):
+                rt = round_trips(s, get("/hoplite/bench/primary-key"), trips)
+                r, peak = self.measured(s, self.wrk(s, "/hoplite/bench/primary-key", "get", conns))
+                check("primary-key lookup", r)
+                pk = self.add(kind, "primary-key lookup (baseline)", r, peak_rss_kib=peak, round_trips=rt)
 
-            bflow, cookie = browser_flow(s)
-            self.shown[bflow["id"]] = "$BROWSER_FLOW_ID"
-            self.shown[cookie] = "$CSRF_COOKIE"
-            r, peak = self.measured(s, self.wrk(s, f"/self-service/registration/flows?id={bflow['id']}", "get",
-                                                conns, headers=[f"Cookie: {cookie}"]))
-            check("get browser flow", r)
-            self.add(kind, "get browser flow + CSRF cookie", r, peak_rss_kib=peak, vs_fixed=r["rps"] / fixed["rps"])
+            def versus(r: dict) -> dict:
+                out = {}
+                if fixed:
+                    out["vs_fixed"] = r["rps"] / fixed["rps"]
+                if pk:
+                    out["vs_primary_key"] = r["rps"] / pk["rps"]
+                return out
 
-            token = register_one(s, f"whoami-{self.run_id}@bench.example")["session_token"]
-            self.shown[token] = "$SESSION_TOKEN"
-            r, peak = self.measured(s, self.wrk(s, "/sessions/whoami", "get", conns,
-                                                headers=[f"X-Session-Token: {token}"]))
-            check("whoami", r)
-            self.add(kind, "whoami (session token)", r, peak_rss_kib=peak)
+            if self.want("create"):
+                rt = round_trips(s, get("/self-service/registration/api"), trips)
+                r, peak = self.measured(s, self.wrk(s, "/self-service/registration/api", "get", conns))
+                check("create api flow", r)
+                self.add(kind, "create API flow", r, peak_rss_kib=peak, round_trips=rt)
 
-            r, peak = self.measured(s, self.wrk(s, "/", "register", conns, args=[f"{self.run_id}-cheap", PASSWORD]))
-            check("register (bcrypt 4)", r)
-            self.add(kind, "register, bcrypt cost 4", r, peak_rss_kib=peak,
-                     vs_hash_ceiling=r["ok_per_s"] / self.ceiling["bcrypt4"])
+            if self.want("get"):
+                flow = api_flow(s)
+                self.shown[flow["id"]] = "$API_FLOW_ID"
+                path = f"/self-service/registration/flows?id={flow['id']}"
+                rt = round_trips(s, get(path), trips)
+                r, peak = self.measured(s, self.wrk(s, path, "get", conns))
+                check("get flow", r)
+                self.add(kind, "get flow (seed endpoint)", r, peak_rss_kib=peak, round_trips=rt, **versus(r))
 
-            self.scale(kind, s)
+            if self.want("browser"):
+                bflow, cookie = browser_flow(s)
+                self.shown[bflow["id"]] = "$BROWSER_FLOW_ID"
+                self.shown[cookie] = "$CSRF_COOKIE"
+                r, peak = self.measured(s, self.wrk(s, f"/self-service/registration/flows?id={bflow['id']}", "get",
+                                                    conns, headers=[f"Cookie: {cookie}"]))
+                check("get browser flow", r)
+                self.add(kind, "get browser flow + CSRF cookie", r, peak_rss_kib=peak, **versus(r))
+
+            if self.want("whoami"):
+                token = register_one(s, f"whoami-{self.run_id}@bench.example")["session_token"]
+                self.shown[token] = "$SESSION_TOKEN"
+                rt = round_trips(s, get("/sessions/whoami", {"X-Session-Token": token}), trips)
+                r, peak = self.measured(s, self.wrk(s, "/sessions/whoami", "get", conns,
+                                                    headers=[f"X-Session-Token: {token}"]))
+                check("whoami", r)
+                self.add(kind, "whoami (session token)", r, peak_rss_kib=peak, round_trips=rt, **versus(r))
+
+            if self.want("register"):
+                counter = iter(range(10**9))
+                rt = round_trips(s, lambda: register_one(s, f"rt-{self.run_id}-{next(counter)}@bench.example"),
+                                 trips // 5)
+                r, peak = self.measured(s, self.wrk(s, "/", "register", conns, args=[f"{self.run_id}-cheap", PASSWORD]))
+                check("register (bcrypt 4)", r)
+                self.add(kind, "register, bcrypt cost 4", r, peak_rss_kib=peak, round_trips=rt,
+                         vs_hash_ceiling=r["ok_per_s"] / self.ceiling["bcrypt4"])
+
+            if self.want("login"):
+                user = f"login-{self.run_id}@bench.example"
+                register_one(s, user)
+                rt = round_trips(s, lambda: login_one(s, user), trips // 5)
+                r, peak = self.measured(s, self.wrk(s, "/", "login", conns, args=[user, PASSWORD]))
+                check("sign in (bcrypt 4)", r)
+                self.add(kind, "sign in, bcrypt cost 4", r, peak_rss_kib=peak, round_trips=rt,
+                         vs_hash_ceiling=r["ok_per_s"] / self.ceiling["bcrypt4"])
+
+            if self.want("scale"):
+                self.scale(kind, s)
             s.stop()
             servers.remove(s)
+            if not self.want("cost12"):
+                if kind == self.args.dbs[0] and self.want("argon2"):
+                    self.argon2_burst(db)
+                return
 
             # Kratos's default hasher: the hash-bound ceiling, and the latency of cheap requests
             # while registrations saturate the CPU.
@@ -554,7 +664,7 @@ class Run:
             s.stop()
             servers.remove(s)
 
-            if kind == self.args.dbs[0]:
+            if kind == self.args.dbs[0] and self.want("argon2"):
                 self.argon2_burst(db)
         finally:
             for s in servers:
@@ -702,12 +812,16 @@ def write_results(res: dict, out: Path) -> None:
         f"Databases: {', '.join(res.get('databases', {}).values())}.",
         f"Command: `{res['command']}`",
         "",
-        "| db | scenario | req/s | successes/s | p50 ms | p99 ms | 429 | 5xx | timeouts | peak RSS MiB | ratio |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| db | scenario | req/s | successes/s | p50 ms | p99 ms | 429 | 5xx | timeouts | peak RSS MiB | round trips / op | ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in res["scenarios"]:
         ratio = ""
-        if "vs_fixed" in r:
+        if "vs_primary_key" in r:
+            ratio = f"{r['vs_primary_key']:.2f} × primary-key lookup"
+            if "vs_fixed" in r:
+                ratio += f", {r['vs_fixed']:.2f} × fixed response"
+        elif "vs_fixed" in r:
             ratio = f"{r['vs_fixed']:.2f} × fixed response"
         elif "vs_hash_ceiling" in r:
             ratio = f"{r['vs_hash_ceiling']:.2f} × raw hash rate"
@@ -717,7 +831,7 @@ def write_results(res: dict, out: Path) -> None:
         lines.append(
             f"| {r['db']} | {r['scenario']} | {r['rps']:.0f} | {r['ok_per_s']:.1f} | {lat['p50'] / 1000:.2f} | "
             f"{lat['p99'] / 1000:.2f} | {c['s429']} | {c['s5xx']} | {r['errors']['timeout']} | "
-            f"{peak_mib(r)} | {ratio} |")
+            f"{peak_mib(r)} | {'' if r.get('round_trips') is None else format(r['round_trips'], '.2f')} | {ratio} |")
     lines += ["", "Baselines measured in the same run:", ""]
     for name, b in res["baselines"].items():
         lines.append(f"- {name}: {b['per_second']:.1f} hashes/s on {b['threads']} threads (`{b['command']}`)")
@@ -745,12 +859,17 @@ def parse_args(argv):
     p.add_argument("--duration", type=float, default=10.0, help="seconds per scenario (default 10)")
     p.add_argument("--scale", type=int, default=100000, help="identities imported for the scale scenario")
     p.add_argument("--smoke", action="store_true", help="a moment per scenario: checks the suite runs, measures nothing")
+    p.add_argument("--only", default="", help="comma-separated scenarios to run (default: all): " + ", ".join(SCENARIOS))
     p.add_argument("--binary", default=os.environ.get("HOPLITE_BIN", str(REPO_ROOT / "target" / "release" / "hoplite")))
     p.add_argument("--out", default=str(BENCH_DIR / "results" / "latest.md"))
     a = p.parse_args(argv)
     a.binary = str(Path(a.binary).resolve())
     if not os.access(a.binary, os.X_OK):
         p.error(f"no hoplite binary at {a.binary} (build it, or set HOPLITE_BIN / --binary)")
+    a.only = [o.strip() for o in a.only.split(",") if o.strip()]
+    for o in a.only:
+        if o not in SCENARIOS:
+            p.error(f"unknown scenario {o} (known: {', '.join(SCENARIOS)})")
     a.dbs = [d.strip() for d in a.db.split(",") if d.strip()]
     for d in a.dbs:
         if d not in ("sqlite", "postgres", "mysql"):

@@ -342,6 +342,21 @@ pub(crate) fn json_response(status: u16, v: serde_json::Value) -> Response<Body>
 /// The benchmark suite's baseline route (only with `hoplite.bench.fixed_response_bytes` > 0).
 pub const ROUTE_BENCH_FIXED: &str = "/hoplite/bench/fixed";
 
+/// The benchmark suite's other baseline (only with `hoplite.bench.primary_key_lookup`).
+pub const ROUTE_BENCH_PRIMARY_KEY: &str = "/hoplite/bench/primary-key";
+
+/// One primary-key read through the database connections every other read uses, and a small
+/// JSON answer: what whoami and the seed endpoint cost at the least.
+async fn bench_primary_key(State(reg): Reg) -> Response<Body> {
+    match reg.persister.read_network().await {
+        Ok(()) => json_response(200, serde_json::json!({"found": true})),
+        Err(e) => {
+            let e = ErrorObject::from(e);
+            json_response(e.code, serde_json::json!({ "error": e }))
+        }
+    }
+}
+
 /// A JSON object of exactly `size` bytes (at least `{}` and a newline): the body the benchmark
 /// suite compares a flow of the same size with, so that the ratio shows what hoplite adds to
 /// the HTTP stack's own cost.
@@ -372,6 +387,9 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
                 }
             }),
         );
+    }
+    if reg.config.bench_primary_key_lookup {
+        router = router.route(ROUTE_BENCH_PRIMARY_KEY, get(bench_primary_key));
     }
     let inner = router
         .route(ROUTE_INIT_BROWSER, get(init_browser))

@@ -7,6 +7,13 @@
 //! to those types by itself); SQLite and MySQL get a plain `?`. Columns are read through
 //! [`select_list`], which casts what the `Any` driver cannot decode (PostgreSQL's `uuid`,
 //! `timestamp`, `jsonb` and `boolean`; MySQL's `DATETIME`) to text or integers.
+//!
+//! `<column> = ?::nid` scopes a lookup by a unique key to the network. PostgreSQL gets
+//! `<column> IS NOT DISTINCT FROM $n::uuid`: the same test for a column that is never NULL, but
+//! not one an index can answer. PostgreSQL plans a prepared statement once per connection, and
+//! a plan made while a table is nearly empty (a new database, the first minute of a deployment)
+//! weighs Kratos's index on `nid` alone as good as the primary key; every row has the same `nid`,
+//! so that plan reads half the table for each lookup, and keeps doing so as the table grows.
 
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::persistence::StoreError;
@@ -121,10 +128,14 @@ pub fn rewrite(kind: DatabaseKind, sql: &str) -> String {
         rest = after;
         if kind == DatabaseKind::Postgres {
             n += 1;
+            if cast == Some("nid") && out.ends_with(" = ") {
+                out.truncate(out.len() - " = ".len());
+                out.push_str(" IS NOT DISTINCT FROM ");
+            }
             out.push('$');
             out.push_str(&n.to_string());
             match cast {
-                Some("uuid") => out.push_str("::uuid"),
+                Some("uuid" | "nid") => out.push_str("::uuid"),
                 Some("ts") => out.push_str("::timestamp"),
                 Some("json") => out.push_str("::jsonb"),
                 Some(other) => {
@@ -263,6 +274,21 @@ pub fn db_err(e: sqlx::Error) -> StoreError {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn the_network_of_a_keyed_lookup_is_compared_without_an_index_on_postgres() {
+        let sql = "SELECT x FROM t WHERE id = ?::uuid AND s.nid = ?::nid AND y = ?";
+        assert_eq!(
+            rewrite(DatabaseKind::Postgres, sql),
+            "SELECT x FROM t WHERE id = $1::uuid AND s.nid IS NOT DISTINCT FROM $2::uuid AND y = $3"
+        );
+        for kind in [DatabaseKind::Sqlite, DatabaseKind::Mysql] {
+            assert_eq!(
+                rewrite(kind, sql),
+                "SELECT x FROM t WHERE id = ? AND s.nid = ? AND y = ?"
+            );
+        }
+    }
 
     #[test]
     fn sqlite_times_are_written_as_kratos_writes_them() {

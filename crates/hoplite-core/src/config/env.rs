@@ -70,6 +70,10 @@ fn hoplite_schema() -> Value {
                         "type": "integer",
                         "minimum": 0,
                         "maximum": 10485760
+                    },
+                    "primary_key_lookup": {
+                        "description": "For the benchmark suite only: when true, GET /hoplite/bench/primary-key on the public port reads one row by its primary key through the same connections as the other reads and answers a small JSON body (the baseline whoami and get-flow are compared with). Off by default.",
+                        "type": "boolean"
                     }
                 }
             }

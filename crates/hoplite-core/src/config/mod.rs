@@ -55,6 +55,9 @@ pub struct Config {
     /// `hoplite.bench.fixed_response_bytes`: the size of the benchmark baseline response, or 0
     /// when `/hoplite/bench/fixed` is not served (the default).
     pub bench_fixed_response_bytes: usize,
+    /// `hoplite.bench.primary_key_lookup`: whether `/hoplite/bench/primary-key` is served (off by
+    /// default).
+    pub bench_primary_key_lookup: bool,
     /// `identity.*`.
     pub identity: IdentityConfig,
     /// `hoplite.accept_unsupported_features`: start although the configuration enables features

@@ -464,6 +464,7 @@ impl Config {
                 d.u64("hoplite.bench.fixed_response_bytes", 0)?,
             )
             .unwrap_or(usize::MAX),
+            bench_primary_key_lookup: d.bool("hoplite.bench.primary_key_lookup", false)?,
             identity,
             accept_unsupported_features: d.bool("hoplite.accept_unsupported_features", false)?,
             log_level: d.string("log.level", "info")?,

@@ -104,6 +104,9 @@ pub struct ConflictingIdentity {
 pub trait Persister: Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Reads the network's row by its primary key, through the connections the hot reads use:
+    /// the benchmark suite's baseline for one lookup (`hoplite.bench.primary_key_lookup`).
+    async fn read_network(&self) -> Result<(), StoreError>;
 
     async fn create_registration_flow(&self, flow: &RegistrationFlow) -> Result<(), StoreError>;
     async fn get_registration_flow(&self, id: Uuid)
@@ -175,6 +178,19 @@ pub trait Persister: Send + Sync + 'static {
     async fn count_identities(&self) -> Result<u64, StoreError>;
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// Inserts a new identity with its parts and its first session: all of it or, on any error
+    /// (a taken identifier is [`StoreError::Conflict`]), nothing.
+    async fn create_identity_with_session(
+        &self,
+        identity: &Identity,
+        session: &Session,
+    ) -> Result<(), StoreError>;
+    /// Inserts a new session and stores the login flow that issued it: both or neither.
+    async fn create_session_for_login(
+        &self,
+        session: &Session,
+        flow: &LoginFlow,
+    ) -> Result<(), StoreError>;
     /// The session for a token, without its identity.
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError>;
 

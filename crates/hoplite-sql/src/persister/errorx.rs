@@ -31,7 +31,7 @@ pub(super) async fn read_error(
     now: OffsetDateTime,
 ) -> Result<Option<StoredError>, StoreError> {
     let row = sqlx::query(p.q(&format!(
-        "SELECT {} FROM selfservice_errors WHERE id = ?::uuid AND nid = ?::uuid",
+        "SELECT {} FROM selfservice_errors WHERE id = ?::uuid AND nid = ?::nid",
         p.cols(
             None,
             "",

@@ -301,6 +301,20 @@ impl FastReader {
         })
     }
 
+    /// The network row by its primary key (the benchmark suite's baseline read).
+    pub(crate) fn read_network(&self) -> Result<(), StoreError> {
+        let nid = self.nid()?;
+        self.with(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT id FROM networks WHERE id = ?")
+                .map_err(err)?;
+            match stmt.exists([nid]).map_err(err)? {
+                true => Ok(()),
+                false => Err(StoreError::Other("the network row is gone".into())),
+            }
+        })
+    }
+
     pub(crate) fn get_registration_flow(
         &self,
         id: Uuid,

@@ -5,6 +5,7 @@
 //! are selected by `identity_id` (indexed since migration 3), and a page of identities loads the
 //! parts of all of them at once, `IN (...)` lists of [`IN_CHUNK`] ids at a time.
 
+use super::batch::{self, Write};
 use super::{Fields, SqlPersister, json_text, opt, s};
 use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use crate::migrate::{credential_type_id, credential_type_name};
@@ -73,50 +74,55 @@ pub(super) async fn create_identities(
     all: &[Identity],
 ) -> Result<(), StoreError> {
     let mut tx = p.pool.begin().await.map_err(db_err)?;
-    insert_rows(p, &mut tx, all).await?;
-    insert_parts(p, &mut tx, all).await?;
+    batch::run_in(p, &mut tx, &identity_writes(p, all)?).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
-/// Inserts the `identities` rows of `all` inside `tx`.
-async fn insert_rows(
+/// The writes that insert every identity of `all` with its parts.
+pub(super) fn identity_writes(
     p: &SqlPersister,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     all: &[Identity],
-) -> Result<(), StoreError> {
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = row_writes(p, all)?;
+    writes.extend(part_writes(p, all)?);
+    Ok(writes)
+}
+
+/// The `identities` rows of `all`, a multi-row INSERT per chunk.
+fn row_writes(p: &SqlPersister, all: &[Identity]) -> Result<Vec<Write>, StoreError> {
     let nid = p.nid()?;
+    let mut writes = Vec::new();
     for chunk in all.chunks(MAX_PARAMS / 13) {
-        let sql = multi_row_insert(
+        let mut w = Write::new(multi_row_insert(
             "identities (id, nid, schema_id, traits, state, state_changed_at, metadata_public, metadata_admin, available_aal, organization_id, external_id, created_at, updated_at)",
             "?::uuid, ?::uuid, ?, ?::json, ?, ?::ts, ?::json, ?::json, ?, ?::uuid, ?, ?::ts, ?::ts",
             chunk.len(),
-        );
-        let mut q = sqlx::query(p.q(&sql));
+        ));
         for i in chunk {
-            q = q
-                .bind(i.id.to_string())
-                .bind(nid)
-                .bind(&i.schema_id)
-                .bind(json_text(&i.traits))
-                .bind(&i.state)
-                .bind(i.state_changed_at.map(|t| p.ts(t)))
-                .bind(i.metadata_public.as_ref().map(json_text))
-                .bind(
+            w = w
+                .arg(i.id.to_string())
+                .arg(nid)
+                .arg(&i.schema_id)
+                .arg(json_text(&i.traits))
+                .arg(&i.state)
+                .arg(i.state_changed_at.map(|t| p.ts(t)))
+                .arg(i.metadata_public.as_ref().map(json_text))
+                .arg(
                     i.metadata_admin
                         .as_ref()
                         .filter(|v| !v.is_null())
                         .map(json_text),
                 )
-                .bind(i.available_aal.clone())
-                .bind(i.organization_id.map(|o| o.to_string()))
-                .bind(i.external_id.clone())
-                .bind(p.ts(i.created_at))
-                .bind(p.ts(i.updated_at));
+                .arg(i.available_aal.clone())
+                .arg(i.organization_id.map(|o| o.to_string()))
+                .arg(i.external_id.clone())
+                .arg(p.ts(i.created_at))
+                .arg(p.ts(i.updated_at));
         }
-        q.execute(&mut **tx).await.map_err(db_err)?;
+        writes.push(w);
     }
-    Ok(())
+    Ok(writes)
 }
 
 /// Inserts the addresses, credentials and identifiers of `all` (whose rows exist) inside `tx`.
@@ -125,6 +131,11 @@ pub(super) async fn insert_parts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     all: &[Identity],
 ) -> Result<(), StoreError> {
+    batch::run_in(p, tx, &part_writes(p, all)?).await
+}
+
+/// The addresses, credentials and identifiers of `all`, a multi-row INSERT per table and chunk.
+fn part_writes(p: &SqlPersister, all: &[Identity]) -> Result<Vec<Write>, StoreError> {
     if all
         .iter()
         .flat_map(|i| i.credentials.values())
@@ -135,109 +146,106 @@ pub(super) async fn insert_parts(
         ));
     }
     let nid = p.nid()?;
+    let mut writes = Vec::new();
     let verifiable: Vec<_> = all
         .iter()
         .flat_map(|i| i.verifiable_addresses.iter().map(move |a| (i, a)))
         .collect();
     for chunk in verifiable.chunks(MAX_PARAMS / 10) {
-        let sql = multi_row_insert(
+        let mut w = Write::new(multi_row_insert(
             "identity_verifiable_addresses (id, identity_id, nid, status, via, verified, value, verified_at, created_at, updated_at)",
             "?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?, ?::ts, ?::ts, ?::ts",
             chunk.len(),
-        );
-        let mut q = sqlx::query(p.q(&sql));
+        ));
         for (i, a) in chunk {
-            q = q
-                .bind(a.id.to_string())
-                .bind(i.id.to_string())
-                .bind(nid)
-                .bind(&a.status)
-                .bind(&a.via)
-                .bind(a.verified)
-                .bind(&a.value)
-                .bind(a.verified_at.map(|t| p.ts(t)))
-                .bind(p.ts(a.created_at))
-                .bind(p.ts(a.updated_at));
+            w = w
+                .arg(a.id.to_string())
+                .arg(i.id.to_string())
+                .arg(nid)
+                .arg(&a.status)
+                .arg(&a.via)
+                .arg(a.verified)
+                .arg(&a.value)
+                .arg(a.verified_at.map(|t| p.ts(t)))
+                .arg(p.ts(a.created_at))
+                .arg(p.ts(a.updated_at));
         }
-        q.execute(&mut **tx).await.map_err(db_err)?;
+        writes.push(w);
     }
     let recovery: Vec<_> = all
         .iter()
         .flat_map(|i| i.recovery_addresses.iter().map(move |a| (i, a)))
         .collect();
     for chunk in recovery.chunks(MAX_PARAMS / 7) {
-        let sql = multi_row_insert(
+        let mut w = Write::new(multi_row_insert(
             "identity_recovery_addresses (id, identity_id, nid, via, value, created_at, updated_at)",
             "?::uuid, ?::uuid, ?::uuid, ?, ?, ?::ts, ?::ts",
             chunk.len(),
-        );
-        let mut q = sqlx::query(p.q(&sql));
+        ));
         for (i, a) in chunk {
-            q = q
-                .bind(a.id.to_string())
-                .bind(i.id.to_string())
-                .bind(nid)
-                .bind(&a.via)
-                .bind(&a.value)
-                .bind(p.ts(a.created_at))
-                .bind(p.ts(a.updated_at));
+            w = w
+                .arg(a.id.to_string())
+                .arg(i.id.to_string())
+                .arg(nid)
+                .arg(&a.via)
+                .arg(&a.value)
+                .arg(p.ts(a.created_at))
+                .arg(p.ts(a.updated_at));
         }
-        q.execute(&mut **tx).await.map_err(db_err)?;
+        writes.push(w);
     }
     let credentials: Vec<_> = all
         .iter()
         .flat_map(|i| i.credentials.values().map(move |c| (i, c)))
         .collect();
     for chunk in credentials.chunks(MAX_PARAMS / 8) {
-        let sql = multi_row_insert(
+        let mut w = Write::new(multi_row_insert(
             "identity_credentials (id, identity_id, nid, identity_credential_type_id, config, version, created_at, updated_at)",
             "?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::json, ?, ?::ts, ?::ts",
             chunk.len(),
-        );
-        let mut q = sqlx::query(p.q(&sql));
+        ));
         for (i, c) in chunk {
-            q = q
-                .bind(c.id.to_string())
-                .bind(i.id.to_string())
-                .bind(nid)
-                .bind(type_id(&c.credential_type)?)
-                .bind(
+            w = w
+                .arg(c.id.to_string())
+                .arg(i.id.to_string())
+                .arg(nid)
+                .arg(type_id(&c.credential_type)?)
+                .arg(
                     c.config
                         .as_ref()
                         .map(json_text)
                         .unwrap_or_else(|| "{}".into()),
                 )
-                .bind(c.version)
-                .bind(p.ts(c.created_at))
-                .bind(p.ts(c.updated_at));
+                .arg(c.version)
+                .arg(p.ts(c.created_at))
+                .arg(p.ts(c.updated_at));
         }
-        q.execute(&mut **tx).await.map_err(db_err)?;
+        writes.push(w);
     }
     let identifiers: Vec<_> = credentials
         .iter()
         .flat_map(|(i, c)| c.identifiers.iter().map(move |ident| (*i, *c, ident)))
         .collect();
     for chunk in identifiers.chunks(MAX_PARAMS / 8) {
-        let sql = multi_row_insert(
+        let mut w = Write::new(multi_row_insert(
             "identity_credential_identifiers (id, identity_id, nid, identity_credential_id, identity_credential_type_id, identifier, created_at, updated_at)",
             "?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?::ts, ?::ts",
             chunk.len(),
-        );
-        let mut q = sqlx::query(p.q(&sql));
+        ));
         for (i, c, ident) in chunk {
-            q = q
-                .bind(Uuid::new_v4().to_string())
-                .bind(i.id.to_string())
-                .bind(nid)
-                .bind(c.id.to_string())
-                .bind(type_id(&c.credential_type)?)
-                .bind(ident.as_str())
-                .bind(p.ts(c.created_at))
-                .bind(p.ts(c.updated_at));
+            w = w
+                .arg(Uuid::new_v4().to_string())
+                .arg(i.id.to_string())
+                .arg(nid)
+                .arg(c.id.to_string())
+                .arg(type_id(&c.credential_type)?)
+                .arg(ident.as_str())
+                .arg(p.ts(c.created_at))
+                .arg(p.ts(c.updated_at));
         }
-        q.execute(&mut **tx).await.map_err(db_err)?;
+        writes.push(w);
     }
-    Ok(())
+    Ok(writes)
 }
 
 pub(crate) async fn get_identity(
@@ -247,7 +255,7 @@ pub(crate) async fn get_identity(
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     let sql = SQL.get(p.kind, || {
         format!(
-            "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::uuid",
+            "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid",
             p.cols(None, "", IDENTITY_COLS)
         )
     });

@@ -37,7 +37,7 @@ async fn exists(
     id: &str,
 ) -> Result<bool, StoreError> {
     Ok(
-        sqlx::query(p.q("SELECT 1 AS one FROM identities WHERE id = ?::uuid AND nid = ?::uuid"))
+        sqlx::query(p.q("SELECT 1 AS one FROM identities WHERE id = ?::uuid AND nid = ?::nid"))
             .bind(id)
             .bind(p.nid()?)
             .fetch_optional(&mut **tx)

@@ -1,5 +1,6 @@
 //! Login flows (`ory/kratos: persistence/sql/persister_login.go`).
 
+use super::batch::Write;
 use super::{Fields, SqlPersister, json_text, opt, s};
 use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
@@ -52,25 +53,26 @@ pub(super) async fn get_login_flow(
 }
 
 pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result<(), StoreError> {
-    sqlx::query(p.q(
-        "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, forced = ?, requested_aal = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
-    ))
-    .bind(&f.request_url)
-    .bind(&f.active)
-    .bind(&f.csrf_token)
-    .bind(ui_text(f))
-    .bind(json_text(&f.internal_context))
-    .bind(&f.state)
-    .bind(f.refresh)
-    .bind(&f.requested_aal)
-    .bind(f.organization_id.map(|o| o.to_string()))
-    .bind(p.ts(f.updated_at))
-    .bind(f.id.to_string())
-    .bind(p.nid()?)
-    .execute(&p.pool)
-    .await
-    .map_err(db_err)?;
-    Ok(())
+    super::batch::run_together(p, &[update_write(p, f)?]).await
+}
+
+/// The write that stores `f`'s changes.
+pub(super) fn update_write(p: &SqlPersister, f: &LoginFlow) -> Result<Write, StoreError> {
+    Ok(Write::new(
+        "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, forced = ?, requested_aal = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::nid",
+    )
+    .arg(&f.request_url)
+    .arg(&f.active)
+    .arg(&f.csrf_token)
+    .arg(ui_text(f))
+    .arg(json_text(&f.internal_context))
+    .arg(&f.state)
+    .arg(f.refresh)
+    .arg(&f.requested_aal)
+    .arg(f.organization_id.map(|o| o.to_string()))
+    .arg(p.ts(f.updated_at))
+    .arg(f.id.to_string())
+    .arg(p.nid()?))
 }
 
 /// The columns a [`LoginFlow`] is read from.
@@ -98,7 +100,7 @@ pub(super) fn flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     SQL.get(kind, || {
         format!(
-            "SELECT {} FROM selfservice_login_flows WHERE id = ?::uuid AND nid = ?::uuid",
+            "SELECT {} FROM selfservice_login_flows WHERE id = ?::uuid AND nid = ?::nid",
             crate::codec::select_list(kind, None, "", FLOW_COLS)
         )
     })

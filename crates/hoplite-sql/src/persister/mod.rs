@@ -2,6 +2,8 @@
 //! through sqlx's `Any` driver, one file per domain as in Kratos. Queries are written with `?`
 //! placeholders and rewritten to `$n` for PostgreSQL.
 
+mod aggregate;
+mod batch;
 mod convert;
 mod credentials;
 mod errorx;
@@ -54,6 +56,9 @@ pub struct SqlPersister {
     _instance_lock: Option<std::sync::Arc<std::fs::File>>,
     /// Kratos's network id, which every row carries (`nid`): found by `check_schema`/`migrate`.
     nid: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// Registration flow UIs in Kratos's key order, as last read from PostgreSQL or MySQL (see
+    /// `registration::get_registration_flow_view`).
+    kept_uis: std::sync::Arc<registration::KeptUis>,
 }
 
 /// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`: twice the CPUs this
@@ -190,13 +195,31 @@ fn instance_lock(path: &str) -> Result<Option<std::fs::File>, StoreError> {
     }
 }
 
+/// How long a pooled connection may sit idle before it is checked with a ping when taken.
+const PING_WHEN_IDLE: Duration = Duration::from_secs(30);
+
 impl SqlPersister {
     /// Connects to the database a DSN names.
     pub async fn connect(dsn: &Dsn, public_base_url: &str) -> Result<SqlPersister, StoreError> {
         sqlx::any::install_default_drivers();
         refuse_foreign_sqlite(dsn)?;
         let kind = dsn.kind;
-        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // sqlx checks every connection it hands out with a ping, a round trip of its own before
+        // each statement (on PostgreSQL a sync and its answer). Only a connection that sat idle
+        // long enough to have been closed under us (a database restart, a firewall's idle
+        // timeout) is checked now; under load none are, as with Kratos's pool.
+        let mut opts = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_WHEN_IDLE {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if kind == DatabaseKind::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -269,6 +292,7 @@ impl SqlPersister {
             flow_cache: None,
             _instance_lock: None,
             nid,
+            kept_uis: Default::default(),
         })
     }
 
@@ -403,7 +427,7 @@ pub(crate) fn session_with_identity_sql(kind: DatabaseKind) -> &'static str {
         let session = crate::codec::select_list(kind, Some("s"), "", session::SESSION_COLS);
         let identity = crate::codec::select_list(kind, Some("i"), "i_", identity::IDENTITY_COLS);
         format!(
-            "SELECT {session}, {identity} FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::uuid"
+            "SELECT {session}, {identity} FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::nid"
         )
     })
 }
@@ -492,6 +516,29 @@ impl Persister for SqlPersister {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn read_network(&self) -> Result<(), StoreError> {
+        let nid = self.nid()?;
+        if let Some(f) = &self.fast {
+            return f.read_network();
+        }
+        static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+        let sql = SQL.get(self.kind, || {
+            format!(
+                "SELECT {} FROM networks WHERE id = ?::uuid",
+                self.cols(None, "", &[("id", crate::codec::Ty::Uuid)])
+            )
+        });
+        let found = sqlx::query(self.q(sql))
+            .bind(nid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match found {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Other("the network row is gone".into())),
+        }
     }
 
     async fn create_registration_flow(&self, f: &RegistrationFlow) -> Result<(), StoreError> {
@@ -624,6 +671,34 @@ impl Persister for SqlPersister {
         let s = s.clone();
         self.detached(|p| async move { session::create_session(&p, &s).await })
             .await
+    }
+
+    async fn create_identity_with_session(
+        &self,
+        identity: &Identity,
+        session: &Session,
+    ) -> Result<(), StoreError> {
+        let (i, s) = (identity.clone(), session.clone());
+        self.detached(|p| async move {
+            let mut writes = identity::identity_writes(&p, std::slice::from_ref(&i))?;
+            writes.extend(session::session_writes(&p, &s)?);
+            batch::run_together(&p, &writes).await
+        })
+        .await
+    }
+
+    async fn create_session_for_login(
+        &self,
+        session: &Session,
+        flow: &LoginFlow,
+    ) -> Result<(), StoreError> {
+        let (s, f) = (session.clone(), flow.clone());
+        self.detached(|p| async move {
+            let mut writes = session::session_writes(&p, &s)?;
+            writes.push(login::update_write(&p, &f)?);
+            batch::run_together(&p, &writes).await
+        })
+        .await
     }
 
     async fn get_session_by_token(&self, token: &str) -> Result<Option<Session>, StoreError> {

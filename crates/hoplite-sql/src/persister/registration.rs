@@ -1,6 +1,6 @@
 //! Registration flows (`ory/kratos: persistence/sql/persister_registration.go`).
 
-use super::{Fields, SqlPersister, json_text};
+use super::{Fields, SqlPersister, json_text, s};
 use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
@@ -75,7 +75,7 @@ fn flow_cols() -> Vec<(&'static str, Ty)> {
 /// One flow's `cols` by id and network (two placeholders).
 fn flow_sql(kind: hoplite_core::config::DatabaseKind, cols: &[(&str, Ty)]) -> String {
     format!(
-        "SELECT {} FROM selfservice_registration_flows WHERE id = ?::uuid AND nid = ?::uuid",
+        "SELECT {} FROM selfservice_registration_flows WHERE id = ?::uuid AND nid = ?::nid",
         crate::codec::select_list(kind, None, "", cols)
     )
 }
@@ -84,19 +84,34 @@ pub(super) async fn get_registration_flow_view(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<RegistrationFlowView>, StoreError> {
-    let row = sqlx::query(p.q(view_sql(p.kind)))
-        .bind(id.to_string())
-        .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
-    let Some(mut view) = row.map(|r| view_from_row(&r)).transpose()? else {
-        return Ok(None);
-    };
-    if p.kind != hoplite_core::config::DatabaseKind::Sqlite {
-        view.ui = in_kratos_order(id, &view.ui)?;
+    use hoplite_core::config::DatabaseKind;
+    match p.kind {
+        DatabaseKind::Postgres => get_view_unless_known(p, id).await,
+        _ => {
+            let row = sqlx::query(p.q(view_sql(p.kind)))
+                .bind(id.to_string())
+                .bind(p.nid()?)
+                .fetch_optional(&p.pool)
+                .await
+                .map_err(db_err)?;
+            let Some(mut view) = row.map(|r| view_from_row(&r)).transpose()? else {
+                return Ok(None);
+            };
+            if p.kind == DatabaseKind::Mysql {
+                // MySQL's whole-second `updated_at` cannot tell two changes within a second
+                // apart, so the UI read is compared with the one kept instead.
+                view.ui = match p.kept_uis.get(id) {
+                    Some((text, ui)) if *text == *view.ui.get() => ui,
+                    _ => {
+                        let ui = in_kratos_order(&view.ui)?;
+                        p.kept_uis.keep(id, view.ui.get().to_string(), &ui);
+                        ui
+                    }
+                };
+            }
+            Ok(Some(view))
+        }
     }
-    Ok(Some(view))
 }
 
 /// The seed endpoint's read in `kind`'s SQL, built once.
@@ -111,41 +126,101 @@ pub(super) fn whole_flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'stat
     SQL.get(kind, || flow_sql(kind, &flow_cols()))
 }
 
-/// How many flows' reordered UIs [`in_kratos_order`] keeps.
-const ORDERED_UIS: usize = 4096;
+/// How many flows' UIs are kept (see [`get_view_unless_known`]).
+const KEPT_UIS: usize = 4096;
 
-/// A flow's UI as Kratos serialises it. PostgreSQL's `jsonb` (and MySQL 8's `JSON`) hand the
-/// document back with its keys reordered, and Kratos answers with its struct's field order, so
-/// the UI goes through that struct: a parse and a serialisation, which cost the seed endpoint a
-/// third of its rate on PostgreSQL. The result is kept per flow with the text it came from, and
-/// reused while the database returns that same text (a comparison instead of the round trip
-/// through the struct); any change to the flow changes the text.
-fn in_kratos_order(
+/// A flow's UI as last read, in Kratos's key order, with the key it was read under: the row's
+/// `updated_at` on PostgreSQL, the stored text itself on MySQL.
+type KeptUi = (Box<str>, Box<serde_json::value::RawValue>);
+
+/// Flows' UIs as last read from one database, by flow id.
+#[derive(Default)]
+pub(super) struct KeptUis(std::sync::Mutex<std::collections::HashMap<Uuid, KeptUi>>);
+
+impl KeptUis {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, KeptUi>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The UI kept for flow `id` with its key.
+    fn get(&self, id: Uuid) -> Option<KeptUi> {
+        self.lock().get(&id).cloned()
+    }
+
+    fn keep(&self, id: Uuid, key: String, ui: &serde_json::value::RawValue) {
+        let mut kept = self.lock();
+        if kept.len() >= KEPT_UIS {
+            kept.clear();
+        }
+        kept.insert(id, (key.into(), ui.to_owned()));
+    }
+
+    fn forget(&self, id: Uuid) {
+        self.lock().remove(&id);
+    }
+}
+
+/// The seed endpoint on PostgreSQL. The UI is most of a flow, and `jsonb` hands it back with its
+/// keys reordered, so serving it costs the database a serialisation of the document and hoplite a
+/// parse and a serialisation to put Kratos's order back. The UI of each flow read is kept here
+/// with the row's `updated_at` (to the microsecond; every change to a flow, by hoplite or by
+/// Kratos, sets it), and the read sends that stamp along: the database returns the UI only when
+/// the row's stamp differs, one round trip either way. Several instances may serve one
+/// database; each one's copy is checked against the row on every read.
+async fn get_view_unless_known(
+    p: &SqlPersister,
     id: Uuid,
+) -> Result<Option<RegistrationFlowView>, StoreError> {
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let sql = SQL.get(p.kind, || {
+        let cols: Vec<(&str, Ty)> = VIEW_COLS
+            .iter()
+            .copied()
+            .filter(|(c, _)| *c != "ui")
+            .chain([("updated_at", Ty::Ts)])
+            .collect();
+        format!(
+            "SELECT {}, CASE WHEN updated_at = ?::ts THEN NULL ELSE ui::text END AS ui FROM selfservice_registration_flows WHERE id = ?::uuid AND nid = ?::nid",
+            crate::codec::select_list(p.kind, None, "", &cols)
+        )
+    });
+    // Taken before the read: another read may replace it meanwhile.
+    let known = p.kept_uis.get(id);
+    let row = sqlx::query(p.q(sql))
+        .bind(known.as_ref().map(|(stamp, _)| stamp.to_string()))
+        .bind(id.to_string())
+        .bind(p.nid()?)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
+    let Some(row) = row else {
+        p.kept_uis.forget(id);
+        return Ok(None);
+    };
+    let stamp = s(&row, "updated_at")?;
+    let mut view = view_from_row(&row)?;
+    // The database left the UI out exactly when the stamp sent is the row's.
+    if let Some((known_stamp, ui)) = known
+        && *known_stamp == *stamp
+    {
+        view.ui = ui;
+        return Ok(Some(view));
+    }
+    view.ui = in_kratos_order(&view.ui)?;
+    p.kept_uis.keep(id, stamp, &view.ui);
+    Ok(Some(view))
+}
+
+/// A flow's UI as Kratos serialises it: PostgreSQL's `jsonb` (and MySQL's `JSON`) hand the
+/// document back with its keys reordered, and Kratos answers with its struct's field order.
+fn in_kratos_order(
     stored: &serde_json::value::RawValue,
 ) -> Result<Box<serde_json::value::RawValue>, StoreError> {
-    type Ordered = (Box<str>, Box<serde_json::value::RawValue>);
-    static KEPT: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Uuid, Ordered>>> =
-        std::sync::LazyLock::new(Default::default);
-    let lock = || {
-        KEPT.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some((text, ordered)) = lock().get(&id)
-        && **text == *stored.get()
-    {
-        return Ok(ordered.clone());
-    }
     let ui: hoplite_core::ui::Container = serde_json::from_str(stored.get())
         .map_err(|e| StoreError::Other(format!("bad ui column: {e}")))?;
-    let ordered =
-        serde_json::value::to_raw_value(&ui).map_err(|e| StoreError::Other(format!("ui: {e}")))?;
-    let mut kept = lock();
-    if kept.len() >= ORDERED_UIS {
-        kept.clear();
-    }
-    kept.insert(id, (stored.get().into(), ordered.clone()));
-    Ok(ordered)
+    serde_json::value::to_raw_value(&ui).map_err(|e| StoreError::Other(format!("ui: {e}")))
 }
 
 pub(super) async fn update_registration_flow(
@@ -156,7 +231,7 @@ pub(super) async fn update_registration_flow(
         &hoplite_core::clock::SystemClock,
     ));
     sqlx::query(p.q(
-        "UPDATE selfservice_registration_flows SET active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
+        "UPDATE selfservice_registration_flows SET active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::nid",
     ))
     .bind(&f.active)
     .bind(&f.csrf_token)

@@ -1,5 +1,7 @@
 //! Sessions and their devices (`ory/kratos: persistence/sql/persister_session.go`).
 
+use super::aggregate::{json_array, json_rows};
+use super::batch::{self, Write};
 use super::{Fields, SqlPersister, opt, s};
 use crate::codec::{Ty, db_err, parse_ts, parse_uuid};
 use hoplite_core::persistence::{
@@ -9,32 +11,31 @@ use hoplite_core::session::{Device, Session};
 use uuid::Uuid;
 
 pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(), StoreError> {
-    let mut tx = p.pool.begin().await.map_err(db_err)?;
-    let id = s_.id.to_string();
-    sqlx::query(p.q(
+    batch::run_together(p, &session_writes(p, s_)?).await
+}
+
+/// The writes that insert a session and its devices.
+pub(super) fn session_writes(p: &SqlPersister, s_: &Session) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![Write::new(
         "INSERT INTO sessions (id, nid, identity_id, token, logout_token, active, aal, authentication_methods, issued_at, expires_at, authenticated_at, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?, ?::json, ?::ts, ?::ts, ?::ts, ?::ts, ?::ts)",
-    ))
-    .bind(&id)
-    .bind(p.nid()?)
-    .bind(s_.identity_id.to_string())
-    .bind(&s_.token)
-    .bind(&s_.logout_token)
-    .bind(s_.active)
-    .bind(&s_.authenticator_assurance_level)
-    .bind(serde_json::to_string(&s_.authentication_methods).expect("methods serialise"))
-    .bind(p.ts(s_.issued_at))
-    .bind(p.ts(s_.expires_at))
-    .bind(p.ts(s_.authenticated_at))
-    .bind(p.ts(s_.issued_at))
-    .bind(p.ts(s_.issued_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    )
+    .arg(s_.id.to_string())
+    .arg(p.nid()?)
+    .arg(s_.identity_id.to_string())
+    .arg(&s_.token)
+    .arg(&s_.logout_token)
+    .arg(s_.active)
+    .arg(&s_.authenticator_assurance_level)
+    .arg(serde_json::to_string(&s_.authentication_methods).expect("methods serialise"))
+    .arg(p.ts(s_.issued_at))
+    .arg(p.ts(s_.expires_at))
+    .arg(p.ts(s_.authenticated_at))
+    .arg(p.ts(s_.issued_at))
+    .arg(p.ts(s_.issued_at))];
     for d in &s_.devices {
-        insert_device(p, &mut tx, s_, d).await?;
+        writes.push(device_write(p, s_, d)?);
     }
-    tx.commit().await.map_err(db_err)?;
-    Ok(())
+    Ok(writes)
 }
 
 /// The columns of `sessions` a [`Session`] is read from.
@@ -98,7 +99,7 @@ async fn get_session_where(
         crate::codec::rewrite(
             p.kind,
             &format!(
-                "SELECT {} FROM sessions WHERE {condition} AND nid = ?::uuid",
+                "SELECT {} FROM sessions WHERE {condition} AND nid = ?::nid",
                 p.cols(None, "", SESSION_COLS)
             ),
         )
@@ -153,27 +154,9 @@ pub(super) fn whoami_from_row<R: Fields>(p: &SqlPersister, r: &R) -> Result<Sess
 /// and the network). The arrays are built by the database's JSON aggregates; their rows are
 /// sorted afterwards (MySQL cannot order inside `JSON_ARRAYAGG`).
 pub(super) fn whoami_sql(kind: hoplite_core::config::DatabaseKind) -> &'static str {
-    use hoplite_core::config::DatabaseKind;
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     SQL.get(kind, || {
-        let array = |fields: &[&str], from: &str| {
-            let pairs = fields
-                .iter()
-                .map(|f| format!("'{f}', x.{f}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            match kind {
-                DatabaseKind::Postgres => format!(
-                    "(SELECT CAST(COALESCE(json_agg(json_build_object({pairs})), '[]') AS TEXT) FROM {from})"
-                ),
-                DatabaseKind::Mysql => format!(
-                    "(SELECT CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT({pairs})), '[]') AS CHAR) FROM {from})"
-                ),
-                DatabaseKind::Sqlite => format!(
-                    "(SELECT COALESCE(json_group_array(json_object({pairs})), '[]') FROM {from})"
-                ),
-            }
-        };
+        let array = |fields: &[&str], from: &str| json_array(kind, fields, from);
         let devices = array(
             &["id", "ip_address", "user_agent", "location", "created_at"],
             "session_devices x WHERE x.session_id = s.id",
@@ -197,54 +180,11 @@ pub(super) fn whoami_sql(kind: hoplite_core::config::DatabaseKind) -> &'static s
             "identity_recovery_addresses x WHERE x.identity_id = i.id",
         );
         format!(
-            "SELECT {}, {}, {devices} AS devices_json, {verifiable} AS verifiable_json, {recovery} AS recovery_json FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::uuid",
+            "SELECT {}, {}, {devices} AS devices_json, {verifiable} AS verifiable_json, {recovery} AS recovery_json FROM sessions s JOIN identities i ON i.id = s.identity_id WHERE s.token = ? AND s.nid = ?::nid",
             crate::codec::select_list(kind, Some("s"), "", SESSION_COLS),
             crate::codec::select_list(kind, Some("i"), "i_", super::identity::IDENTITY_COLS),
         )
     })
-}
-
-/// A JSON array of objects (a column of [`whoami_sql`]) as rows, sorted by the `order` fields.
-fn json_rows(text: &str, order: &[&str]) -> Result<Vec<JsonRow>, StoreError> {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
-        .map_err(|e| StoreError::Other(format!("bad aggregated rows: {e}")))?;
-    let mut rows: Vec<JsonRow> = rows.into_iter().map(JsonRow).collect();
-    let key = |r: &JsonRow| -> Vec<String> {
-        order
-            .iter()
-            .map(|f| r.opt_text(f).ok().flatten().unwrap_or_default())
-            .collect()
-    };
-    rows.sort_by_cached_key(key);
-    Ok(rows)
-}
-
-/// One object of an aggregated JSON array, read like a row.
-struct JsonRow(serde_json::Map<String, serde_json::Value>);
-
-impl Fields for JsonRow {
-    fn text(&self, c: &str) -> Result<String, StoreError> {
-        self.opt_text(c)?
-            .ok_or_else(|| StoreError::Other(format!("column {c} is null")))
-    }
-    fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
-        match self.0.get(c) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Ok(Some(other.to_string())),
-        }
-    }
-    fn int(&self, c: &str) -> Result<i64, StoreError> {
-        match self.0.get(c) {
-            Some(serde_json::Value::Bool(b)) => Ok(i64::from(*b)),
-            Some(serde_json::Value::Number(n)) => n
-                .as_i64()
-                .ok_or_else(|| StoreError::Other(format!("column {c}: {n} is not an integer"))),
-            other => Err(StoreError::Other(format!(
-                "column {c}: expected an integer, got {other:?}"
-            ))),
-        }
-    }
 }
 
 pub(super) fn session_from_row<R: Fields>(r: &R) -> Result<Session, StoreError> {
@@ -313,7 +253,7 @@ pub(super) async fn update_session(p: &SqlPersister, s_: &Session) -> Result<(),
     let mut tx = p.pool.begin().await.map_err(db_err)?;
     let id = s_.id.to_string();
     sqlx::query(p.q(
-        "UPDATE sessions SET active = ?, aal = ?, authentication_methods = ?::json, issued_at = ?::ts, expires_at = ?::ts, authenticated_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid",
+        "UPDATE sessions SET active = ?, aal = ?, authentication_methods = ?::json, issued_at = ?::ts, expires_at = ?::ts, authenticated_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::nid",
     ))
     .bind(s_.active)
     .bind(&s_.authenticator_assurance_level)
@@ -353,7 +293,7 @@ pub(super) async fn update_session(p: &SqlPersister, s_: &Session) -> Result<(),
             .iter()
             .any(|(i, a, u)| *i == id || (ua.is_some() && *a == ip && *u == ua));
         if !seen {
-            insert_device(p, &mut tx, s_, d).await?;
+            batch::run_in(p, &mut tx, &[device_write(p, s_, d)?]).await?;
             known.push((id, ip, ua));
         }
     }
@@ -500,7 +440,7 @@ pub(super) async fn revoke_session(
     let done = match identity_id {
         Some(identity) => {
             sqlx::query(p.q(
-                "UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::uuid AND identity_id = ?::uuid",
+                "UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::nid AND identity_id = ?::uuid",
             ))
             .bind(id.to_string())
             .bind(p.nid()?)
@@ -509,7 +449,7 @@ pub(super) async fn revoke_session(
                 .await
         }
         None => {
-            sqlx::query(p.q("UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::uuid"))
+            sqlx::query(p.q("UPDATE sessions SET active = FALSE WHERE id = ?::uuid AND nid = ?::nid"))
                 .bind(id.to_string())
                 .bind(p.nid()?)
                 .execute(&p.pool)
@@ -594,28 +534,20 @@ pub(super) async fn delete_sessions_of_identity(
     Ok(done.rows_affected())
 }
 
-async fn insert_device(
-    p: &SqlPersister,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    s_: &Session,
-    d: &Device,
-) -> Result<(), StoreError> {
-    sqlx::query(p.q(
+/// The write that inserts one device of `s_`.
+fn device_write(p: &SqlPersister, s_: &Session, d: &Device) -> Result<Write, StoreError> {
+    Ok(Write::new(
         "INSERT INTO session_devices (id, nid, session_id, identity_id, ip_address, user_agent, location, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?::ts, ?::ts)",
-    ))
-    .bind(d.id.to_string())
-    .bind(p.nid()?)
-    .bind(s_.id.to_string())
-    .bind(s_.identity_id.to_string())
-    .bind(truncate(&d.ip_address, 50))
-    .bind(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
-    .bind(truncate(&d.location, 512))
-    .bind(p.ts(s_.issued_at))
-    .bind(p.ts(s_.issued_at))
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
-    Ok(())
+    )
+    .arg(d.id.to_string())
+    .arg(p.nid()?)
+    .arg(s_.id.to_string())
+    .arg(s_.identity_id.to_string())
+    .arg(truncate(&d.ip_address, 50))
+    .arg(d.user_agent.as_deref().map(|ua| truncate(ua, 512)))
+    .arg(truncate(&d.location, 512))
+    .arg(p.ts(s_.issued_at))
+    .arg(p.ts(s_.issued_at)))
 }
 
 /// Cuts a value to its column's width in characters, so an overlong header cannot fail the insert.

@@ -43,14 +43,14 @@ pub async fn post_login(
         return write_flow_error(reg, req, flow, SubmitError::Http(err)).await;
     }
     // A refresh of the same identity renews its session; anyone else gets a new one.
-    let mut session = match existing.filter(|s| s.identity_id == identity.id) {
+    let (mut session, renewed) = match existing.filter(|s| s.identity_id == identity.id) {
         Some(mut s) => {
             // Kept in place: same id, token, issue time and devices, one more method.
             complete_method(&mut s, method, now);
             reauthenticate(reg, &mut s, now);
-            s
+            (s, true)
         }
-        None => new_active_session(reg, req, &identity, method),
+        None => (new_active_session(reg, req, &identity, method), false),
     };
     let return_to = match secure_redirect_to(
         reg.config.selfservice.login_return_url_for(method),
@@ -78,14 +78,22 @@ pub async fn post_login(
         return write_flow_error(reg, req, flow, address_not_verified()).await;
     }
 
-    let stored = match reg.persister.get_session(session.id).await {
-        Ok(found) => found.is_some(),
-        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e.into())).await,
-    };
-    let written = if stored {
-        reg.persister.update_session(&session).await
+    // A new session and the flow marked as used are written together; a renewed one is updated.
+    flow.updated_at = now;
+    let written = if renewed {
+        match reg.persister.update_session(&session).await {
+            Ok(()) => {
+                if let Err(e) = reg.persister.update_login_flow(&flow).await {
+                    tracing::warn!(error = %e, "could not mark the login flow as used");
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     } else {
-        reg.persister.create_session(&session).await
+        reg.persister
+            .create_session_for_login(&session, &flow)
+            .await
     };
     if let Err(e) = written {
         return write_flow_error(reg, req, flow, SubmitError::Http(ErrorObject::from(e))).await;
@@ -97,10 +105,6 @@ pub async fn post_login(
             .await
     {
         tracing::error!(error = %e, "revoking the other sessions after sign-in failed");
-    }
-    flow.updated_at = now;
-    if let Err(e) = reg.persister.update_login_flow(&flow).await {
-        tracing::warn!(error = %e, "could not mark the login flow as used");
     }
     tracing::info!(identity_id = %identity.id, session_id = %session.id, method, "identity signed in");
 

@@ -118,7 +118,16 @@ pub async fn post_registration(
     let method = new.credential_type;
     let traits = new.traits.clone();
     let identity = build_identity(reg, &flow, new);
-    match reg.persister.create_identity(&identity).await {
+    // Kratos always writes the session row, even when no `session` hook hands it out. The identity
+    // and its first session are written together: a failure leaves neither behind, and the
+    // person can simply sign up again.
+    let now = reg.now();
+    let mut session = crate::session::manager::new_active_session(reg, req, &identity, method);
+    match reg
+        .persister
+        .create_identity_with_session(&identity, &session)
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             let message = match duplicate_message(reg, &identity).await {
@@ -152,15 +161,6 @@ pub async fn post_registration(
             .push(json!({ "action": "redirect_browser_to", "redirect_browser_to": return_to }));
     }
 
-    // Kratos always writes the session row, even when no `session` hook hands it out. The identity
-    // and the session are written in separate transactions, as Kratos does: the identity is complete
-    // on its own, so a failed session insert leaves a usable identity (one can sign in later).
-    let now = reg.now();
-    let mut session = crate::session::manager::new_active_session(reg, req, &identity, method);
-    if let Err(e) = reg.persister.create_session(&session).await {
-        tracing::error!(error = %e, "storing the session after registration failed");
-        return Reply::error(&e.into(), req.request_id.as_deref());
-    }
     let public_identity = identity.public_view();
     session.identity = Some(public_identity.clone());
 
