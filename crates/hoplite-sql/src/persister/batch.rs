@@ -5,6 +5,7 @@
 //! matter. MySQL and SQLite have no such statements; there the writes run in one transaction.
 
 use super::SqlPersister;
+use super::kept::OnKept;
 use crate::codec::db_err;
 use hoplite_core::config::DatabaseKind;
 use hoplite_core::persistence::StoreError;
@@ -111,14 +112,16 @@ pub(super) async fn run_together(p: &SqlPersister, writes: &[Write]) -> Result<(
     if p.kind == DatabaseKind::Postgres || writes.len() == 1 {
         let sql = crate::codec::rewrite(p.kind, &fused(writes));
         bound(sql, writes.iter().flat_map(|w| &w.args))
-            .execute(&p.pool)
-            .await
-            .map_err(db_err)?;
+            .execute_kept(p)
+            .await?;
         return Ok(());
     }
-    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    let mut conn = p.take().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
     run_in(p, &mut tx, writes).await?;
     tx.commit().await.map_err(db_err)?;
+    // Kept only after a commit: a failed transaction's rollback is left to the pool.
+    conn.done();
     Ok(())
 }
 

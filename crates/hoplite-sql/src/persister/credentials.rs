@@ -2,6 +2,7 @@
 //! persistence/sql/identity/persister_identity.go`, `FindByCredentialsIdentifier`).
 
 use super::aggregate::{JsonRow, json_rows};
+use super::kept::OnKept;
 use super::{Fields, SqlPersister, json_text, s};
 use crate::codec::db_err;
 use hoplite_core::identity::Identity;
@@ -34,9 +35,8 @@ pub(super) async fn find_identity_by_identifier(
             .bind(p.nid()?)
             .bind(type_id)
             .bind(candidate)
-            .fetch_optional(&p.pool)
-            .await
-            .map_err(db_err)?;
+            .fetch_optional_kept(p)
+            .await?;
         if let Some(r) = row {
             return identity_from_aggregated_row(p, &r).map(Some);
         }

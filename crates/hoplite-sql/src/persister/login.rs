@@ -1,8 +1,9 @@
 //! Login flows (`ory/kratos: persistence/sql/persister_login.go`).
 
 use super::batch::Write;
+use super::kept::OnKept;
 use super::{Fields, SqlPersister, json_text, opt, s};
-use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
+use crate::codec::{Ty, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::persistence::StoreError;
@@ -33,9 +34,8 @@ pub(super) async fn create_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
     .bind(f.identity_schema.clone())
     .bind(p.ts(f.created_at))
     .bind(p.ts(f.updated_at))
-    .execute(&p.pool)
-    .await
-    .map_err(db_err)?;
+    .execute_kept(p)
+        .await?;
     Ok(())
 }
 
@@ -46,9 +46,8 @@ pub(super) async fn get_login_flow(
     let row = sqlx::query(p.q(flow_sql(p.kind)))
         .bind(id.to_string())
         .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        .fetch_optional_kept(p)
+        .await?;
     row.map(|r| flow_from_row(&r)).transpose()
 }
 

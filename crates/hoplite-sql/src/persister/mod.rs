@@ -11,6 +11,7 @@ mod fast;
 mod flow_cache;
 mod identity;
 mod identity_admin;
+mod kept;
 mod login;
 mod migrator;
 mod registration;
@@ -59,6 +60,8 @@ pub struct SqlPersister {
     /// Registration flow UIs in Kratos's key order, as last read from PostgreSQL or MySQL (see
     /// `registration::get_registration_flow_view`).
     kept_uis: std::sync::Arc<registration::KeptUis>,
+    /// Connections kept between the hot paths' statements (see `kept.rs`).
+    kept: std::sync::Arc<kept::Kept>,
 }
 
 /// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`: twice the CPUs this
@@ -195,8 +198,11 @@ fn instance_lock(path: &str) -> Result<Option<std::fs::File>, StoreError> {
     }
 }
 
-/// How long a pooled connection may sit idle before it is checked with a ping when taken.
-const PING_WHEN_IDLE: Duration = Duration::from_secs(30);
+/// How long a pooled connection may sit idle before it is checked with a ping when taken (as
+/// Kratos's PostgreSQL driver, pgx, checks its own): a connection the database closed while it
+/// sat idle (a restart, a failover, a firewall's idle timeout) is replaced instead of failing a
+/// request, and under load, when every connection is busy, none is pinged.
+const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
 impl SqlPersister {
     /// Connects to the database a DSN names.
@@ -205,9 +211,8 @@ impl SqlPersister {
         refuse_foreign_sqlite(dsn)?;
         let kind = dsn.kind;
         // sqlx checks every connection it hands out with a ping, a round trip of its own before
-        // each statement (on PostgreSQL a sync and its answer). Only a connection that sat idle
-        // long enough to have been closed under us (a database restart, a firewall's idle
-        // timeout) is checked now; under load none are, as with Kratos's pool.
+        // each statement (on PostgreSQL a sync and its answer). Only one that sat idle for
+        // `PING_WHEN_IDLE` is checked now.
         let mut opts = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
@@ -284,7 +289,6 @@ impl SqlPersister {
             _ => None,
         };
         Ok(SqlPersister {
-            pool,
             kind,
             public_base_url: public_base_url.into(),
             fast,
@@ -293,6 +297,10 @@ impl SqlPersister {
             _instance_lock: None,
             nid,
             kept_uis: Default::default(),
+            kept: std::sync::Arc::new(kept::Kept::new(
+                pool.options().get_max_connections().saturating_sub(1) as usize,
+            )),
+            pool,
         })
     }
 
@@ -368,6 +376,15 @@ impl SqlPersister {
     }
 
     /// Rewrites a query's placeholders for this database (see [`crate::codec::rewrite`]).
+    /// A connection for one statement of a hot path (see `kept.rs`); hand it back with
+    /// [`kept::finish`].
+    async fn take(&self) -> Result<kept::Taken<'_>, StoreError> {
+        self.kept
+            .take(&self.pool, PING_WHEN_IDLE)
+            .await
+            .map_err(db_err)
+    }
+
     fn q(&self, sql: &str) -> AssertSqlSafe<String> {
         AssertSqlSafe(crate::codec::rewrite(self.kind, sql))
     }
@@ -530,11 +547,12 @@ impl Persister for SqlPersister {
                 self.cols(None, "", &[("id", crate::codec::Ty::Uuid)])
             )
         });
+        let mut c = self.take().await?;
         let found = sqlx::query(self.q(sql))
             .bind(nid)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .fetch_optional(&mut *c)
+            .await;
+        let found = kept::finish(c, found)?;
         match found {
             Some(_) => Ok(()),
             None => Err(StoreError::Other("the network row is gone".into())),

@@ -1,7 +1,8 @@
 //! Registration flows (`ory/kratos: persistence/sql/persister_registration.go`).
 
+use super::kept::OnKept;
 use super::{Fields, SqlPersister, json_text, s};
-use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
+use crate::codec::{Ty, parse_json, parse_ts, parse_uuid};
 use hoplite_core::flow::FlowType;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::persistence::StoreError;
@@ -30,9 +31,8 @@ pub(super) async fn create_registration_flow(
     .bind(f.identity_schema.clone())
     .bind(&now)
     .bind(&now)
-    .execute(&p.pool)
-    .await
-    .map_err(db_err)?;
+    .execute_kept(p)
+        .await?;
     Ok(())
 }
 
@@ -43,9 +43,8 @@ pub(super) async fn get_registration_flow(
     let row = sqlx::query(p.q(whole_flow_sql(p.kind)))
         .bind(id.to_string())
         .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        .fetch_optional_kept(p)
+        .await?;
     row.map(|r| flow_from_row(&r)).transpose()
 }
 
@@ -91,9 +90,8 @@ pub(super) async fn get_registration_flow_view(
             let row = sqlx::query(p.q(view_sql(p.kind)))
                 .bind(id.to_string())
                 .bind(p.nid()?)
-                .fetch_optional(&p.pool)
-                .await
-                .map_err(db_err)?;
+                .fetch_optional_kept(p)
+                .await?;
             let Some(mut view) = row.map(|r| view_from_row(&r)).transpose()? else {
                 return Ok(None);
             };
@@ -192,9 +190,8 @@ async fn get_view_unless_known(
         .bind(known.as_ref().map(|(stamp, _)| stamp.to_string()))
         .bind(id.to_string())
         .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        .fetch_optional_kept(p)
+        .await?;
     let Some(row) = row else {
         p.kept_uis.forget(id);
         return Ok(None);
@@ -242,9 +239,8 @@ pub(super) async fn update_registration_flow(
     .bind(now)
     .bind(f.id.to_string())
     .bind(p.nid()?)
-    .execute(&p.pool)
-    .await
-    .map_err(db_err)?;
+    .execute_kept(p)
+        .await?;
     Ok(())
 }
 

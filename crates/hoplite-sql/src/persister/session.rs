@@ -124,12 +124,13 @@ pub(super) async fn get_session_with_identity(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
+    let mut c = p.take().await?;
     let row = sqlx::query(p.q(whoami_sql(p.kind)))
         .bind(token)
         .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        .fetch_optional(&mut *c)
+        .await;
+    let row = super::kept::finish(c, row)?;
     row.map(|r| whoami_from_row(p, &r)).transpose()
 }
 

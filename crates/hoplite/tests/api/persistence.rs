@@ -686,7 +686,15 @@ db_test!(
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         }
-        // Reads dropped half way (these do not run detached) leave nothing behind either.
+        // Reads dropped half way (these do not run detached) leave nothing behind either, also
+        // those that keep their connection between statements (whoami, the seed endpoint).
+        let session = session_of(gone[0], now);
+        p.create_session(&session).await.unwrap();
+        let flow_id = app.api_flow().await["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         for n in 0..600u64 {
             let turns = n % 200;
             let id = gone[(n % 200) as usize];
@@ -694,9 +702,11 @@ db_test!(
             tokio::select! {
                 biased;
                 _ = async {
-                    match n % 3 {
+                    match n % 5 {
                         0 => drop(p.get_identity(id).await),
                         1 => drop(p.list_identities(None, 50).await),
+                        2 => drop(p.get_session_with_identity(&session.token).await),
+                        3 => drop(p.get_registration_flow_view(flow_id).await),
                         _ => drop(p.find_identity_by_identifier("password", &candidates).await),
                     }
                 } => {}
@@ -721,6 +731,18 @@ db_test!(
                 p.get_identity(*earlier).await.unwrap().unwrap().id,
                 *earlier
             );
+            let whoami = p
+                .get_session_with_identity(&session.token)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(whoami.identity.unwrap().id, gone[0]);
+            let view = p
+                .get_registration_flow_view(flow_id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(view.id, flow_id);
         }
     }
 );
@@ -1250,3 +1272,43 @@ db_test!(
         }
     }
 );
+
+/// Connections the database closed while they sat idle (a restart, a failover) are replaced
+/// before they are used: nobody sees an error for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_closed_by_the_database_are_replaced() {
+    let Some(app) = crate::app::TestApp::spawn(crate::app::Db::Postgres, json!({})).await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "PostgreSQL is not configured but CI is set"
+        );
+        eprintln!("skipped: PostgreSQL is not configured");
+        return;
+    };
+    let token = app
+        .registered_and_signed_in("closed@example.com", "correct horse battery staple 93")
+        .await;
+    let flow = app.api_flow().await;
+    let seed = app.url(&format!(
+        "/self-service/registration/flows?id={}",
+        flow["id"].as_str().unwrap()
+    ));
+    for round in 0..2 {
+        // Every connection of the server is in use once, then all of them are closed.
+        for _ in 0..8 {
+            assert_eq!(app.whoami(&token).await.0, 200);
+        }
+        let closed = app
+            .query_text(
+                "SELECT CAST(COUNT(pg_terminate_backend(pid)) AS TEXT) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .await;
+        assert_ne!(closed, "0", "round {round}: no connection was closed");
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        for n in 0..8 {
+            assert_eq!(app.whoami(&token).await.0, 200, "round {round}, whoami {n}");
+            let r = app.api_client().get(&seed).send().await.unwrap();
+            assert_eq!(r.status(), 200, "round {round}, seed read {n}");
+        }
+    }
+}
