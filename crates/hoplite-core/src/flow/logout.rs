@@ -4,7 +4,7 @@
 use crate::error::ErrorObject;
 use crate::flow::errorx::forward;
 use crate::flow::redirect::secure_redirect_to;
-use crate::flow::registration::handler::return_to_allow_list;
+use crate::flow::return_to::return_to_allow_list;
 use crate::flow::{Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::session::manager::fetch_public_from_request;

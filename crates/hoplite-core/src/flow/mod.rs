@@ -1,13 +1,20 @@
 //! Machinery shared by every self-service flow (`ory/kratos: selfservice/flow/`): flow types, the
-//! request as the domain sees it, outcomes the HTTP layer renders, return-URL checks, error UI.
+//! request as the domain sees it, outcomes the HTTP layer renders, return-URL checks, error UI,
+//! and what every submission goes through (body decoding, CSRF check, form errors).
 
+pub mod csrf;
+pub mod decoder;
 pub mod errorx;
+pub mod guard;
+pub mod identity_schema;
 pub mod login;
 pub mod logout;
 pub mod recovery;
 pub mod redirect;
 pub mod registration;
 pub mod request;
+pub mod return_to;
+pub mod submit;
 pub mod verification;
 
 pub use request::RequestInfo;

@@ -7,7 +7,7 @@ use super::extension::{
 };
 use super::{Extensions, FieldMessage};
 use crate::config::IdentityConfig;
-use crate::flow::registration::decoder::{self, KnownPath};
+use crate::flow::decoder::{self, KnownPath};
 use crate::ui::{Node, group, nodes::nodes_from_schema, sort::registration_key_order};
 use crate::x::http_client::HttpFetcher;
 use base64::Engine;

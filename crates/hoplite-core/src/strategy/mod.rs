@@ -6,11 +6,11 @@ pub mod profile;
 
 use crate::flow::Reply;
 use crate::flow::RequestInfo;
+use crate::flow::decoder::{PathType, decode_body};
 use crate::flow::registration::RegistrationFlow;
-use crate::flow::registration::decoder::PathType;
-use crate::flow::registration::error::SubmitError;
-use crate::flow::registration::handler::{decode_body, form_error, non_form_error, restore_form};
+use crate::flow::registration::handler::{form_error, non_form_error, restore_form};
 use crate::flow::registration::populate::two_step;
+use crate::flow::submit::SubmitError;
 use crate::registry::Registry;
 use crate::schema::IdentitySchema;
 use crate::text::messages;
@@ -164,17 +164,12 @@ fn decode_login_method(
     req: &RequestInfo,
     body: &[u8],
 ) -> Result<String, crate::error::ErrorObject> {
-    let paths = [crate::flow::registration::decoder::KnownPath {
+    let paths = [crate::flow::decoder::KnownPath {
         name: "method".into(),
         kind: PathType::String,
         required: false,
     }];
-    let doc = crate::flow::registration::decoder::decode(
-        &req.method,
-        req.content_type.as_deref(),
-        body,
-        &paths,
-    )?;
+    let doc = crate::flow::decoder::decode(&req.method, req.content_type.as_deref(), body, &paths)?;
     Ok(doc
         .get("method")
         .and_then(|m| m.as_str())

@@ -5,11 +5,10 @@
 use super::LoginFlow;
 use crate::error::ErrorObject;
 use crate::flow::errorx::{expired_error, expired_reply, non_form_error};
+use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
 use crate::registry::Registry;
 use crate::text::messages;
-
-pub use crate::flow::registration::error::SubmitError;
 
 /// The login UI URL for a flow.
 fn ui_url(reg: &Registry, flow_id: uuid::Uuid) -> String {
@@ -29,23 +28,8 @@ pub async fn write_flow_error(
     err: SubmitError,
 ) -> Reply {
     flow.ui.reset_messages();
-    match err {
-        SubmitError::Form(list) => {
-            for m in list {
-                flow.ui.add_field_message(&m.field, m.message);
-            }
-        }
-        SubmitError::Http(e) if e.id == "identity_disabled" => {
-            flow.ui.messages.push(messages::identity_disabled());
-        }
-        SubmitError::Http(e) if e.code == 400 => {
-            flow.ui
-                .messages
-                .push(messages::validation_generic(&e.reason));
-        }
-        SubmitError::Http(e) => {
-            return non_form_error(reg, req, Some(flow.flow_type), e).await;
-        }
+    if let Err(e) = write_to_form(&mut flow.ui, err) {
+        return non_form_error(reg, req, Some(flow.flow_type), e).await;
     }
     crate::ui::sort::sort_login_nodes(&mut flow.ui.nodes);
     flow.updated_at = reg.now();

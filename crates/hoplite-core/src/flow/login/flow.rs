@@ -1,7 +1,6 @@
 //! The login flow object (`ory/kratos: selfservice/flow/login/flow.go`).
 
 use crate::flow::FlowType;
-use crate::flow::registration::RegistrationFlow;
 use crate::ui::Container;
 use crate::x::timefmt::serde_rfc3339;
 use serde::{Deserialize, Serialize};
@@ -60,9 +59,9 @@ impl LoginFlow {
         self.expires_at < now
     }
 
-    /// The `return_to` query parameter of a request URL (the same rule as registration's).
+    /// The `return_to` query parameter of a request URL (the rule every flow shares).
     pub fn return_to_of(request_url: &str) -> Option<String> {
-        RegistrationFlow::return_to_of(request_url)
+        crate::flow::return_to::return_to_of(request_url)
     }
 
     /// The flow as JSON.

@@ -2,11 +2,13 @@
 //! function per OpenAPI operation.
 
 use super::LoginFlow;
-use super::error::{SubmitError, handle_expired_submit, write_flow_error};
+use super::error::{handle_expired_submit, write_flow_error};
 use crate::error::ErrorObject;
 use crate::flow::errorx::{forward, non_form_error};
+use crate::flow::identity_schema::requested_identity_schema;
 use crate::flow::redirect::secure_redirect_to;
-use crate::flow::registration::handler::{requested_identity_schema, return_to_allow_list};
+use crate::flow::return_to::return_to_allow_list;
+use crate::flow::submit::SubmitError;
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::session::Session;

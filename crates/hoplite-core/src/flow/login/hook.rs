@@ -2,10 +2,11 @@
 //! (`ory/kratos: selfservice/flow/login/hook.go`).
 
 use super::LoginFlow;
-use super::error::{SubmitError, write_flow_error};
+use super::error::write_flow_error;
 use crate::error::ErrorObject;
 use crate::flow::redirect::secure_redirect_to;
-use crate::flow::registration::handler::return_to_allow_list;
+use crate::flow::return_to::return_to_allow_list;
+use crate::flow::submit::SubmitError;
 use crate::flow::{FlowType, Reply, RequestInfo};
 use crate::identity::Identity;
 use crate::registry::Registry;

@@ -4,25 +4,11 @@
 
 use super::RegistrationFlow;
 use crate::error::ErrorObject;
+use crate::flow::errorx::expired_error;
+use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
 use crate::registry::Registry;
-use crate::schema::FieldMessage;
 use crate::text::messages;
-
-/// Why a submission failed.
-#[derive(Debug, Clone)]
-pub enum SubmitError {
-    /// Validation messages for fields (empty field = container message).
-    Form(Vec<FieldMessage>),
-    /// An HTTP-style error: a 400 becomes a form message, anything else is answered as is.
-    Http(ErrorObject),
-}
-
-impl From<ErrorObject> for SubmitError {
-    fn from(e: ErrorObject) -> Self {
-        SubmitError::Http(e)
-    }
-}
 
 /// Spec §9.5: writes `err` into the flow and answers with it; non-form errors go to §9.6.
 pub async fn write_flow_error(
@@ -32,21 +18,8 @@ pub async fn write_flow_error(
     err: SubmitError,
 ) -> Reply {
     flow.ui.reset_messages();
-    match err {
-        SubmitError::Form(messages) => {
-            for m in messages {
-                flow.ui.add_field_message(&m.field, m.message);
-            }
-        }
-        SubmitError::Http(e) if e.id == "identity_disabled" => {
-            flow.ui.messages.push(messages::identity_disabled());
-        }
-        SubmitError::Http(e) if e.code == 400 => {
-            flow.ui
-                .messages
-                .push(messages::validation_generic(&e.reason));
-        }
-        SubmitError::Http(e) => return non_form_error(reg, req, Some(&flow), e).await,
+    if let Err(e) = write_to_form(&mut flow.ui, err) {
+        return non_form_error(reg, req, Some(&flow), e).await;
     }
     if let Some(schema) = reg.schemas.get(flow.schema_id(&reg.schemas.default_id)) {
         crate::ui::sort::sort_registration_nodes_with_order(&mut flow.ui.nodes, &schema.key_order);
@@ -80,13 +53,6 @@ pub async fn non_form_error(
     crate::flow::errorx::non_form_error(reg, req, flow.map(|f| f.flow_type), err).await
 }
 
-pub use crate::flow::errorx::forward;
-
-/// The expired-flow error (`self_service_flow_expired`) with its self-describing fields.
-pub fn expired_error(flow: &RegistrationFlow, now: time::OffsetDateTime) -> ErrorObject {
-    crate::flow::errorx::expired_error(flow.expires_at, now)
-}
-
 /// Spec §9.7: a submission on an expired flow gets a replacement flow carrying message 4040001.
 pub async fn handle_expired_submit(
     reg: &Registry,
@@ -94,7 +60,7 @@ pub async fn handle_expired_submit(
     old: RegistrationFlow,
 ) -> Reply {
     let now = reg.now();
-    let err = expired_error(&old, now);
+    let err = expired_error(old.expires_at, now);
     // Built from the submit request like any new flow; only the request URL (and so return_to)
     // and the identity schema carry over, as Kratos's `FromOldFlow` does.
     let replacement = super::handler::new_flow(reg, req, old.flow_type);

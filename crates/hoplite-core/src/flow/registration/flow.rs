@@ -58,14 +58,9 @@ impl RegistrationFlow {
         self.identity_schema.as_deref().unwrap_or(default_id)
     }
 
-    /// The `return_to` query parameter of a request URL.
+    /// The `return_to` query parameter of a request URL (the rule every flow shares).
     pub fn return_to_of(request_url: &str) -> Option<String> {
-        let query = request_url.split_once('?')?.1;
-        let query = query.split('#').next().unwrap_or("");
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(k, _)| k == "return_to")
-            .map(|(_, v)| v.into_owned())
-            .filter(|v| !v.is_empty())
+        crate::flow::return_to::return_to_of(request_url)
     }
 
     /// The flow as JSON.

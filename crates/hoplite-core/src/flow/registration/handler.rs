@@ -2,14 +2,17 @@
 //! one function per OpenAPI operation; the HTTP layer only extracts a [`RequestInfo`] and renders
 //! the [`Reply`].
 
-use super::error::{SubmitError, forward, handle_expired_submit};
-use super::{RegistrationFlow, decoder, populate};
+use super::error::handle_expired_submit;
+use super::{RegistrationFlow, populate};
 use crate::error::ErrorObject;
+use crate::flow::errorx::forward;
+use crate::flow::guard::active_session;
+use crate::flow::identity_schema::requested_identity_schema;
 use crate::flow::redirect::secure_redirect_to;
+use crate::flow::return_to::return_to_allow_list;
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::schema::IdentitySchema;
-use crate::session::Session;
 use crate::ui::Container;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -29,25 +32,6 @@ fn registration_disabled() -> ErrorObject {
         .with_reason("Registration is not allowed because it was disabled.")
 }
 
-/// The allow-list for return_to: configured URLs plus the public `/self-service` prefix.
-pub fn return_to_allow_list(reg: &Registry) -> Vec<String> {
-    let mut list = reg.config.selfservice.allowed_return_urls.clone();
-    list.push(public_url(reg.public_base(), "/self-service"));
-    list
-}
-
-/// The active session a request carries, if any (identity not loaded, as Kratos's guards do).
-pub async fn active_session(
-    reg: &Registry,
-    req: &RequestInfo,
-) -> Result<Option<Session>, ErrorObject> {
-    let Some(token) = req.session_token.as_deref().filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let session = reg.persister.get_session_by_token(token).await?;
-    Ok(session.filter(|s| s.is_active(reg.now())))
-}
-
 /// The identity schema a flow uses.
 pub fn flow_schema(
     reg: &Registry,
@@ -57,33 +41,6 @@ pub fn flow_schema(
     reg.schemas.get(id).ok_or_else(|| {
         ErrorObject::misconfiguration(format!("The identity schema \"{id}\" is not configured."))
     })
-}
-
-/// The `identity_schema` query parameter of a flow-creating request: `None` when absent; an
-/// error when it names a schema that does not exist or may not be used in self-service flows.
-pub fn requested_identity_schema(
-    reg: &Registry,
-    req: &RequestInfo,
-) -> Result<Option<String>, ErrorObject> {
-    Ok(
-        match req.query_param("identity_schema").filter(|s| !s.is_empty()) {
-            None => None,
-            Some(id) if id == reg.schemas.default_id => Some(id.to_string()),
-            Some(id) => match reg.schemas.get(id) {
-                None => {
-                    return Err(ErrorObject::bad_request().with_reason(format!(
-                        "Requested identity schema \"{id}\" does not exist."
-                    )));
-                }
-                Some(s) if !s.selfservice_selectable => {
-                    return Err(ErrorObject::bad_request().with_reason(format!(
-                        "Requested identity schema \"{id}\" is not enabled for self-service flows."
-                    )));
-                }
-                Some(_) => Some(id.to_string()),
-            },
-        },
-    )
 }
 
 /// Spec §5: builds (but does not store) a new flow from the request.
@@ -319,75 +276,6 @@ pub fn restore_form(req: &RequestInfo, flow: &mut RegistrationFlow, traits: Opti
     if flow.flow_type == FlowType::Browser {
         flow.ui.set_csrf(&req.masked_csrf_token());
     }
-}
-
-/// Spec §4.3: the submit-time CSRF check. Api flows refuse browser-looking requests instead.
-pub fn check_csrf(
-    req: &RequestInfo,
-    flow: &RegistrationFlow,
-    sent_token: Option<&str>,
-) -> Result<(), SubmitError> {
-    check_csrf_for(req, flow.flow_type, sent_token)
-}
-
-/// [`check_csrf`] for any flow (`flow.EnsureCSRF`).
-pub fn check_csrf_for(
-    req: &RequestInfo,
-    flow_type: FlowType,
-    sent_token: Option<&str>,
-) -> Result<(), SubmitError> {
-    match flow_type {
-        FlowType::Api => {
-            if req.has_origin {
-                return Err(ErrorObject::bad_request().with_reason("The HTTP Request Header included the \"Origin\" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.").into());
-            }
-            let found: Vec<&String> = req
-                .cookie_names
-                .iter()
-                .filter(|n| {
-                    !(n.starts_with("__cf") || n.starts_with("_cf") || n.starts_with("cf_"))
-                })
-                .collect();
-            if !found.is_empty() {
-                return Err(ErrorObject::bad_request()
-                    .with_reason("The HTTP Request Header included the \"Cookie\" key, indicating that this request was made by a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.")
-                    .with_detail("found cookies", json!(found))
-                    .into());
-            }
-            Ok(())
-        }
-        FlowType::Browser => {
-            let ok = match (sent_token, req.csrf_cookie.as_ref()) {
-                (Some(sent), Some(real)) => crate::x::csrf::verify(sent, real),
-                _ => false,
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(crate::flow::request::csrf_error(req, sent_token.is_some()).into())
-            }
-        }
-    }
-}
-
-/// Decodes a submission for a method with the given extra fields.
-pub fn decode_body(
-    req: &RequestInfo,
-    schema: &IdentitySchema,
-    fields: &[(&str, decoder::PathType)],
-    body: &[u8],
-) -> Result<Value, ErrorObject> {
-    // The method's own fields first, then the schema's `traits` paths, as `known_paths` lists them.
-    let paths: Vec<decoder::KnownPath> = fields
-        .iter()
-        .map(|(name, kind)| decoder::KnownPath {
-            name: (*name).to_string(),
-            kind: *kind,
-            required: false,
-        })
-        .chain(schema.trait_paths.iter().cloned())
-        .collect();
-    decoder::decode(&req.method, req.content_type.as_deref(), body, &paths)
 }
 
 /// Answers a screen change of a multi-step form (profile → credentials, back): JSON callers get

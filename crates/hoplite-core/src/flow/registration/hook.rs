@@ -2,10 +2,12 @@
 //! (`ory/kratos: selfservice/flow/registration/hook.go`, `selfservice/hook/session_issuer.go`, spec §13).
 
 use super::RegistrationFlow;
-use super::error::{SubmitError, write_flow_error};
-use super::handler::{restore_form, return_to_allow_list};
+use super::error::write_flow_error;
+use super::handler::restore_form;
 use crate::error::ErrorObject;
 use crate::flow::redirect::secure_redirect_to;
+use crate::flow::return_to::return_to_allow_list;
+use crate::flow::submit::SubmitError;
 use crate::flow::{FlowType, Reply, RequestInfo};
 use crate::identity::{
     Credentials, Identity, RecoveryAddress, VerifiableAddress, duplicate_credentials_hints,

@@ -1,6 +1,5 @@
 //! Self-service registration (`ory/kratos: selfservice/flow/registration/`).
 
-pub mod decoder;
 pub mod error;
 pub mod flow;
 pub mod handler;

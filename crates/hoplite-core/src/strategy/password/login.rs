@@ -1,9 +1,11 @@
 //! Signing in with an identifier and a password (`ory/kratos: selfservice/strategy/password/login.go`).
 
+use crate::flow::csrf::check_csrf;
+use crate::flow::decoder::{self, KnownPath, PathType};
 use crate::flow::login::LoginFlow;
-use crate::flow::login::error::{SubmitError, write_flow_error};
+use crate::flow::login::error::write_flow_error;
 use crate::flow::login::hook::post_login;
-use crate::flow::registration::decoder::{self, KnownPath, PathType};
+use crate::flow::submit::SubmitError;
 use crate::flow::{FlowType, Reply, RequestInfo};
 use crate::identity::Identity;
 use crate::registry::Registry;
@@ -194,7 +196,7 @@ pub async fn submit(
         return write_flow_error(reg, req, flow, SubmitError::Form(problems)).await;
     }
     flow.transient_payload = doc.get("transient_payload").cloned();
-    if let Err(e) = crate::flow::registration::handler::check_csrf_for(
+    if let Err(e) = check_csrf(
         req,
         flow.flow_type,
         doc.get("csrf_token").and_then(Value::as_str),

@@ -3,11 +3,12 @@
 
 use crate::flow::Reply;
 use crate::flow::RequestInfo;
+use crate::flow::csrf::check_csrf;
+use crate::flow::decoder::{PathType, decode_body};
 use crate::flow::registration::RegistrationFlow;
-use crate::flow::registration::decoder::PathType;
-use crate::flow::registration::error::SubmitError;
-use crate::flow::registration::handler::{check_csrf, decode_body, form_error, restore_form};
+use crate::flow::registration::handler::{form_error, restore_form};
 use crate::flow::registration::hook::{NewIdentity, post_registration};
+use crate::flow::submit::SubmitError;
 use crate::hash::HashError;
 use crate::registry::Registry;
 use crate::schema::{FieldMessage, IdentitySchema};
@@ -72,7 +73,11 @@ pub async fn submit(
         return form_error(reg, req, flow, SubmitError::Form(problems)).await;
     };
     flow.transient_payload = transient;
-    if let Err(e) = check_csrf(req, &flow, doc.get("csrf_token").and_then(Value::as_str)) {
+    if let Err(e) = check_csrf(
+        req,
+        flow.flow_type,
+        doc.get("csrf_token").and_then(Value::as_str),
+    ) {
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, e).await;
     }

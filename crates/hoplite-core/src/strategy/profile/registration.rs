@@ -3,13 +3,12 @@
 
 use crate::flow::Reply;
 use crate::flow::RequestInfo;
+use crate::flow::csrf::check_csrf;
+use crate::flow::decoder::{PathType, decode_body};
 use crate::flow::registration::RegistrationFlow;
-use crate::flow::registration::decoder::PathType;
-use crate::flow::registration::error::SubmitError;
-use crate::flow::registration::handler::{
-    answer_screen, check_csrf, decode_body, form_error, restore_form,
-};
+use crate::flow::registration::handler::{answer_screen, form_error, restore_form};
 use crate::flow::registration::populate::{populate_credentials, populate_initial};
+use crate::flow::submit::SubmitError;
 use crate::registry::Registry;
 use crate::schema::{FieldMessage, IdentitySchema};
 use crate::text::messages;
@@ -84,7 +83,7 @@ pub async fn submit(
     // Kept as decoded (`{}` when none was sent): this response shows the in-memory flow.
     flow.transient_payload = doc.get("transient_payload").cloned();
     let sent = doc.get("csrf_token").and_then(Value::as_str);
-    if let Err(e) = check_csrf(req, &flow, sent) {
+    if let Err(e) = check_csrf(req, flow.flow_type, sent) {
         restore_form(req, &mut flow, Some(&traits));
         return form_error(reg, req, flow, e).await;
     }

@@ -1,8 +1,11 @@
-//! Decoding a registration submission the way Kratos's `decoderx` does (spec §9.3): JSON bodies are
-//! decoded "form-style", every known path is typed by the method schema, unknown keys are dropped
-//! and empty strings count as absent.
+//! Decoding a flow submission the way Kratos's `decoderx` does (`ory/x: decoderx/http.go`, as
+//! every `ory/kratos: selfservice/strategy/*` calls it; spec §9.3): JSON bodies are decoded
+//! "form-style", every known path is typed by the method schema, unknown keys are dropped and
+//! empty strings count as absent. Shared by every flow and strategy.
 
 use crate::error::ErrorObject;
+use crate::flow::RequestInfo;
+use crate::schema::IdentitySchema;
 use serde_json::{Map, Value};
 
 /// The type a known path has in the method schema.
@@ -26,7 +29,7 @@ pub struct KnownPath {
     pub required: bool,
 }
 
-/// Known paths of a registration method schema: its own fields plus `traits.*` from the identity
+/// Known paths of a method schema: its own fields plus `traits.*` from the identity
 /// schema, following local `$ref`s.
 pub fn known_paths(method_fields: &[(&str, PathType)], identity_schema: &Value) -> Vec<KnownPath> {
     let mut paths: Vec<KnownPath> = method_fields
@@ -393,6 +396,26 @@ pub fn set_path(doc: &mut Value, path: &str, value: Value) {
     if let Some(obj) = cur.as_object_mut() {
         obj.insert(segments[segments.len() - 1].to_string(), value);
     }
+}
+
+/// Decodes a submission for a method with the given extra fields.
+pub fn decode_body(
+    req: &RequestInfo,
+    schema: &IdentitySchema,
+    fields: &[(&str, PathType)],
+    body: &[u8],
+) -> Result<Value, ErrorObject> {
+    // The method's own fields first, then the schema's `traits` paths, as `known_paths` lists them.
+    let paths: Vec<KnownPath> = fields
+        .iter()
+        .map(|(name, kind)| KnownPath {
+            name: (*name).to_string(),
+            kind: *kind,
+            required: false,
+        })
+        .chain(schema.trait_paths.iter().cloned())
+        .collect();
+    decode(&req.method, req.content_type.as_deref(), body, &paths)
 }
 
 #[cfg(test)]
