@@ -152,7 +152,8 @@ class Database:
 class Server:
     """One `hoplite serve --dev -c <config>` process on free ports."""
 
-    def __init__(self, binary: str, db: Database, hashers: dict, fixed_bytes: int, workdir: Path):
+    def __init__(self, binary: str, db: Database, hashers: dict, fixed_bytes: int, workdir: Path,
+                 primary_key: bool = True):
         self.binary = binary
         self.db = db
         self.public_port = free_port()
@@ -176,8 +177,10 @@ class Server:
                     "login": {"lifespan": "10h"},
                 },
             },
-            "hoplite": {"bench": {"fixed_response_bytes": fixed_bytes, "primary_key_lookup": True}},
+            "hoplite": {"bench": {"fixed_response_bytes": fixed_bytes}},
         }
+        if primary_key:
+            config["hoplite"]["bench"]["primary_key_lookup"] = True
         self.config_path.write_text(json.dumps(config, indent=2))
         self.command = [binary, "serve", "--dev", "-c", str(self.config_path)]
         self.proc: subprocess.Popen | None = None
@@ -448,9 +451,14 @@ class Run:
         self.shown: dict[str, str] = {}
         # Raw hashes per second of each hasher on all cores (measured in `main`).
         self.ceiling: dict[str, float] = {}
+        self.knows_primary_key: dict[str, bool] = {}
+        # With --against: which build and round the scenarios now running belong to.
+        self.label, self.round = "", 0
 
     def add(self, db: str, name: str, r: dict, **extra) -> dict:
         row = {"db": db, "scenario": name, **r, **extra}
+        if self.label:
+            row.update(build=self.label, round=self.round)
         self.results["scenarios"].append(row)
         c = row.get("counted", {})
         lat = row.get("latency_us", {})
@@ -501,8 +509,19 @@ class Run:
         log(f"embedded default: ready after {ms:.0f} ms, idle RSS {rss / 1024:.1f} MiB")
 
     def want(self, scenario: str) -> bool:
-        """Whether `--only` leaves `scenario` in (every scenario without it)."""
+        """Whether `--only` leaves `scenario` in (every scenario without it), and the binary under
+        test can run it."""
+        if scenario == "pk" and not self.has_primary_key():
+            return False
         return not self.args.only or scenario in self.args.only
+
+    def has_primary_key(self) -> bool:
+        """Whether the binary knows `hoplite.bench.primary_key_lookup` (builds before it refuse the
+        key). The key's name is compiled into the binary."""
+        if self.binary not in self.knows_primary_key:
+            with open(self.binary, "rb") as f:
+                self.knows_primary_key[self.binary] = b"primary_key_lookup" in f.read()
+        return self.knows_primary_key[self.binary]
 
     def database(self, kind: str) -> Database:
         url = None
@@ -515,7 +534,7 @@ class Run:
         return Database(kind, url, self.workdir)
 
     def server(self, db: Database, hashers: dict, fixed_bytes: int = 0) -> Server:
-        s = Server(self.binary, db, hashers, fixed_bytes, self.workdir)
+        s = Server(self.binary, db, hashers, fixed_bytes, self.workdir, primary_key=self.has_primary_key())
         s.start()
         return s
 
@@ -763,8 +782,18 @@ class Run:
         self.ceiling = {name: self.hash_rate(name, hashers)["per_second"]
                         for name, hashers in (("bcrypt4", CHEAP_HASHER), ("bcrypt12", KRATOS_HASHER),
                                               ("argon2", self.argon2_hasher()[1]))}
-        for kind in self.args.dbs:
-            self.on(kind)
+        if self.args.against:
+            # Before and after, alternating, so that the machine's drift falls on both alike.
+            builds = (("before", self.args.against), ("after", self.args.binary))
+            self.results["builds"] = {label: build_of(binary) for label, binary in builds}
+            for self.round in range(1, self.args.rounds + 1):
+                for self.label, self.binary in builds:
+                    log(f"round {self.round}: {self.label} ({self.results['builds'][self.label]})")
+                    for kind in self.args.dbs:
+                        self.on(kind)
+        else:
+            for kind in self.args.dbs:
+                self.on(kind)
         write_results(self.results, Path(self.args.out))
         log(f"results: {self.args.out} (and .json)")
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -792,6 +821,37 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1),
             "kernel": platform.release(), "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "?",
             "hoplite_commit": commit.stdout.strip() or "?"}
+
+
+def build_of(binary: str) -> str:
+    """A binary's file name and what its `hoplite version` prints."""
+    r = subprocess.run([binary, "version"], capture_output=True, text=True)
+    version = (r.stdout.strip() or r.stderr.strip() or "?").splitlines()[0]
+    return f"{Path(binary).name} ({version})"
+
+
+def comparison(res: dict) -> list[str]:
+    """The --against table: each scenario's successes per second in every round, before and
+    after, and the ratio of the means; round trips per operation of each build."""
+    rows: dict[tuple, dict] = {}
+    for r in res["scenarios"]:
+        key = (r["db"], r["scenario"])
+        entry = rows.setdefault(key, {"before": [], "after": [], "trips": {}})
+        entry[r["build"]].append(r["ok_per_s"])
+        if r.get("round_trips") is not None:
+            entry["trips"][r["build"]] = r["round_trips"]
+    b = res["builds"]
+    out = ["", f"Before: `{b['before']}`; after: `{b['after']}`; the two alternate, round by round.", "",
+           "| db | scenario | before, ok/s per round | after, ok/s per round | after / before | round trips / op before → after |",
+           "| --- | --- | --- | --- | ---: | --- |"]
+    for (db, scenario), e in rows.items():
+        per = lambda xs: ", ".join(f"{x:,.0f}" for x in xs) or "—"
+        ratio = (f"{(sum(e['after']) / len(e['after'])) / (sum(e['before']) / len(e['before'])):.2f}"
+                 if e["before"] and e["after"] else "")
+        t = e["trips"]
+        trips = " → ".join(f"{t[k]:.2f}" if k in t else "—" for k in ("before", "after")) if t else ""
+        out.append(f"| {db} | {scenario} | {per(e['before'])} | {per(e['after'])} | {ratio} | {trips} |")
+    return out
 
 
 def peak_mib(row: dict) -> str:
@@ -828,10 +888,13 @@ def write_results(res: dict, out: Path) -> None:
         elif "rss_bound_kib" in r:
             ratio = f"peak RSS {r['peak_rss_kib'] / r['rss_bound_kib']:.2f} × bound"
         lat, c = r["latency_us"], r["counted"]
+        name = f"{r['scenario']} ({r['build']}, round {r['round']})" if r.get("build") else r["scenario"]
         lines.append(
-            f"| {r['db']} | {r['scenario']} | {r['rps']:.0f} | {r['ok_per_s']:.1f} | {lat['p50'] / 1000:.2f} | "
+            f"| {r['db']} | {name} | {r['rps']:.0f} | {r['ok_per_s']:.1f} | {lat['p50'] / 1000:.2f} | "
             f"{lat['p99'] / 1000:.2f} | {c['s429']} | {c['s5xx']} | {r['errors']['timeout']} | "
             f"{peak_mib(r)} | {'' if r.get('round_trips') is None else format(r['round_trips'], '.2f')} | {ratio} |")
+    if res.get("builds"):
+        lines += comparison(res)
     lines += ["", "Baselines measured in the same run:", ""]
     for name, b in res["baselines"].items():
         lines.append(f"- {name}: {b['per_second']:.1f} hashes/s on {b['threads']} threads (`{b['command']}`)")
@@ -860,10 +923,17 @@ def parse_args(argv):
     p.add_argument("--scale", type=int, default=100000, help="identities imported for the scale scenario")
     p.add_argument("--smoke", action="store_true", help="a moment per scenario: checks the suite runs, measures nothing")
     p.add_argument("--only", default="", help="comma-separated scenarios to run (default: all): " + ", ".join(SCENARIOS))
+    p.add_argument("--against", default="", help="an earlier build's binary: run the scenarios with it and with "
+                   "--binary, alternating, and write a before/after table")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of the --against comparison (default 3)")
     p.add_argument("--binary", default=os.environ.get("HOPLITE_BIN", str(REPO_ROOT / "target" / "release" / "hoplite")))
     p.add_argument("--out", default=str(BENCH_DIR / "results" / "latest.md"))
     a = p.parse_args(argv)
     a.binary = str(Path(a.binary).resolve())
+    if a.against:
+        a.against = str(Path(a.against).resolve())
+        if not os.access(a.against, os.X_OK):
+            p.error(f"no binary at {a.against}")
     if not os.access(a.binary, os.X_OK):
         p.error(f"no hoplite binary at {a.binary} (build it, or set HOPLITE_BIN / --binary)")
     a.only = [o.strip() for o in a.only.split(",") if o.strip()]

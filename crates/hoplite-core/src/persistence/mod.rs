@@ -185,7 +185,9 @@ pub trait Persister: Send + Sync + 'static {
         identity: &Identity,
         session: &Session,
     ) -> Result<(), StoreError>;
-    /// Inserts a new session and stores the login flow that issued it: both or neither.
+    /// Inserts a new session and marks the login flow that issued it as used: both or neither.
+    /// A flow that succeeds changes nothing but its method and time (`active`, `updated_at`);
+    /// only those are written.
     async fn create_session_for_login(
         &self,
         session: &Session,

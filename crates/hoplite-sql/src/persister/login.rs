@@ -56,7 +56,7 @@ pub(super) async fn update_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
 }
 
 /// The write that stores `f`'s changes.
-pub(super) fn update_write(p: &SqlPersister, f: &LoginFlow) -> Result<Write, StoreError> {
+fn update_write(p: &SqlPersister, f: &LoginFlow) -> Result<Write, StoreError> {
     Ok(Write::new(
         "UPDATE selfservice_login_flows SET request_url = ?, active_method = ?, csrf_token = ?, ui = ?::json, internal_context = ?::json, state = ?, forced = ?, requested_aal = ?, organization_id = ?::uuid, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::nid",
     )
@@ -69,6 +69,18 @@ pub(super) fn update_write(p: &SqlPersister, f: &LoginFlow) -> Result<Write, Sto
     .arg(f.refresh)
     .arg(&f.requested_aal)
     .arg(f.organization_id.map(|o| o.to_string()))
+    .arg(p.ts(f.updated_at))
+    .arg(f.id.to_string())
+    .arg(p.nid()?))
+}
+
+/// The write that stores a flow's method and time (see `create_session_for_login`): its UI, the
+/// largest column, is left as it is.
+pub(super) fn succeeded_write(p: &SqlPersister, f: &LoginFlow) -> Result<Write, StoreError> {
+    Ok(Write::new(
+        "UPDATE selfservice_login_flows SET active_method = ?, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::nid",
+    )
+    .arg(&f.active)
     .arg(p.ts(f.updated_at))
     .arg(f.id.to_string())
     .arg(p.nid()?))

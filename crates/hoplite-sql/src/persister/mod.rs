@@ -713,7 +713,7 @@ impl Persister for SqlPersister {
         let (s, f) = (session.clone(), flow.clone());
         self.detached(|p| async move {
             let mut writes = session::session_writes(&p, &s)?;
-            writes.push(login::update_write(&p, &f)?);
+            writes.push(login::succeeded_write(&p, &f)?);
             batch::run_together(&p, &writes).await
         })
         .await

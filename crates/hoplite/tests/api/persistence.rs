@@ -1312,3 +1312,74 @@ async fn postgres_connections_closed_by_the_database_are_replaced() {
         }
     }
 }
+
+db_test!(
+    whoami_in_one_statement_reads_what_the_separate_reads_read,
+    json!({}),
+    |app| {
+        // whoami reads the session with its devices and the identity with its addresses in one
+        // statement (JSON arrays on PostgreSQL, joined rows on MySQL): with several of each, it
+        // must find each exactly once, in the order the separate reads give.
+        let p = &app.registry.persister;
+        let now = app.registry.now();
+        let mut owner = identity(now, "many@example.com", "many@example.com");
+        for n in 0..3 {
+            let value = format!("other{n}@example.com");
+            owner.verifiable_addresses.push(VerifiableAddress {
+                id: Uuid::new_v4(),
+                value: value.clone(),
+                verified: n == 1,
+                via: "email".into(),
+                status: if n == 1 { "completed" } else { "pending" }.into(),
+                verified_at: (n == 1).then_some(now),
+                created_at: now,
+                updated_at: now,
+            });
+            owner.recovery_addresses.push(RecoveryAddress {
+                id: Uuid::new_v4(),
+                value,
+                via: "email".into(),
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        p.create_identity(&owner).await.unwrap();
+        let mut session = session_of(owner.id, now);
+        for n in 0..2 {
+            session.devices.push(hoplite_core::session::Device {
+                id: Uuid::new_v4(),
+                ip_address: format!("10.0.0.{n}"),
+                user_agent: Some(format!("agent {n}")),
+                location: String::new(),
+            });
+        }
+        p.create_session(&session).await.unwrap();
+        let whoami = p
+            .get_session_with_identity(&session.token)
+            .await
+            .unwrap()
+            .expect("found");
+        let mut separate = p
+            .get_session_by_token(&session.token)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut identity = p.get_identity(owner.id).await.unwrap().unwrap();
+        identity.credentials.clear();
+        separate.identity = Some(identity);
+        assert_eq!(whoami.devices.len(), 3);
+        let who = whoami.identity.as_ref().unwrap();
+        assert_eq!(who.verifiable_addresses.len(), 4);
+        assert_eq!(who.recovery_addresses.len(), 4);
+        assert_eq!(
+            serde_json::to_value(&whoami).unwrap(),
+            serde_json::to_value(&separate).unwrap()
+        );
+        assert!(
+            p.get_session_with_identity("ory_st_unknown")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+);
