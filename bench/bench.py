@@ -225,6 +225,30 @@ class Server:
         self.stderr.close()
 
 
+def cpu_by_process(server_pid: int) -> dict[str, int]:
+    """CPU time used so far (clock ticks, user + system) by the hoplite server, the database's
+    processes and wrk, from /proc (processes that ended are not counted: take the difference
+    over a span in which none of them ends)."""
+    out = {"hoplite": 0, "database": 0, "wrk": 0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = int(fields[11]) + int(fields[12])
+        if int(pid) == server_pid:
+            out["hoplite"] += ticks
+        elif name.startswith(("postgres", "mariadbd", "mysqld")):
+            out["database"] += ticks
+        elif name == "wrk":
+            out["wrk"] += ticks
+    return out
+
+
 def cpu_times() -> tuple[int, int]:
     """The machine's (busy, total) CPU time so far, in clock ticks (/proc/stat)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -285,7 +309,8 @@ class Load:
         connections = max(connections, threads)
         # Values replaced by a name in the command written to the results (URLs, ids, tokens).
         self.shown = shown or {}
-        self.cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
+        self.seconds = max(1, round(duration))
+        self.cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{self.seconds}s",
                     "--timeout", timeout, "--latency", "-s", str(script)]
         for h in headers:
             self.cmd += ["-H", h]
@@ -550,7 +575,18 @@ class Run:
         during it."""
         quiesce()
         reset = server.reset_peak()
-        r = load.run()
+        load.start()
+        # CPU per operation by process, over most of the run: wrk's own is read while it still
+        # runs (a process that ended has no /proc entry).
+        started, before = time.monotonic(), cpu_by_process(server.proc.pid)
+        while time.monotonic() < started + load.seconds - 0.5 and load.proc.poll() is None:
+            time.sleep(0.1)
+        window, during = time.monotonic() - started, cpu_by_process(server.proc.pid)
+        r = load.wait()
+        ops = r["counted"]["ok"] * window / load.seconds
+        if ops > 0:
+            hz = os.sysconf("SC_CLK_TCK")
+            r["cpu_us_per_op"] = {k: (during[k] - before[k]) / hz * 1e6 / ops for k in before}
         return r, server.rss_kib("VmHWM") if reset else 0
 
     # One database: every scenario.
@@ -836,22 +872,40 @@ def comparison(res: dict) -> list[str]:
     rows: dict[tuple, dict] = {}
     for r in res["scenarios"]:
         key = (r["db"], r["scenario"])
-        entry = rows.setdefault(key, {"before": [], "after": [], "trips": {}})
+        entry = rows.setdefault(key, {"before": [], "after": [], "trips": {}, "cpu": {"before": [], "after": []}})
         entry[r["build"]].append(r["ok_per_s"])
+        if r.get("cpu_us_per_op"):
+            entry["cpu"][r["build"]].append(r["cpu_us_per_op"])
         if r.get("round_trips") is not None:
             entry["trips"][r["build"]] = r["round_trips"]
     b = res["builds"]
     out = ["", f"Before: `{b['before']}`; after: `{b['after']}`; the two alternate, round by round.", "",
-           "| db | scenario | before, ok/s per round | after, ok/s per round | after / before | round trips / op before → after |",
-           "| --- | --- | --- | --- | ---: | --- |"]
+           "| db | scenario | before, ok/s per round | after, ok/s per round | after / before | round trips / op before → after | CPU µs / success, hoplite + database, before → after |",
+           "| --- | --- | --- | --- | ---: | --- | --- |"]
     for (db, scenario), e in rows.items():
         per = lambda xs: ", ".join(f"{x:,.0f}" for x in xs) or "—"
         ratio = (f"{(sum(e['after']) / len(e['after'])) / (sum(e['before']) / len(e['before'])):.2f}"
                  if e["before"] and e["after"] else "")
         t = e["trips"]
         trips = " → ".join(f"{t[k]:.2f}" if k in t else "—" for k in ("before", "after")) if t else ""
-        out.append(f"| {db} | {scenario} | {per(e['before'])} | {per(e['after'])} | {ratio} | {trips} |")
+        def cpu(build: str) -> str:
+            xs = e["cpu"][build]
+            if not xs:
+                return "—"
+            mean = lambda k: sum(x[k] for x in xs) / len(xs)
+            return f"{mean('hoplite'):.0f} + {mean('database'):.0f}"
+        cpus = f"{cpu('before')} → {cpu('after')}" if e["cpu"]["before"] or e["cpu"]["after"] else ""
+        out.append(f"| {db} | {scenario} | {per(e['before'])} | {per(e['after'])} | {ratio} | {trips} | {cpus} |")
     return out
+
+
+def cpu_cell(row: dict) -> str:
+    """CPU microseconds per success of the server, the database and wrk (SQLite is inside the
+    server), or nothing where it was not measured."""
+    c = row.get("cpu_us_per_op")
+    if not c:
+        return ""
+    return ", ".join(f"{c[k]:.0f}" for k in ("hoplite", "database", "wrk"))
 
 
 def peak_mib(row: dict) -> str:
@@ -872,8 +926,8 @@ def write_results(res: dict, out: Path) -> None:
         f"Databases: {', '.join(res.get('databases', {}).values())}.",
         f"Command: `{res['command']}`",
         "",
-        "| db | scenario | req/s | successes/s | p50 ms | p99 ms | 429 | 5xx | timeouts | peak RSS MiB | round trips / op | ratio |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| db | scenario | req/s | successes/s | p50 ms | p99 ms | 429 | 5xx | timeouts | peak RSS MiB | round trips / op | CPU µs / success: hoplite, database, wrk | ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in res["scenarios"]:
         ratio = ""
@@ -892,7 +946,8 @@ def write_results(res: dict, out: Path) -> None:
         lines.append(
             f"| {r['db']} | {name} | {r['rps']:.0f} | {r['ok_per_s']:.1f} | {lat['p50'] / 1000:.2f} | "
             f"{lat['p99'] / 1000:.2f} | {c['s429']} | {c['s5xx']} | {r['errors']['timeout']} | "
-            f"{peak_mib(r)} | {'' if r.get('round_trips') is None else format(r['round_trips'], '.2f')} | {ratio} |")
+            f"{peak_mib(r)} | {'' if r.get('round_trips') is None else format(r['round_trips'], '.2f')} | "
+            f"{cpu_cell(r)} | {ratio} |")
     if res.get("builds"):
         lines += comparison(res)
     lines += ["", "Baselines measured in the same run:", ""]

@@ -6,6 +6,7 @@
 //! parts of all of them at once, `IN (...)` lists of [`IN_CHUNK`] ids at a time.
 
 use super::batch::{self, Write};
+use super::kept::OnKept;
 use super::{Fields, SqlPersister, json_text, opt, s};
 use crate::codec::{Ty, db_err, parse_json, parse_ts, parse_uuid};
 use crate::migrate::{credential_type_id, credential_type_name};
@@ -262,9 +263,8 @@ pub(crate) async fn get_identity(
     let row = sqlx::query(p.q(sql))
         .bind(id.to_string())
         .bind(p.nid()?)
-        .fetch_optional(&p.pool)
-        .await
-        .map_err(db_err)?;
+        .fetch_optional_kept(p)
+        .await?;
     let Some(r) = row else { return Ok(None) };
     let mut identity = identity_from_row(p, &r)?;
     load_identity_parts(p, std::slice::from_mut(&mut identity)).await?;
@@ -565,7 +565,7 @@ async fn select_by_identity(
     for id in ids {
         query = query.bind(id);
     }
-    query.fetch_all(&p.pool).await.map_err(db_err)
+    query.fetch_all_kept(p).await
 }
 
 pub(super) fn identity_from_row<R: Fields>(

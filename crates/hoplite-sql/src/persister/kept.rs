@@ -134,6 +134,10 @@ pub(super) trait OnKept<'q> {
         self,
         p: &super::SqlPersister,
     ) -> Result<sqlx::any::AnyQueryResult, hoplite_core::persistence::StoreError>;
+    async fn fetch_all_kept(
+        self,
+        p: &super::SqlPersister,
+    ) -> Result<Vec<sqlx::any::AnyRow>, hoplite_core::persistence::StoreError>;
 }
 
 impl<'q> OnKept<'q> for sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
@@ -152,6 +156,15 @@ impl<'q> OnKept<'q> for sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     ) -> Result<sqlx::any::AnyQueryResult, hoplite_core::persistence::StoreError> {
         let mut conn = p.take().await?;
         let result = self.execute(&mut *conn).await;
+        finish(conn, result)
+    }
+
+    async fn fetch_all_kept(
+        self,
+        p: &super::SqlPersister,
+    ) -> Result<Vec<sqlx::any::AnyRow>, hoplite_core::persistence::StoreError> {
+        let mut conn = p.take().await?;
+        let result = self.fetch_all(&mut *conn).await;
         finish(conn, result)
     }
 }
