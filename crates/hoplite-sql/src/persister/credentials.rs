@@ -27,26 +27,15 @@ pub(super) async fn find_identity_by_identifier(
     candidates: &[String],
 ) -> Result<Option<Identity>, StoreError> {
     let type_id = super::identity::type_id(credential_type)?;
-    if p.kind == hoplite_core::config::DatabaseKind::Mysql {
-        // MariaDB builds JSON arrays slowly (see `session::whoami_joined`): the owner first, then
-        // the identity with its parts.
-        for candidate in candidates {
-            let row = sqlx::query(p.q(identifier_owner_sql(p.kind)))
-                .bind(p.nid()?)
-                .bind(type_id)
-                .bind(candidate)
-                .fetch_optional_kept(p)
-                .await?;
-            if let Some(r) = row {
-                let id = crate::codec::parse_uuid(&s(&r, "identity_id")?)?;
-                return super::identity::get_identity(p, id).await;
-            }
-        }
-        return Ok(None);
-    }
     // One point lookup per candidate on the (type, identifier) unique index, in preference order,
-    // each answered with the whole identity.
-    let sql = identity_by_identifier_sql(p.kind);
+    // each answered with the whole identity; on MySQL, whose JSON arrays MariaDB builds slowly
+    // (see `session::whoami_joined`), with the owner's id, whose identity is read next.
+    let mysql = p.kind == hoplite_core::config::DatabaseKind::Mysql;
+    let sql = if mysql {
+        identifier_owner_sql(p.kind)
+    } else {
+        identity_by_identifier_sql(p.kind)
+    };
     for candidate in candidates {
         let row = sqlx::query(p.q(sql))
             .bind(p.nid()?)
@@ -54,9 +43,12 @@ pub(super) async fn find_identity_by_identifier(
             .bind(candidate)
             .fetch_optional_kept(p)
             .await?;
-        if let Some(r) = row {
-            return identity_from_aggregated_row(p, &r).map(Some);
+        let Some(r) = row else { continue };
+        if mysql {
+            let id = crate::codec::parse_uuid(&s(&r, "identity_id")?)?;
+            return super::identity::get_identity(p, id).await;
         }
+        return identity_from_aggregated_row(p, &r).map(Some);
     }
     Ok(None)
 }
