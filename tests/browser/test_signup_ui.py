@@ -61,6 +61,7 @@ def server():
     yield base
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture()
@@ -80,7 +81,8 @@ def browser():
         "--disable-dev-shm-usage", "--window-size=1000,900",
     ):
         opts.add_argument(flag)
-    opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='hoplite-chromium-')}")
+    profile = tempfile.mkdtemp(prefix="hoplite-chromium-")
+    opts.add_argument(f"--user-data-dir={profile}")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(30)
     # find_element retries for up to this long, so a slow page load on a busy CI machine is waited
@@ -88,6 +90,7 @@ def browser():
     driver.implicitly_wait(15)
     yield driver
     driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 def _screenshot(driver, name: str) -> None:

@@ -41,7 +41,8 @@ pub struct TestApp {
     /// The database this server uses (sqlx URL form for the test's own connections).
     pub dsn: String,
     /// This test's own directory (config file, SQLite database); removed on drop.
-    dir: std::path::PathBuf,
+    /// This test's directory (its config file, its SQLite database), removed when it ends.
+    pub dir: std::path::PathBuf,
     /// The server's registry, for storage contract tests that talk to the persister directly.
     pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,

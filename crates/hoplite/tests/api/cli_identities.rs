@@ -66,8 +66,10 @@ db_test!(
             7,
             json!({"schema_id": "default", "traits": {"email": "not-an-email"}}),
         );
-        let dir =
-            std::env::temp_dir().join(format!("hoplite-cli-{}", uuid::Uuid::new_v4().simple()));
+        // Inside the test's own directory, which goes when the test ends.
+        let dir = app
+            .dir
+            .join(format!("cli-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("users.json");
         std::fs::write(&file, serde_json::to_vec(&users).unwrap()).unwrap();
@@ -258,10 +260,7 @@ async fn import_on_a_terminal_draws_a_progress_bar() {
     let app = TestApp::spawn(crate::app::Db::Sqlite, json!({}))
         .await
         .expect("SQLite always runs");
-    let file = std::env::temp_dir().join(format!(
-        "hoplite-progress-{}.json",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let file = app.dir.join("progress.json");
     let users: Vec<Value> = (0..5)
         .map(
             |n| json!({"schema_id": "default", "traits": {"email": format!("bar{n}@example.com")}}),

@@ -266,6 +266,7 @@ async fn an_identity_schema_url_answering_404_stops_the_start() {
     std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
     let env = HashMap::from([("DSN".to_string(), "memory".to_string())]);
     let cfg = hoplite_core::config::load(Some(&path), &env, true).unwrap();
+    let _ = std::fs::remove_file(&path);
     let clock = Arc::new(hoplite_core::clock::MovableClock::default());
     let Err(err) = hoplite::build_registry(cfg, clock, true).await else {
         panic!("a missing schema must stop the start");

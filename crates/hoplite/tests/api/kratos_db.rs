@@ -409,8 +409,7 @@ crate::db_test!(
                 ))
                 .expect("../shared/reference beside the project");
                 use sqlx::Connection;
-                let dir =
-                    std::env::temp_dir().join(format!("hoplite-ref-{}", uuid::Uuid::new_v4()));
+                let dir = app.dir.join("reference");
                 std::fs::create_dir_all(&dir).unwrap();
                 let mut kratos = sqlx::AnyConnection::connect(&format!(
                     "sqlite://{}?mode=rwc",

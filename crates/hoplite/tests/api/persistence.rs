@@ -485,7 +485,8 @@ async fn empty_database(app: &crate::app::TestApp) -> hoplite_core::config::Dsn 
     let kind = kind_of(&app.dsn);
     let url = match kind {
         DatabaseKind::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("hoplite-empty-{}", Uuid::new_v4()));
+            // Inside the test's own directory, which goes when the test ends.
+            let dir = app.dir.join(format!("empty-{}", Uuid::new_v4()));
             std::fs::create_dir_all(&dir).unwrap();
             format!("sqlite://{}?mode=rwc", dir.join("e.sqlite").display())
         }

@@ -1465,13 +1465,22 @@ fn titled_email_schema() -> Value {
     })
 }
 
-/// Writes `schema` to a fresh file and returns its `file://` URL.
+/// Writes `schema` to a file named by its content and returns its `file://` URL. The tests share
+/// one directory, so that repeated runs reuse the same few files instead of leaving new ones.
 fn schema_url(schema: &Value) -> String {
-    let dir =
-        std::env::temp_dir().join(format!("hoplite-schema-{}", uuid::Uuid::new_v4().simple()));
+    use std::hash::{Hash, Hasher};
+    let text = serde_json::to_vec_pretty(schema).unwrap();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    let dir = std::env::temp_dir().join("hoplite-test-schemas");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("identity.schema.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(schema).unwrap()).unwrap();
+    let path = dir.join(format!("{:016x}.schema.json", hasher.finish()));
+    if std::fs::read(&path).ok().as_deref() != Some(&text[..]) {
+        // Written under another name and renamed, so that a test reading it never sees half.
+        let part = dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&part, &text).unwrap();
+        std::fs::rename(&part, &path).unwrap();
+    }
     format!("file://{}", path.display())
 }
 
