@@ -178,8 +178,13 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
     let (parts, _) = req.into_parts();
     let (info, _) = request_info(&reg, &parts, None, true);
     let reply = hoplite_core::session::handler::whoami(&reg, &info).await;
-    let body = match (&reply.body, reply.status) {
-        (ReplyBody::Json(s), 200) => {
+    let session = match (&reply.body, reply.status) {
+        (ReplyBody::Json(s), 200) => Some(s.clone()),
+        (ReplyBody::JsonText(b), 200) => serde_json::from_slice::<serde_json::Value>(b).ok(),
+        _ => None,
+    };
+    let body = match session {
+        Some(s) => {
             let logout = hoplite_core::flow::logout::create_browser_logout_flow(&reg, &info).await;
             let link = match &logout.body {
                 ReplyBody::Json(l) => format!(
