@@ -41,13 +41,24 @@ pub struct TestApp {
     /// The database this server uses (sqlx URL form for the test's own connections).
     pub dsn: String,
     /// This test's own directory (config file, SQLite database); removed on drop.
-    /// This test's directory (its config file, its SQLite database), removed when it ends.
     pub dir: std::path::PathBuf,
     /// The server's registry, for storage contract tests that talk to the persister directly.
     pub registry: Arc<hoplite_core::registry::Registry>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The PostgreSQL/MySQL database created for this test (its kind, the admin URL, its name).
     database: Option<(Db, String, String)>,
+    /// Further databases the test made on the same server, dropped with it.
+    more_databases: std::sync::Mutex<Vec<String>>,
+}
+
+impl TestApp {
+    /// Drops the database `name`, made by the test on this test's server, when the test ends.
+    pub fn drop_later(&self, name: &str) {
+        self.more_databases
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(name.to_string());
+    }
 }
 
 impl Drop for TestApp {
@@ -60,6 +71,12 @@ impl Drop for TestApp {
         // The PostgreSQL/MySQL database, so that runs on a developer's server leave nothing
         // behind. On a thread of its own: this may run inside the test's runtime.
         if let Some((db, admin_url, name)) = self.database.take() {
+            let more = std::mem::take(
+                &mut *self
+                    .more_databases
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
             let _ = std::thread::spawn(move || {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -67,7 +84,9 @@ impl Drop for TestApp {
                 else {
                     return;
                 };
-                rt.block_on(drop_database(db, &admin_url, &name));
+                for name in more.iter().chain([&name]) {
+                    rt.block_on(drop_database(db, &admin_url, name));
+                }
             })
             .join();
         }
@@ -248,6 +267,7 @@ impl TestApp {
             dir,
             shutdown: Some(tx),
             database,
+            more_databases: Default::default(),
         })
     }
 

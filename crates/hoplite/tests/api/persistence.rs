@@ -497,6 +497,7 @@ async fn empty_database(app: &crate::app::TestApp) -> hoplite_core::config::Dsn 
             conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .await
                 .unwrap();
+            app.drop_later(&name);
             let (base, query) = app
                 .dsn
                 .split_once('?')
