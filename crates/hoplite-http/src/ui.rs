@@ -118,11 +118,7 @@ pub async fn registration(State(reg): Reg, req: Request) -> Response<Body> {
     let flow_id = info.query_param("flow").unwrap_or("").to_string();
     info.query = vec![("id".into(), flow_id)];
     let reply = handler::get_registration_flow(&reg, &info).await;
-    let flow = match (&reply.body, reply.status) {
-        (ReplyBody::JsonText(text), 200) => serde_json::from_slice::<Value>(text).ok(),
-        _ => None,
-    };
-    match flow {
+    match success_json(&reply) {
         Some(flow) => page("Sign up", &render_form(&flow)),
         None => redirect(&parts, restart),
     }
@@ -178,12 +174,7 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
     let (parts, _) = req.into_parts();
     let (info, _) = request_info(&reg, &parts, None, true);
     let reply = hoplite_core::session::handler::whoami(&reg, &info).await;
-    let session = match (&reply.body, reply.status) {
-        (ReplyBody::Json(s), 200) => Some(s.clone()),
-        (ReplyBody::JsonText(b), 200) => serde_json::from_slice::<serde_json::Value>(b).ok(),
-        _ => None,
-    };
-    let body = match session {
+    let body = match success_json(&reply) {
         Some(s) => {
             let logout = hoplite_core::flow::logout::create_browser_logout_flow(&reg, &info).await;
             let link = match &logout.body {
@@ -201,6 +192,16 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
         _ => "<p id=\"signed-out\">You are not signed in. <a href=\"/ui/login\">Sign in</a> or <a href=\"/ui/registration\">sign up</a>.</p>".to_string(),
     };
     page("Welcome", &body)
+}
+
+/// The body of a handler's 200 answer as JSON, whether it was built as a tree or serialised
+/// already; `None` for any other answer.
+fn success_json(reply: &hoplite_core::flow::Reply) -> Option<Value> {
+    match (&reply.body, reply.status) {
+        (ReplyBody::Json(v), 200) => Some(v.clone()),
+        (ReplyBody::JsonText(text), 200) => serde_json::from_slice(text).ok(),
+        _ => None,
+    }
 }
 
 fn identity_label(identity: &Value) -> String {

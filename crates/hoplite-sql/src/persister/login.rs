@@ -35,7 +35,7 @@ pub(super) async fn create_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
     .bind(p.ts(f.created_at))
     .bind(p.ts(f.updated_at))
     .execute_kept(p)
-        .await?;
+    .await?;
     Ok(())
 }
 

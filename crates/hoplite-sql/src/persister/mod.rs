@@ -30,6 +30,7 @@ use hoplite_core::persistence::{
     SessionPage, SessionTarget, StoreError, StoredError,
 };
 use hoplite_core::session::Session;
+use kept::OnKept as _;
 pub use migrator::SchemaState;
 use sqlx::ConnectOptions as _;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -377,7 +378,7 @@ impl SqlPersister {
 
     /// Rewrites a query's placeholders for this database (see [`crate::codec::rewrite`]).
     /// A connection for one statement of a hot path (see `kept.rs`); hand it back with
-    /// [`kept::finish`].
+    /// [`kept::finish`], or run the statement through [`kept::OnKept`], which does both.
     async fn take(&self) -> Result<kept::Taken<'_>, StoreError> {
         self.kept
             .take(&self.pool, PING_WHEN_IDLE)
@@ -547,12 +548,10 @@ impl Persister for SqlPersister {
                 self.cols(None, "", &[("id", crate::codec::Ty::Uuid)])
             )
         });
-        let mut c = self.take().await?;
         let found = sqlx::query(self.q(sql))
             .bind(nid)
-            .fetch_optional(&mut *c)
-            .await;
-        let found = kept::finish(c, found)?;
+            .fetch_optional_kept(self)
+            .await?;
         match found {
             Some(_) => Ok(()),
             None => Err(StoreError::Other("the network row is gone".into())),

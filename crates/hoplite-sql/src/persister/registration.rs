@@ -32,7 +32,7 @@ pub(super) async fn create_registration_flow(
     .bind(&now)
     .bind(&now)
     .execute_kept(p)
-        .await?;
+    .await?;
     Ok(())
 }
 
@@ -240,7 +240,7 @@ pub(super) async fn update_registration_flow(
     .bind(f.id.to_string())
     .bind(p.nid()?)
     .execute_kept(p)
-        .await?;
+    .await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use super::aggregate::{json_array, json_rows};
 use super::batch::{self, Write};
+use super::kept::OnKept;
 use super::{Fields, SqlPersister, opt, s};
 use crate::codec::{Ty, db_err, parse_ts, parse_uuid};
 use hoplite_core::persistence::{
@@ -127,13 +128,11 @@ pub(super) async fn get_session_with_identity(
     if p.kind == hoplite_core::config::DatabaseKind::Mysql {
         return whoami_joined(p, token).await;
     }
-    let mut c = p.take().await?;
     let row = sqlx::query(p.q(whoami_sql(p.kind)))
         .bind(token)
         .bind(p.nid()?)
-        .fetch_optional(&mut *c)
-        .await;
-    let row = super::kept::finish(c, row)?;
+        .fetch_optional_kept(p)
+        .await?;
     row.map(|r| whoami_from_row(p, &r)).transpose()
 }
 
@@ -159,13 +158,11 @@ async fn whoami_joined(p: &SqlPersister, token: &str) -> Result<Option<Session>,
             crate::codec::select_list(p.kind, Some("ra"), "ra_", recovery.cols),
         )
     });
-    let mut c = p.take().await?;
     let rows = sqlx::query(p.q(sql))
         .bind(token)
         .bind(p.nid()?)
-        .fetch_all(&mut *c)
-        .await;
-    let rows = super::kept::finish(c, rows)?;
+        .fetch_all_kept(p)
+        .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };

@@ -82,15 +82,13 @@ pub async fn post_login(
     // A new session and the flow marked as used are written together; a renewed one is updated.
     flow.updated_at = now;
     let written = if renewed {
-        match reg.persister.update_session(&session).await {
-            Ok(()) => {
-                if let Err(e) = reg.persister.update_login_flow(&flow).await {
-                    tracing::warn!(error = %e, "could not mark the login flow as used");
-                }
-                Ok(())
-            }
-            Err(e) => Err(e),
+        let updated = reg.persister.update_session(&session).await;
+        if updated.is_ok()
+            && let Err(e) = reg.persister.update_login_flow(&flow).await
+        {
+            tracing::warn!(error = %e, "could not mark the login flow as used");
         }
+        updated
     } else {
         reg.persister
             .create_session_for_login(&session, &flow)
