@@ -12,6 +12,7 @@ use hoplite_core::flow::Reply;
 use hoplite_core::flow::registration::{
     ROUTE_GET_FLOW, ROUTE_INIT_API, ROUTE_INIT_BROWSER, ROUTE_SUBMIT, handler,
 };
+use hoplite_core::flow::settings::handler as settings;
 use hoplite_core::flow::{login::handler as login, logout, recovery, verification};
 use hoplite_core::registry::Registry;
 use hoplite_core::session::handler as sessions;
@@ -27,6 +28,8 @@ const CSRF_IGNORED: &[&str] = &[
     ROUTE_SUBMIT,
     hoplite_core::flow::login::ROUTE_INIT_API,
     hoplite_core::flow::login::ROUTE_SUBMIT,
+    hoplite_core::flow::settings::ROUTE_INIT_API,
+    hoplite_core::flow::settings::ROUTE_SUBMIT,
     logout::ROUTE_API,
     "/sessions",
     "/sessions/whoami",
@@ -146,6 +149,41 @@ async fn login_get_flow(State(reg): Reg, req: Request) -> Response<Body> {
 async fn login_submit(State(reg): Reg, req: Request) -> Response<Body> {
     run_with_body(reg, req, |reg, info, body| async move {
         login::update_login_flow(&reg, &info, &body).await
+    })
+    .await
+}
+
+async fn settings_init_browser(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        settings::create_browser_settings_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn settings_init_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        settings::create_native_settings_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn settings_get_flow(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        settings::get_settings_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn settings_submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        settings::update_settings_flow(&reg, &info, &body).await
+    })
+    .await
+}
+
+async fn well_known_change_password(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, _info| async move {
+        settings::well_known_change_password(&reg)
     })
     .await
 }
@@ -411,6 +449,26 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route(
             hoplite_core::flow::login::ROUTE_SUBMIT,
             get(login_submit).post(login_submit),
+        )
+        .route(
+            hoplite_core::flow::settings::ROUTE_INIT_BROWSER,
+            get(settings_init_browser),
+        )
+        .route(
+            hoplite_core::flow::settings::ROUTE_INIT_API,
+            get(settings_init_api),
+        )
+        .route(
+            hoplite_core::flow::settings::ROUTE_GET_FLOW,
+            get(settings_get_flow),
+        )
+        .route(
+            hoplite_core::flow::settings::ROUTE_SUBMIT,
+            get(settings_submit).post(settings_submit),
+        )
+        .route(
+            hoplite_core::flow::settings::ROUTE_WELL_KNOWN_CHANGE_PASSWORD,
+            get(well_known_change_password),
         )
         .route(logout::ROUTE_INIT_BROWSER, get(logout_browser))
         .route(logout::ROUTE_SUBMIT, get(logout_submit))

@@ -98,12 +98,16 @@ pub struct SelfService {
     pub registration: Registration,
     /// `selfservice.flows.login.*`.
     pub login: Login,
+    /// `selfservice.flows.settings.*`.
+    pub settings: Settings,
     /// `selfservice.flows.logout.after.default_browser_return_url`.
     pub logout_after_return_url: Option<String>,
     /// `selfservice.flows.error.ui_url`.
     pub error_ui_url: String,
     /// `selfservice.methods.password.*`.
     pub password: PasswordMethod,
+    /// `selfservice.methods.profile.enabled` (default true).
+    pub profile_enabled: bool,
     /// `selfservice.methods.code.enabled`.
     pub code_enabled: bool,
     /// `selfservice.methods.code.passwordless_enabled`.
@@ -210,6 +214,46 @@ impl SelfService {
         self.logout_after_return_url
             .as_deref()
             .unwrap_or(&self.default_browser_return_url)
+    }
+}
+
+/// The settings flow's configuration (`selfservice.flows.settings.*`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `ui_url` (default Kratos's fallback page; may be relative).
+    pub ui_url: String,
+    /// `lifespan` (default 1h).
+    pub lifespan: Duration,
+    /// `privileged_session_max_age` (default 1h): how long after signing in a session may change
+    /// passwords and identifiers without signing in again. Zero: profile changes never need it,
+    /// password changes always do (as in Kratos).
+    pub privileged_session_max_age: Duration,
+    /// `required_aal` (default `highest_available`).
+    pub required_aal: String,
+    /// `after.default_browser_return_url`.
+    pub after_default_browser_return_url: Option<String>,
+    /// `after.hooks`, hook names (the fallback when a method lists none).
+    pub after_hooks: Vec<String>,
+    /// `after.<method>`, keyed by method id.
+    pub after_methods: std::collections::BTreeMap<String, AfterMethod>,
+}
+
+impl Settings {
+    /// The post-persist hook names for `method`: the method's own list, else `after.hooks`.
+    pub fn after_hooks_for(&self, method: &str) -> &[String] {
+        match self.after_methods.get(method) {
+            Some(m) if !m.hooks.is_empty() => &m.hooks,
+            _ => &self.after_hooks,
+        }
+    }
+
+    /// The configured return URL after a change by `method`: the method's, else the flow's
+    /// (`None`: the caller falls back to the settings UI itself).
+    pub fn after_return_url_for(&self, method: &str) -> Option<&str> {
+        self.after_methods
+            .get(method)
+            .and_then(|m| m.default_browser_return_url.as_deref())
+            .or(self.after_default_browser_return_url.as_deref())
     }
 }
 

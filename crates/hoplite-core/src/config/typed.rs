@@ -6,7 +6,7 @@ use super::env::parse_go_bool;
 use super::load::ConfigError;
 use super::{
     AfterMethod, Config, Cookies, Hashers, HashingPool, IdentityConfig, Login, PasswordMethod,
-    Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session,
+    Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session, Settings,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -303,6 +303,26 @@ impl Config {
                 after_methods: d.after_methods(&after_key)?,
             }
         };
+        let settings = {
+            let base = "selfservice.flows.settings";
+            let after_key = format!("{base}.after");
+            Settings {
+                ui_url: d.string(
+                    &format!("{base}.ui_url"),
+                    "https://www.ory.com/kratos/docs/fallback/settings",
+                )?,
+                lifespan: d.duration(&format!("{base}.lifespan"), Duration::from_secs(3600))?,
+                privileged_session_max_age: d.duration(
+                    &format!("{base}.privileged_session_max_age"),
+                    Duration::from_secs(3600),
+                )?,
+                required_aal: d.string(&format!("{base}.required_aal"), "highest_available")?,
+                after_default_browser_return_url: d
+                    .opt_string(&format!("{after_key}.default_browser_return_url"))?,
+                after_hooks: d.hook_names(&format!("{after_key}.hooks"))?,
+                after_methods: d.after_methods(&after_key)?,
+            }
+        };
         let logout_after_return_url =
             d.opt_string("selfservice.flows.logout.after.default_browser_return_url")?;
 
@@ -312,12 +332,14 @@ impl Config {
             allowed_return_urls: d.strings("selfservice.allowed_return_urls")?,
             registration,
             login,
+            settings,
             logout_after_return_url,
             error_ui_url: d.string(
                 "selfservice.flows.error.ui_url",
                 "https://www.ory.com/kratos/docs/fallback/error",
             )?,
             password,
+            profile_enabled: d.bool("selfservice.methods.profile.enabled", true)?,
             code_enabled: d.bool("selfservice.methods.code.enabled", true)?,
             code_passwordless_enabled: d
                 .bool("selfservice.methods.code.passwordless_enabled", false)?,

@@ -121,6 +121,7 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
                 "after",
                 "revoke_active_sessions" | "require_verified_address"
             )
+            | ("settings", "after", "revoke_active_sessions")
     )
 }
 

@@ -14,6 +14,7 @@ pub mod redirect;
 pub mod registration;
 pub mod request;
 pub mod return_to;
+pub mod settings;
 pub mod submit;
 pub mod verification;
 

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod handler;
+pub mod manager;
 
 use crate::x::timefmt::serde_rfc3339;
 use serde::{Deserialize, Serialize};

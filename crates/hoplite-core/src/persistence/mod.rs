@@ -229,6 +229,22 @@ pub trait Persister: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    // Settings flows.
+    async fn create_settings_flow(
+        &self,
+        flow: &crate::flow::settings::SettingsFlow,
+    ) -> Result<(), StoreError>;
+    /// The stored flow, its `identity` not loaded (`None`).
+    async fn get_settings_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::flow::settings::SettingsFlow>, StoreError>;
+    /// Writes the mutable fields (ui, state, active method, internal context, `updated_at`).
+    async fn update_settings_flow(
+        &self,
+        flow: &crate::flow::settings::SettingsFlow,
+    ) -> Result<(), StoreError>;
+
     // Sessions.
     /// A session by id, with its devices but without its identity.
     async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;

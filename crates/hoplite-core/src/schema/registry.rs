@@ -8,7 +8,8 @@ use super::extension::{
 use super::{Extensions, FieldMessage};
 use crate::config::IdentityConfig;
 use crate::flow::decoder::{self, KnownPath};
-use crate::ui::{Node, group, nodes::nodes_from_schema, sort::registration_key_order};
+use crate::ui::sort::{registration_key_order, settings_key_order};
+use crate::ui::{Node, group, nodes::nodes_from_schema};
 use crate::x::http_client::HttpFetcher;
 use base64::Engine;
 use jsonschema::{Draft, Retrieve, Uri, Validator};
@@ -64,6 +65,8 @@ pub struct IdentitySchema {
     pub trait_paths: Vec<KnownPath>,
     /// The registration node order keys (`registration_key_order`).
     pub key_order: Vec<String>,
+    /// The settings node order keys (`settings_key_order`).
+    pub settings_key_order: Vec<String>,
     /// The label of the login form's `identifier` input: the title of the one trait that
     /// identifies a person (a password, WebAuthn or code identifier, passkey display name or TOTP
     /// account name), else `ID` (Kratos's `GetIdentifierLabelFromSchema`).
@@ -141,6 +144,7 @@ impl IdentitySchema {
             url: url.to_string(),
             trait_paths: decoder::known_paths(&[], &raw),
             key_order: registration_key_order(&raw),
+            settings_key_order: settings_key_order(&raw),
             identifier_label: identifier_label(&raw),
             trait_nodes_default,
             raw,

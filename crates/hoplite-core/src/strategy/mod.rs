@@ -123,7 +123,7 @@ pub async fn dispatch_login(
     body: &[u8],
 ) -> Reply {
     use crate::flow::login::error::write_flow_error;
-    let peek = decode_login_method(req, body);
+    let peek = decode_method(req, body);
     let method = match peek {
         Ok(m) => m,
         Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
@@ -159,11 +159,8 @@ pub async fn dispatch_login(
     .await
 }
 
-/// The `method` a login submission names ("" when none).
-fn decode_login_method(
-    req: &RequestInfo,
-    body: &[u8],
-) -> Result<String, crate::error::ErrorObject> {
+/// The `method` a login or settings submission names ("" when none).
+fn decode_method(req: &RequestInfo, body: &[u8]) -> Result<String, crate::error::ErrorObject> {
     let paths = [crate::flow::decoder::KnownPath {
         name: "method".into(),
         kind: PathType::String,
@@ -175,6 +172,38 @@ fn decode_login_method(
         .and_then(|m| m.as_str())
         .unwrap_or("")
         .to_string())
+}
+
+/// Offers a settings submission to the methods in Kratos's order (profile, password), spec §2.9.
+pub async fn dispatch_settings(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow: crate::flow::settings::SettingsFlow,
+    session: crate::session::Session,
+    body: &[u8],
+) -> Reply {
+    use crate::flow::settings::error::{non_form_error, write_flow_error};
+    let method = match decode_method(req, body) {
+        Ok(m) => m,
+        Err(e) => return write_flow_error(reg, req, flow, e.into()).await,
+    };
+    match method.as_str() {
+        "profile" if !reg.config.selfservice.profile_enabled => {
+            non_form_error(reg, req, Some(flow.flow_type), method_disabled()).await
+        }
+        "profile" => profile::settings::submit(reg, req, flow, session, body).await,
+        "password" if !reg.config.selfservice.password.enabled => {
+            non_form_error(reg, req, Some(flow.flow_type), method_disabled()).await
+        }
+        "password" => password::settings::submit(reg, req, flow, session, body).await,
+        _ => {
+            let err = SubmitError::Form(vec![crate::schema::FieldMessage {
+                field: String::new(),
+                message: messages::settings_no_strategy_found(),
+            }]);
+            write_flow_error(reg, req, flow, err.into()).await
+        }
+    }
 }
 
 fn method_disabled() -> crate::error::ErrorObject {

@@ -342,6 +342,46 @@ pub fn login_no_strategy_found() -> Message {
     )
 }
 
+/// 1070003 `Save` (the settings methods' submit buttons).
+pub fn info_node_label_save() -> Message {
+    Message::new(1070003, MessageType::Info, "Save")
+}
+
+/// 1050001 `Your changes have been saved!`
+pub fn settings_update_success() -> Message {
+    Message::new(
+        1050001,
+        MessageType::Success,
+        "Your changes have been saved!",
+    )
+}
+
+/// 4010004: no settings strategy claimed the submission.
+pub fn settings_no_strategy_found() -> Message {
+    Message::new(
+        4010004,
+        MessageType::Error,
+        "Could not find a strategy to update your settings. Did you fill out the form correctly?",
+    )
+}
+
+/// 4050001 `The settings flow expired <m> minutes ago, please try again.`
+pub fn settings_flow_expired(
+    expired_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Message {
+    flow_expired(4050001, "settings", expired_at, now)
+}
+
+/// 4000039: the new password verifies against the current hash.
+pub fn password_same_as_old() -> Message {
+    Message::new(
+        4000039,
+        MessageType::Error,
+        "The new password must be different from the old password.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +432,10 @@ mod tests {
             info_node_label_id(),
             invalid_credentials(),
             login_no_strategy_found(),
+            info_node_label_save(),
+            settings_update_success(),
+            settings_no_strategy_found(),
+            password_same_as_old(),
         ];
         for m in messages {
             let (kind, template) = cat

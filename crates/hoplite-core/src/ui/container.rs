@@ -127,6 +127,11 @@ pub mod nodes {
         )
     }
 
+    /// `method=<method>` submit of a settings method's form (`Save`).
+    pub fn settings_submit(group: &str, method: &str) -> Node {
+        submit(group, "method", method, messages::info_node_label_save())
+    }
+
     /// `screen=previous`: back to the first screen.
     pub fn back() -> Node {
         submit(

@@ -45,6 +45,49 @@ pub fn sort_login_nodes(nodes: &mut [Node]) {
     sort_nodes(nodes, &LOGIN_GROUP_ORDER, &keys);
 }
 
+/// Group ranks of `settings.sortNodes`.
+const SETTINGS_GROUP_ORDER: [&str; 8] = [
+    "default",
+    "profile",
+    "password",
+    "oidc",
+    "lookup_secret",
+    "webauthn",
+    "passkey",
+    "totp",
+];
+
+/// Keys the settings sort appends after the schema's (lookup secrets, WebAuthn, passkeys, TOTP).
+const SETTINGS_APPENDED_KEYS: [&str; 13] = [
+    "lookup_secret_reveal",
+    "lookup_secret_regenerate",
+    "lookup_secret_codes",
+    "lookup_secret_confirm",
+    "webauthn_remove",
+    "webauthn_register_displayname",
+    "webauthn_register",
+    "passkey_remove",
+    "passkey_register",
+    "totp_qr",
+    "totp_secret_key",
+    "totp_unlink",
+    "totp_code",
+];
+
+/// The settings node order keys: the schema's leaf paths in document order, then the second
+/// factors' node names (no `csrf_token`/`password` positions, unlike registration).
+pub fn settings_key_order(schema: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    collect_keys(schema, &mut Vec::new(), &mut keys);
+    keys.extend(SETTINGS_APPENDED_KEYS.iter().map(|k| k.to_string()));
+    keys
+}
+
+/// Sorts settings nodes as Kratos does, keyed by [`settings_key_order`].
+pub fn sort_settings_nodes(nodes: &mut [Node], keys: &[String]) {
+    sort_nodes(nodes, &SETTINGS_GROUP_ORDER, keys);
+}
+
 /// Kratos's `Nodes.SortBySchema`: a stable sort by group rank (unknown groups first), then, among
 /// nodes of one group (or of `default` and `password`), by the first key that prefixes the node's
 /// name, then by printed value; `method` always last.

@@ -16,6 +16,7 @@ mod login;
 mod migrator;
 mod registration;
 mod session;
+mod settings;
 mod token_exchange;
 mod values;
 
@@ -743,6 +744,31 @@ impl Persister for SqlPersister {
     async fn get_or_init_value(&self, key: &str, candidate: &str) -> Result<String, StoreError> {
         let (key, candidate) = (key.to_string(), candidate.to_string());
         self.detached(|p| async move { values::get_or_init_value(&p, &key, &candidate).await })
+            .await
+    }
+
+    async fn create_settings_flow(
+        &self,
+        f: &hoplite_core::flow::settings::SettingsFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { settings::create_settings_flow(&p, &f).await })
+            .await
+    }
+
+    async fn get_settings_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<hoplite_core::flow::settings::SettingsFlow>, StoreError> {
+        settings::get_settings_flow(self, id).await
+    }
+
+    async fn update_settings_flow(
+        &self,
+        f: &hoplite_core::flow::settings::SettingsFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { settings::update_settings_flow(&p, &f).await })
             .await
     }
 

@@ -12,3 +12,4 @@ mod openapi;
 mod parity;
 mod persistence;
 mod registration;
+mod settings;

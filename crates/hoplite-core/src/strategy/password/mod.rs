@@ -4,4 +4,5 @@
 pub mod hibp;
 pub mod login;
 pub mod registration;
+pub mod settings;
 pub mod validator;
