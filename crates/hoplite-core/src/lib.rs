@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod continuity;
 pub mod error;
 pub mod flow;
 pub mod hash;

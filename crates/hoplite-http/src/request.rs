@@ -257,6 +257,10 @@ pub fn request_info(
         csrf_real,
         has_cookie_header: header_non_empty(h, "cookie"),
         cookie_names: cookie_list.iter().map(|(n, _)| n.clone()).collect(),
+        continuity_cookie: cookie_list
+            .iter()
+            .find(|(n, _)| n == hoplite_core::continuity::COOKIE_NAME)
+            .map(|(_, v)| v.clone()),
         session_token,
         has_origin: header_non_empty(h, "origin"),
         is_ajax: matches!(

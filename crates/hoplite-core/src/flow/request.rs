@@ -23,6 +23,8 @@ pub struct RequestInfo {
     pub has_cookie_header: bool,
     /// Names of every cookie sent.
     pub cookie_names: Vec<String>,
+    /// The raw `ory_kratos_continuity` cookie, if the request carried one.
+    pub continuity_cookie: Option<String>,
     /// Session token from `X-Session-Token`, the session cookie, or `Authorization: Bearer`.
     pub session_token: Option<String>,
     /// The request had an `Origin` header.

@@ -245,6 +245,18 @@ pub trait Persister: Send + Sync + 'static {
         flow: &crate::flow::settings::SettingsFlow,
     ) -> Result<(), StoreError>;
 
+    // Continuity containers.
+    async fn create_continuity_container(
+        &self,
+        container: &crate::continuity::Container,
+    ) -> Result<(), StoreError>;
+    /// Reads and deletes a container (one use): `None` when there is none.
+    async fn take_continuity_container(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::continuity::Container>, StoreError>;
+    async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError>;
+
     // Sessions.
     /// A session by id, with its devices but without its identity.
     async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;

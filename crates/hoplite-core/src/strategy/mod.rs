@@ -175,7 +175,71 @@ fn decode_method(req: &RequestInfo, body: &[u8]) -> Result<String, crate::error:
 }
 
 /// Offers a settings submission to the methods in Kratos's order (profile, password), spec §2.9.
+/// A browser coming back from the sign-in a change asked for first resumes that change (the
+/// continuity container its cookie names), whatever it submits now.
 pub async fn dispatch_settings(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow: crate::flow::settings::SettingsFlow,
+    session: crate::session::Session,
+    body: &[u8],
+) -> Reply {
+    use crate::flow::FlowType;
+    use crate::flow::settings::error::continuity_name;
+    let mut values = crate::continuity::cookie_values(reg, req);
+    let before = values.len();
+    let mut resumed: Option<(&str, serde_json::Value)> = None;
+    let mut refused = None;
+    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+        let methods = [
+            ("profile", reg.config.selfservice.profile_enabled),
+            ("password", reg.config.selfservice.password.enabled),
+        ];
+        for (method, _) in methods.into_iter().filter(|(_, enabled)| *enabled) {
+            let name = continuity_name(method);
+            match crate::continuity::resume(reg, &mut values, &name, session.identity_id).await {
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+                // A change made in another flow is dropped (its container is gone already).
+                Ok(Some(p)) if p["flow"] == flow.id.to_string() => {
+                    resumed = Some((method, p));
+                    break;
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    let mut reply = match (refused, resumed) {
+        (Some(e), _) => {
+            crate::flow::settings::error::non_form_error(reg, req, Some(flow.flow_type), e).await
+        }
+        (None, Some(("profile", p))) => match serde_json::from_value(p) {
+            Ok(p) => profile::settings::continue_flow(reg, req, flow, session, p).await,
+            Err(_) => submit_settings(reg, req, flow, session, body).await,
+        },
+        (None, Some((_, p))) => match serde_json::from_value(p) {
+            Ok(p) => password::settings::continue_flow(reg, req, flow, session, p).await,
+            Err(_) => submit_settings(reg, req, flow, session, body).await,
+        },
+        (None, None) => submit_settings(reg, req, flow, session, body).await,
+    };
+    // The consumed names leave the cookie, unless the answer paused a change (its cookie is newer).
+    let paused = reply
+        .set_cookies
+        .iter()
+        .any(|c| c.starts_with(crate::continuity::COOKIE_NAME));
+    if values.len() != before && !paused {
+        reply
+            .set_cookies
+            .push(crate::continuity::set_cookie(reg, &values));
+    }
+    reply
+}
+
+/// The methods' own dispatch: the one the body's `method` names, else 4010004.
+async fn submit_settings(
     reg: &Registry,
     req: &RequestInfo,
     flow: crate::flow::settings::SettingsFlow,

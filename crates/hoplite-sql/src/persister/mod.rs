@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod batch;
+mod continuity;
 mod convert;
 mod credentials;
 mod errorx;
@@ -769,6 +770,28 @@ impl Persister for SqlPersister {
     ) -> Result<(), StoreError> {
         let f = f.clone();
         self.detached(|p| async move { settings::update_settings_flow(&p, &f).await })
+            .await
+    }
+
+    async fn create_continuity_container(
+        &self,
+        c: &hoplite_core::continuity::Container,
+    ) -> Result<(), StoreError> {
+        let c = c.clone();
+        self.detached(|p| async move { continuity::create(&p, &c).await })
+            .await
+    }
+
+    async fn take_continuity_container(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<hoplite_core::continuity::Container>, StoreError> {
+        self.detached(move |p| async move { continuity::take(&p, id).await })
+            .await
+    }
+
+    async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError> {
+        self.detached(move |p| async move { continuity::delete(&p, id).await })
             .await
     }
 

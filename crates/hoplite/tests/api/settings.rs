@@ -763,6 +763,72 @@ db_test!(
             )
         );
 
+        // The change waits in a continuity container named by the ory_kratos_continuity cookie.
+        assert!(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("ory_kratos_continuity="))
+        );
+        let paused = app
+            .query_text("SELECT name FROM continuity_containers")
+            .await;
+        assert_eq!(paused, "ory_kratos_settings_password");
+
+        // Signing in again (refresh) returns to the flow, and the paused change applies.
+        let login_url = location(&r);
+        let login = browser
+            .get(&login_url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200);
+        let login: Value = login.json().await.unwrap();
+        assert_eq!(login["refresh"], true);
+        let login_csrf = node(&login, "csrf_token").unwrap()["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = browser
+            .post(login["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("csrf_token", login_csrf.as_str()),
+                ("method", "password"),
+                ("identifier", "ivy@example.com"),
+                ("password", NEW_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), return_to);
+        let r = browser.get(&return_to).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            location(&r),
+            format!("http://127.0.0.1:4455/settings?flow={id}")
+        );
+        // One use: the container is gone, and the password is the one sent before the sign-in.
+        assert_eq!(
+            app.query_text("SELECT COALESCE(MAX(name), 'none') FROM continuity_containers")
+                .await,
+            "none"
+        );
+        assert_eq!(
+            app.login_api("ivy@example.com", PASSWORD).await.status(),
+            200
+        );
+        assert_eq!(
+            app.login_api("ivy@example.com", NEW_PASSWORD)
+                .await
+                .status(),
+            400
+        );
+        // Coming back again changes nothing more: a bare GET is no submission.
+        let r = browser.get(&return_to).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+
         // The W3C change-password URL and the admin port's redirects.
         let r = app
             .api_client()

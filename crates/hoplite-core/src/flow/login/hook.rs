@@ -138,7 +138,9 @@ pub async fn post_login(
                 Reply::redirect(303, return_to)
             };
             reply.set_cookies.push(cookie);
-            reply.rotate_csrf = true;
+            // Kratos keeps the CSRF token when the request was signed in as this identity
+            // already (a refresh), so forms opened before the sign-in still submit.
+            reply.rotate_csrf = !renewed;
             reply
         }
     }

@@ -19,9 +19,27 @@ pub enum UpdateError {
     /// A form or HTTP error, as in every flow.
     Submit(SubmitError),
     /// The change needs a privileged session: the person must sign in again
-    /// (`FlowNeedsReAuth`).
-    NeedsReauth,
+    /// (`FlowNeedsReAuth`). The change itself is kept to apply after that sign-in when given.
+    NeedsReauth(Option<Paused>),
 }
+
+/// A change kept while its author signs in again (a continuity container named
+/// `ory_kratos_settings_<strategy>`, for 15 minutes).
+#[derive(Debug, Clone)]
+pub struct Paused {
+    /// `profile` or `password`.
+    pub strategy: &'static str,
+    /// The decoded submission, flow id included.
+    pub payload: serde_json::Value,
+}
+
+/// The continuity container name of a settings method.
+pub fn continuity_name(strategy: &str) -> String {
+    format!("ory_kratos_settings_{strategy}")
+}
+
+/// How long a paused change waits for its author (Kratos's `ContinuityOptions`).
+const PAUSE_LIFESPAN: time::Duration = time::Duration::minutes(15);
 
 impl From<SubmitError> for UpdateError {
     fn from(e: SubmitError) -> Self {
@@ -56,7 +74,29 @@ pub async fn write_flow_error(
     err: UpdateError,
 ) -> Reply {
     let err = match err {
-        UpdateError::NeedsReauth => return needs_reauth(reg, req, &flow),
+        UpdateError::NeedsReauth(paused) => {
+            let mut reply = needs_reauth(reg, req, &flow);
+            if let Some(p) = paused {
+                let mut values = crate::continuity::cookie_values(reg, req);
+                let name = continuity_name(p.strategy);
+                if let Err(e) = crate::continuity::pause(
+                    reg,
+                    &mut values,
+                    &name,
+                    flow.identity_id,
+                    p.payload,
+                    PAUSE_LIFESPAN,
+                )
+                .await
+                {
+                    return non_form_error(reg, req, Some(flow.flow_type), e).await;
+                }
+                reply
+                    .set_cookies
+                    .push(crate::continuity::set_cookie(reg, &values));
+            }
+            return reply;
+        }
         UpdateError::Submit(e) => e,
     };
     if let Err(e) = write_to_form(&mut flow.ui, err) {

@@ -197,6 +197,34 @@ pub async fn load_flow(reg: &Registry, id: Uuid) -> Result<Option<SettingsFlow>,
     Ok(Some(flow))
 }
 
+/// A new flow drops the changes paused for the settings methods (spec §2.4 step 6): the cookie
+/// without their names, when it named any.
+async fn discard_paused(reg: &Registry, req: &RequestInfo) -> Result<Option<String>, ErrorObject> {
+    let mut values = crate::continuity::cookie_values(reg, req);
+    let names = [
+        ("profile", reg.config.selfservice.profile_enabled),
+        ("password", reg.config.selfservice.password.enabled),
+    ]
+    .into_iter()
+    .filter(|(_, enabled)| *enabled)
+    .map(|(m, _)| super::error::continuity_name(m))
+    .collect::<Vec<_>>();
+    Ok(crate::continuity::abort(reg, &mut values, &names)
+        .await?
+        .then(|| crate::continuity::set_cookie(reg, &values)))
+}
+
+/// [`new_flow`] for the init endpoints, which also drop paused changes.
+async fn init_flow(
+    reg: &Registry,
+    req: &RequestInfo,
+    session: &Session,
+    flow_type: FlowType,
+) -> Result<(SettingsFlow, Option<String>), ErrorObject> {
+    let cookie = discard_paused(reg, req).await?;
+    Ok((new_flow(reg, req, session, flow_type).await?, cookie))
+}
+
 /// `GET /self-service/settings/browser` (`createBrowserSettingsFlow`).
 pub async fn create_browser_settings_flow(reg: &Registry, req: &RequestInfo) -> Reply {
     let session = match require_session(reg, req, Guard::BrowserInit).await {
@@ -205,9 +233,16 @@ pub async fn create_browser_settings_flow(reg: &Registry, req: &RequestInfo) -> 
     };
     // `required_aal`: every session hoplite issues is aal1 and no identity has a second factor
     // yet, so `aal1` and `highest_available` are both met.
-    match new_flow(reg, req, &session, FlowType::Browser).await {
-        Ok(flow) if req.accepts_json => Reply::json(200, flow.to_json()),
-        Ok(flow) => Reply::redirect(303, ui_url(reg, flow.id)),
+    match init_flow(reg, req, &session, FlowType::Browser).await {
+        Ok((flow, cookie)) => {
+            let mut reply = if req.accepts_json {
+                Reply::json(200, flow.to_json())
+            } else {
+                Reply::redirect(303, ui_url(reg, flow.id))
+            };
+            reply.set_cookies.extend(cookie);
+            reply
+        }
         Err(e) => forward(reg, req, e).await,
     }
 }
@@ -218,8 +253,12 @@ pub async fn create_native_settings_flow(reg: &Registry, req: &RequestInfo) -> R
         Ok(s) => s,
         Err(reply) => return reply,
     };
-    match new_flow(reg, req, &session, FlowType::Api).await {
-        Ok(flow) => Reply::json(200, flow.to_json()),
+    match init_flow(reg, req, &session, FlowType::Api).await {
+        Ok((flow, cookie)) => {
+            let mut reply = Reply::json(200, flow.to_json());
+            reply.set_cookies.extend(cookie);
+            reply
+        }
         Err(e) => Reply::error(&e, req.request_id.as_deref()),
     }
 }

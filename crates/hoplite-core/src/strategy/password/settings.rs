@@ -4,7 +4,7 @@
 use crate::flow::csrf::check_csrf;
 use crate::flow::decoder::{self, KnownPath, PathType};
 use crate::flow::settings::SettingsFlow;
-use crate::flow::settings::error::{UpdateError, write_flow_error};
+use crate::flow::settings::error::{Paused, UpdateError, write_flow_error};
 use crate::flow::settings::hook::{may_change_password, post_settings};
 use crate::flow::submit::SubmitError;
 use crate::flow::{FlowType, Reply, RequestInfo};
@@ -17,6 +17,7 @@ use crate::strategy::password::hibp::HibpError;
 use crate::text::messages;
 use crate::ui::container::nodes;
 use crate::ui::{Container, group};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// `PopulateSettingsMethod`: the CSRF node, a new-password input and `Save`.
@@ -50,11 +51,32 @@ async fn fail(
     write_flow_error(reg, req, flow, err).await
 }
 
+/// A decoded password submission (`updateSettingsFlowWithPasswordMethod`), also what a browser's
+/// change that waits for a fresh sign-in keeps (the new password in clear, as Kratos keeps it, for
+/// at most 15 minutes and deleted when used).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub method: String,
+    /// The flow the change was made in.
+    #[serde(default)]
+    pub flow: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient_payload: Option<Value>,
+    /// Whether the body had a `csrf_token` field at all (the CSRF error's hint says so).
+    #[serde(skip)]
+    pub csrf_sent: bool,
+}
+
 /// Handles `method=password`.
 pub async fn submit(
     reg: &Registry,
     req: &RequestInfo,
-    mut flow: SettingsFlow,
+    flow: SettingsFlow,
     session: Session,
     body: &[u8],
 ) -> Reply {
@@ -75,10 +97,10 @@ pub async fn submit(
         Ok(d) => d,
         Err(e) => return fail(reg, req, flow, e.into()).await,
     };
-    let password = doc.get("password").and_then(Value::as_str);
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
     let mut problems: Vec<FieldMessage> = Vec::new();
     // Kratos reports an empty password as missing too.
-    if password.is_none_or(str::is_empty) {
+    if text("password").is_none_or(|p| p.is_empty()) {
         problems.push(FieldMessage {
             field: "password".into(),
             message: messages::validation_required("password"),
@@ -88,17 +110,48 @@ pub async fn submit(
     if !problems.is_empty() {
         return fail(reg, req, flow, SubmitError::Form(problems).into()).await;
     }
-    let password = password.unwrap_or_default().to_string();
-    flow.transient_payload = doc.get("transient_payload").cloned();
+    let payload = Payload {
+        password: text("password").unwrap_or_default(),
+        csrf_token: text("csrf_token").unwrap_or_default(),
+        method: text("method").unwrap_or_default(),
+        flow: flow.id.to_string(),
+        transient_payload: doc.get("transient_payload").cloned(),
+        csrf_sent: doc.get("csrf_token").is_some(),
+    };
+    continue_flow(reg, req, flow, session, payload).await
+}
+
+/// `continueSettingsFlow`: applies a decoded (or resumed) password change.
+pub async fn continue_flow(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: SettingsFlow,
+    session: Session,
+    payload: Payload,
+) -> Reply {
+    flow.transient_payload = payload.transient_payload.clone();
     if let Err(e) = check_csrf(
         req,
         flow.flow_type,
-        doc.get("csrf_token").and_then(Value::as_str),
+        Some(payload.csrf_token.as_str()).filter(|t| payload.csrf_sent || !t.is_empty()),
     ) {
         return fail(reg, req, flow, e.into()).await;
     }
     if !may_change_password(reg, &session) {
-        return fail(reg, req, flow, UpdateError::NeedsReauth).await;
+        // Only a browser can come back for it (API clients keep no cookie).
+        let paused = (flow.flow_type == FlowType::Browser).then(|| Paused {
+            strategy: "password",
+            payload: serde_json::to_value(&payload).unwrap_or_default(),
+        });
+        return fail(reg, req, flow, UpdateError::NeedsReauth(paused)).await;
+    }
+    let password = payload.password.clone();
+    if password.is_empty() {
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: "password".into(),
+            message: messages::validation_required("password"),
+        }]);
+        return fail(reg, req, flow, err.into()).await;
     }
     let Some(current) = session.identity.clone() else {
         return fail(reg, req, flow, crate::error::ErrorObject::internal().into()).await;
