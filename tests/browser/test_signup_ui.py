@@ -33,13 +33,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def server():
+def start_server(extra_env: dict[str, str] | None = None):
+    """Runs `hoplite serve --dev` with no configuration file (plus `extra_env`) and yields its
+    public base URL."""
     binary = os.environ.get("HOPLITE_BIN", str(REPO_ROOT / "target" / "debug" / "hoplite"))
     public, admin = _free_port(), _free_port()
     workdir = tempfile.mkdtemp(prefix="hoplite-ui-")
     env = {k: v for k, v in os.environ.items() if k != "DSN"}
     env.update({"SERVE_PUBLIC_PORT": str(public), "SERVE_ADMIN_PORT": str(admin), "DSN": "memory"})
+    env.update(extra_env or {})
     # No config file: the embedded default, exactly as README's run command.
     proc = subprocess.Popen(
         [binary, "serve", "--dev"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -62,6 +64,11 @@ def server():
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture()
+def server():
+    yield from start_server()
 
 
 @pytest.fixture()

@@ -492,6 +492,7 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route("/schemas/{id}", get(schema))
         .route("/ui/registration", get(crate::ui::registration))
         .route("/ui/login", get(crate::ui::login))
+        .route("/ui/settings", get(crate::ui::settings))
         .route("/ui/error", get(crate::ui::error))
         .route("/ui/welcome", get(crate::ui::welcome))
         .merge(health_routes(""))

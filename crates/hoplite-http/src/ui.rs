@@ -1,6 +1,7 @@
-//! A built-in, dependency-free sign-up UI (`/ui/registration`, `/ui/error`, `/ui/welcome`) that
-//! renders any registration flow from its nodes, like Kratos's reference UI does. `serve --dev`
-//! points the flow URLs here, so a fresh install has a working sign-up page with no other service.
+//! A built-in, dependency-free UI (`/ui/registration`, `/ui/login`, `/ui/settings`, `/ui/error`,
+//! `/ui/welcome`) that renders any flow from its nodes, like Kratos's reference UI does.
+//! `serve --dev` points the flow URLs here, so a fresh install has working sign-up, sign-in and
+//! account pages with no other service.
 
 use crate::render::html_escape as esc;
 use crate::request::request_info;
@@ -55,54 +56,98 @@ fn messages(list: Option<&Value>) -> String {
 fn render_form(flow: &Value) -> String {
     let ui = &flow["ui"];
     let mut out = messages(ui.get("messages"));
+    out.push_str(&form(ui, ui["nodes"].as_array().into_iter().flatten()));
+    out
+}
+
+/// One `<form>` posting to the flow's action with `nodes`.
+fn form<'a>(ui: &Value, nodes: impl Iterator<Item = &'a Value>) -> String {
+    let mut out = String::new();
     let _ = write!(
         out,
         "<form method=\"{}\" action=\"{}\">",
         esc(ui["method"].as_str().unwrap_or("POST")),
         esc(ui["action"].as_str().unwrap_or(""))
     );
-    for node in ui["nodes"].as_array().into_iter().flatten() {
-        let a = &node["attributes"];
-        let name = a["name"].as_str().unwrap_or("");
-        let kind = a["type"].as_str().unwrap_or("text");
-        let label = node["meta"]["label"]["text"].as_str().unwrap_or(name);
-        let value = match &a["value"] {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        if kind == "submit" {
-            let _ = write!(
-                out,
-                "<button type=\"submit\" name=\"{}\" value=\"{}\">{}</button> ",
-                esc(name),
-                esc(&value),
-                esc(label)
-            );
-            continue;
-        }
-        if kind != "hidden" {
-            let _ = write!(out, "<label for=\"{0}\">{1}</label>", esc(name), esc(label));
-        }
-        let _ = write!(
-            out,
-            "<input id=\"{0}\" name=\"{0}\" type=\"{1}\" value=\"{2}\"{3}{4}>",
-            esc(name),
-            esc(kind),
-            esc(&value),
-            if a["required"] == Value::Bool(true) && kind != "hidden" {
-                " required"
-            } else {
-                ""
-            },
-            a["autocomplete"]
-                .as_str()
-                .map(|v| format!(" autocomplete=\"{}\"", esc(v)))
-                .unwrap_or_default()
-        );
-        out.push_str(&messages(node.get("messages")));
+    for node in nodes {
+        out.push_str(&render_node(node));
     }
     out.push_str("</form>");
+    out
+}
+
+fn render_node(node: &Value) -> String {
+    let mut out = String::new();
+    let a = &node["attributes"];
+    let name = a["name"].as_str().unwrap_or("");
+    let kind = a["type"].as_str().unwrap_or("text");
+    let label = node["meta"]["label"]["text"].as_str().unwrap_or(name);
+    let value = match &a["value"] {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if kind == "submit" {
+        let _ = write!(
+            out,
+            "<button type=\"submit\" name=\"{}\" value=\"{}\">{}</button> ",
+            esc(name),
+            esc(&value),
+            esc(label)
+        );
+        return out;
+    }
+    if kind != "hidden" {
+        let _ = write!(out, "<label for=\"{0}\">{1}</label>", esc(name), esc(label));
+    }
+    let _ = write!(
+        out,
+        "<input id=\"{0}\" name=\"{0}\" type=\"{1}\" value=\"{2}\"{3}{4}>",
+        esc(name),
+        esc(kind),
+        esc(&value),
+        if a["required"] == Value::Bool(true) && kind != "hidden" {
+            " required"
+        } else {
+            ""
+        },
+        a["autocomplete"]
+            .as_str()
+            .map(|v| format!(" autocomplete=\"{}\"", esc(v)))
+            .unwrap_or_default()
+    );
+    out.push_str(&messages(node.get("messages")));
+    out
+}
+
+/// Renders a settings flow as Kratos's reference UI does: one form per method group (each with
+/// the CSRF token and its own submit button), so saving the profile does not ask for a password.
+fn render_settings(flow: &Value) -> String {
+    let ui = &flow["ui"];
+    let nodes: Vec<&Value> = ui["nodes"].as_array().into_iter().flatten().collect();
+    let mut groups: Vec<&str> = Vec::new();
+    for n in &nodes {
+        let g = n["group"].as_str().unwrap_or("default");
+        if g != "default" && !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let mut out = messages(ui.get("messages"));
+    for g in groups {
+        let title = match g {
+            "profile" => "Profile",
+            "password" => "Password",
+            other => other,
+        };
+        let _ = write!(out, "<h2 id=\"{0}\">{1}</h2>", esc(g), esc(title));
+        out.push_str(&form(
+            ui,
+            nodes
+                .iter()
+                .copied()
+                .filter(|n| matches!(n["group"].as_str(), Some("default")) || n["group"] == g),
+        ));
+    }
     out
 }
 
@@ -146,6 +191,30 @@ pub async fn login(State(reg): Reg, req: Request) -> Response<Body> {
     }
 }
 
+/// `GET /ui/settings?flow=`: renders a settings flow of the signed-in person, or starts a new one
+/// (which sends a visitor without a session to sign in first).
+pub async fn settings(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (mut info, _) = request_info(&reg, &parts, None, true);
+    let restart = "/self-service/settings/browser";
+    let Some(flow_id) = info.query_param("flow").map(str::to_string) else {
+        return redirect(&parts, restart);
+    };
+    info.query = vec![("id".into(), flow_id)];
+    info.is_json_request = true;
+    let reply = hoplite_core::flow::settings::handler::get_settings_flow(&reg, &info).await;
+    match success_json(&reply) {
+        Some(flow) => page(
+            "Account settings",
+            &format!(
+                "{}<p><a href=\"/ui/welcome\">Back</a></p>",
+                render_settings(&flow)
+            ),
+        ),
+        None => redirect(&parts, restart),
+    }
+}
+
 /// `GET /ui/error?id=`: shows a stored self-service error.
 pub async fn error(State(reg): Reg, req: Request) -> Response<Body> {
     let (parts, _) = req.into_parts();
@@ -185,7 +254,7 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
                 _ => String::new(),
             };
             format!(
-                "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.{link}</p>",
+                "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.{link} <a id=\"settings\" href=\"/ui/settings\">Account settings</a></p>",
                 esc(&identity_label(&s["identity"]))
             )
         }

@@ -180,6 +180,7 @@ fn fill_dev_defaults(doc: &mut Value) {
     for (key, url) in [
         ("selfservice.flows.registration.ui_url", "/ui/registration"),
         ("selfservice.flows.login.ui_url", "/ui/login"),
+        ("selfservice.flows.settings.ui_url", "/ui/settings"),
         ("selfservice.flows.error.ui_url", "/ui/error"),
     ] {
         if fill_if_missing(doc, key, Value::from(url)) {
