@@ -26,6 +26,9 @@ pub struct Registry {
     pub cookie_codecs: Vec<crate::x::securecookie::CodecKeys>,
     /// Counters for the metrics endpoint.
     pub metrics: crate::metrics::Metrics,
+    /// Where the courier delivers email (SMTP in the binary; [`crate::courier::NoMailer`] until
+    /// one is set).
+    pub mailer: Arc<dyn crate::courier::Mailer>,
     /// A hash of a random password made with the configured hasher, verified against when a
     /// sign-in names an unknown identifier (made on first use).
     dummy_hash: tokio::sync::OnceCell<String>,
@@ -54,6 +57,7 @@ impl Registry {
             csrf_cookie_name,
             cookie_codecs,
             metrics: crate::metrics::Metrics::with_hashing(hashing),
+            mailer: Arc::new(crate::courier::NoMailer),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }

@@ -138,6 +138,24 @@ async fn delete_identity_credentials(
     render_write(&reg, reply, &parts, None)
 }
 
+async fn list_courier_messages(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::courier::handler::list_courier_messages(&reg, &info).await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn get_courier_message(
+    State(reg): Reg,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::courier::handler::get_courier_message(&reg, &info, &id).await;
+    render_write(&reg, reply, &parts, None)
+}
+
 /// Self-service routes on the admin port answer 307 to the same path on the public URL
 /// (`redir.RedirectToPublicRoute`): the request URL with the public scheme and host, its path
 /// without `/admin` joined to the public URL's path (`path.Join`), then `http.Redirect`.
@@ -185,6 +203,11 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
             "/admin/identities/{id}/credentials/{type}",
             delete(delete_identity_credentials),
         )
+        .route(
+            hoplite_core::courier::handler::ROUTE_MESSAGES,
+            get(list_courier_messages),
+        )
+        .route("/admin/courier/messages/{id}", get(get_courier_message))
         .route("/admin/version", get(crate::public::version));
     // Kratos's admin redirects to the public port (`RegisterAdminRoutes` of each flow, errorx,
     // schemas and sessions): (path, methods).

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub mod outbound;
+pub mod smtp;
 
 /// Connects to the database the config names, optionally migrating it first.
 pub async fn connect(config: &Config, migrate: bool) -> Result<SqlPersister, String> {
@@ -69,14 +70,12 @@ pub async fn build_registry(
         config.hashing.queue_size,
         Default::default(),
     );
-    Ok(Arc::new(Registry::new(
-        config,
-        Arc::new(persister),
-        schemas,
-        hasher,
-        clock,
-        http,
-    )))
+    let mailer = smtp::SmtpMailer::from_config(&config.courier)?;
+    let mut registry = Registry::new(config, Arc::new(persister), schemas, hasher, clock, http);
+    if let Some(m) = mailer {
+        registry.mailer = Arc::new(m);
+    }
+    Ok(Arc::new(registry))
 }
 
 /// Serves both routers on the given listeners until `shutdown` resolves.

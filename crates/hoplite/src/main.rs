@@ -34,6 +34,14 @@ enum Command {
         /// (the same as `hoplite.accept_unsupported_features: true`).
         #[arg(long)]
         accept_unsupported_features: bool,
+        /// Also run the courier worker in this process (else run `hoplite courier watch`).
+        #[arg(long)]
+        watch_courier: bool,
+    },
+    /// The courier: deliver queued messages.
+    Courier {
+        #[command(subcommand)]
+        what: CourierCommand,
     },
     /// Database migrations.
     Migrate {
@@ -82,6 +90,19 @@ enum Command {
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CourierCommand {
+    /// Deliver queued messages until stopped (Kratos's `courier watch`).
+    Watch {
+        /// Configuration file(s) (kratos.yml, YAML or JSON); the last one wins.
+        #[arg(short = 'c', long = "config")]
+        config: Vec<PathBuf>,
+        /// Development mode, as for `serve`.
+        #[arg(long)]
+        dev: bool,
     },
 }
 
@@ -305,10 +326,27 @@ async fn main() {
                     seconds,
                 },
         } => bench_hash_rate(config.last().map(PathBuf::as_path), dev, threads, seconds),
+        Command::Courier {
+            what: CourierCommand::Watch { config, dev },
+        } => {
+            let path = config.last().map(PathBuf::as_path);
+            let cfg = hoplite_core::config::load(path, &env_map(), dev)
+                .unwrap_or_else(|e| fail(format!("configuration: {e}")));
+            init_logging(&cfg.log_level);
+            let dsn = hoplite_core::config::Dsn::parse(&cfg.dsn)
+                .unwrap_or_else(|e| fail(format!("dsn: {e}")));
+            let migrate = dsn.kind == hoplite_core::config::DatabaseKind::Sqlite;
+            let reg = hoplite::build_registry(cfg, Arc::new(SystemClock), migrate)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            tracing::info!("courier: watching the queue");
+            hoplite_core::courier::worker::watch(reg, shutdown_signal()).await;
+        }
         Command::Serve {
             config,
             dev,
             accept_unsupported_features,
+            watch_courier,
         } => {
             let path = config.last().map(PathBuf::as_path);
             let load = || {
@@ -345,6 +383,13 @@ async fn main() {
                 .await
                 .unwrap_or_else(|e| fail(format!("binding {admin_addr}: {e}")));
             let shutdown = shutdown_signal();
+            if watch_courier {
+                // Stopped with the process; a message it had claimed is claimed again later.
+                tokio::spawn(hoplite_core::courier::worker::watch(
+                    reg.clone(),
+                    std::future::pending::<()>(),
+                ));
+            }
             tracing::info!(public = %public_addr, admin = %admin_addr, "hoplite is listening");
             if let Err(e) = hoplite::serve(reg, public, admin, shutdown).await {
                 fail(format!("server error: {e}"));

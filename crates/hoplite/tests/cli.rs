@@ -326,7 +326,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let enable = [
         ("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"),
         ("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true"),
-        ("COURIER_SMTP_CONNECTION_URI", "smtp://mail.example:25/"),
+        ("COURIER_DELIVERY_STRATEGY", "http"),
     ];
     let out = Command::new(BIN)
         .args(["serve", "--dev"])
@@ -343,7 +343,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     for key in [
         "selfservice.flows.recovery.enabled",
         "selfservice.flows.verification.enabled",
-        "courier.smtp.connection_uri",
+        "courier.delivery_strategy",
         "hoplite.accept_unsupported_features",
         "--accept-unsupported-features",
     ] {
@@ -362,7 +362,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     for key in [
         "selfservice.flows.recovery.enabled",
         "selfservice.flows.verification.enabled",
-        "courier.smtp.connection_uri",
+        "courier.delivery_strategy",
     ] {
         assert_eq!(
             log.lines()
@@ -445,4 +445,118 @@ fn serve_and_migrate_refuse_an_older_kratos_database_and_leave_it_alone() {
     beside.sort();
     assert_eq!(beside, ["kratos.sqlite"]);
     assert_eq!(tables(), before, "the database is as it was");
+}
+
+/// A one-connection-at-a-time SMTP server on a thread: returns its port and the DATA sections it
+/// received.
+fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let store = mails.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut out = stream.try_clone().unwrap();
+            let mut lines = BufReader::new(stream);
+            let _ = out.write_all(b"220 sink\r\n");
+            let mut line = String::new();
+            while lines.read_line(&mut line).unwrap_or(0) > 0 {
+                let upper = line.to_ascii_uppercase();
+                if upper.starts_with("DATA") {
+                    let _ = out.write_all(b"354 go\r\n");
+                    let mut data = String::new();
+                    line.clear();
+                    while lines.read_line(&mut line).unwrap_or(0) > 0 && line != ".\r\n" {
+                        data.push_str(&line);
+                        line.clear();
+                    }
+                    store.lock().unwrap().push(data);
+                    let _ = out.write_all(b"250 queued\r\n");
+                } else if upper.starts_with("QUIT") {
+                    let _ = out.write_all(b"221 bye\r\n");
+                    break;
+                } else if upper.starts_with("EHLO") {
+                    let _ = out.write_all(b"250-sink\r\n250 8BITMIME\r\n");
+                } else {
+                    let _ = out.write_all(b"250 OK\r\n");
+                }
+                line.clear();
+            }
+        }
+    });
+    (port, mails)
+}
+
+#[test]
+fn courier_watch_and_serve_watch_courier_deliver_queued_mail() {
+    let dir = temp_dir();
+    let db = dir.join("c.sqlite");
+    let dsn = format!("sqlite://{}?mode=rwc", db.display());
+    assert_ok(&migrate(&[&dsn], &dir, None));
+    let (smtp, mails) = smtp_sink();
+    let cfg = dir.join("kratos.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "dsn: {dsn}\ncourier:\n  smtp:\n    connection_uri: smtp://127.0.0.1:{smtp}/?disable_starttls=true\n  worker:\n    pull_wait: 50ms\n"
+        ),
+    )
+    .unwrap();
+    // A queued message, as a flow would have written it.
+    let insert = |id: &str, to: &str| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&dsn).await.unwrap();
+            let sql = format!(
+                "INSERT INTO courier_messages (id, type, status, body, subject, recipient, created_at, updated_at, template_type, template_data, nid, send_count, channel, request_headers) SELECT '{id}', 1, 1, 'the body', 'the subject', '{to}', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'stub', NULL, id, 0, 'email', '{{}}' FROM networks"
+            );
+            sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql))
+                .await
+                .unwrap();
+        });
+    };
+    let wait_for = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while mails.lock().unwrap().len() < n {
+            assert!(Instant::now() < deadline, "no mail arrived");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    insert("6f1c1a0e-7a52-4d0c-9d55-000000000001", "watch@example.com");
+    let mut watch = Command::new(BIN)
+        .args(["courier", "watch", "--dev", "-c"])
+        .arg(&cfg)
+        .current_dir(&dir)
+        .env_remove("DSN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(1);
+    stop(&mut watch, "-TERM");
+    assert!(mails.lock().unwrap()[0].contains("Subject: the subject"));
+
+    insert("6f1c1a0e-7a52-4d0c-9d55-000000000002", "serve@example.com");
+    let (public, admin) = (free_port(), free_port());
+    let mut serve = Command::new(BIN)
+        .args(["serve", "--dev", "--watch-courier", "-c"])
+        .arg(&cfg)
+        .current_dir(&dir)
+        .env_remove("DSN")
+        .env("SERVE_PUBLIC_PORT", public.to_string())
+        .env("SERVE_ADMIN_PORT", admin.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(2);
+    stop(&mut serve, "-TERM");
+    assert!(mails.lock().unwrap()[1].contains("serve@example.com"));
 }

@@ -60,6 +60,8 @@ pub struct Config {
     pub bench_primary_key_lookup: bool,
     /// `identity.*`.
     pub identity: IdentityConfig,
+    /// `courier.*`.
+    pub courier: Courier,
     /// `hoplite.accept_unsupported_features`: start although the configuration enables features
     /// hoplite does not implement yet (see [`unsupported`]).
     pub accept_unsupported_features: bool,
@@ -365,6 +367,28 @@ pub struct HashingPool {
     pub pool_size: usize,
     /// `queue_size` (default: 64 × `pool_size`).
     pub queue_size: usize,
+}
+
+/// The courier (`courier.*`).
+#[derive(Debug, Clone)]
+pub struct Courier {
+    /// `courier.smtp.connection_uri` (`smtp://` with mandatory STARTTLS unless
+    /// `?disable_starttls=true`, `smtps://` for implicit TLS; `skip_ssl_verify`, `server_name`).
+    pub smtp_connection_uri: String,
+    /// `courier.smtp.from_address` (default `no-reply@ory.kratos.sh`).
+    pub from_address: String,
+    /// `courier.smtp.from_name`.
+    pub from_name: Option<String>,
+    /// `courier.smtp.headers`, added to every mail.
+    pub headers: Vec<(String, String)>,
+    /// `courier.smtp.local_name`, the HELO/EHLO name (default `localhost`).
+    pub local_name: String,
+    /// `courier.message_retries` (default 5): attempts after the first.
+    pub message_retries: i64,
+    /// `courier.worker.pull_count` (default 10): messages per batch.
+    pub pull_count: u32,
+    /// `courier.worker.pull_wait` (default 1s): the pause between batches.
+    pub pull_wait: Duration,
 }
 
 /// Identity schema configuration.

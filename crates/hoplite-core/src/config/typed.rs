@@ -5,8 +5,9 @@ use super::duration::{parse_byte_size, parse_duration};
 use super::env::parse_go_bool;
 use super::load::ConfigError;
 use super::{
-    AfterMethod, Config, Cookies, Hashers, HashingPool, IdentityConfig, Login, PasswordMethod,
-    Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve, Session, Settings,
+    AfterMethod, Config, Cookies, Courier, Hashers, HashingPool, IdentityConfig, Login,
+    PasswordMethod, Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve,
+    Session, Settings,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -462,6 +463,28 @@ impl Config {
             }
         };
 
+        let courier = Courier {
+            smtp_connection_uri: d.string("courier.smtp.connection_uri", "")?,
+            from_address: d.string("courier.smtp.from_address", "no-reply@ory.kratos.sh")?,
+            from_name: d
+                .opt_string("courier.smtp.from_name")?
+                .filter(|n| !n.is_empty()),
+            headers: match d.get("courier.smtp.headers") {
+                Some(Value::Object(map)) => map
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            local_name: d.string("courier.smtp.local_name", "localhost")?,
+            message_retries: i64::try_from(d.u64("courier.message_retries", 5)?)
+                .unwrap_or(i64::MAX),
+            pull_count: u32::try_from(d.u64("courier.worker.pull_count", 10)?)
+                .unwrap_or(u32::MAX)
+                .max(1),
+            pull_wait: d.duration("courier.worker.pull_wait", Duration::from_secs(1))?,
+        };
+
         Ok(Config {
             dsn: d.string("dsn", "")?,
             dev,
@@ -488,6 +511,7 @@ impl Config {
             .unwrap_or(usize::MAX),
             bench_primary_key_lookup: d.bool("hoplite.bench.primary_key_lookup", false)?,
             identity,
+            courier,
             accept_unsupported_features: d.bool("hoplite.accept_unsupported_features", false)?,
             log_level: d.string("log.level", "info")?,
             leak_sensitive_values: d.bool("log.leak_sensitive_values", false)?,

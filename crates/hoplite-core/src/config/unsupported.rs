@@ -25,6 +25,10 @@ fn is_true(v: &Value) -> bool {
     v == &Value::Bool(true)
 }
 
+fn is_http(v: &Value) -> bool {
+    v.as_str() == Some("http")
+}
+
 fn is_set(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -94,9 +98,19 @@ const UNSUPPORTED: &[Switch] = &[
         why: "the password migration web hook is not implemented yet",
     },
     Switch {
-        key: "courier.smtp.connection_uri",
+        key: "courier.delivery_strategy",
+        enabled: is_http,
+        why: "the courier delivers email by SMTP only; the HTTP delivery strategy is not implemented yet",
+    },
+    Switch {
+        key: "courier.template_override_path",
         enabled: is_set,
-        why: "the courier is not implemented yet: no email is sent",
+        why: "the courier uses its built-in templates; overrides are not read yet",
+    },
+    Switch {
+        key: "courier.templates",
+        enabled: is_set,
+        why: "the courier uses its built-in templates; overrides are not read yet",
     },
     Switch {
         key: "courier.channels",
@@ -228,7 +242,9 @@ mod tests {
                 "selfservice.methods.totp.enabled",
                 "selfservice.methods.lookup_secret.enabled",
                 "selfservice.methods.password.config.migrate_hook.enabled",
-                "courier.smtp.connection_uri",
+                "courier.delivery_strategy",
+                "courier.template_override_path",
+                "courier.templates",
                 "courier.channels",
                 "oauth2_provider.url",
             ]
@@ -249,7 +265,7 @@ mod tests {
                 },
                 "methods": {"totp": {"enabled": true}, "code": {"enabled": true}}
             },
-            "courier": {"smtp": {"connection_uri": "smtp://x"}}
+            "courier": {"smtp": {"connection_uri": "smtp://x"}, "delivery_strategy": "http"}
         });
         let keys: Vec<String> = unsupported_keys(&doc).into_iter().map(|k| k.key).collect();
         assert_eq!(
@@ -257,7 +273,7 @@ mod tests {
             [
                 "selfservice.flows.recovery.enabled",
                 "selfservice.methods.totp.enabled",
-                "courier.smtp.connection_uri",
+                "courier.delivery_strategy",
                 "selfservice.flows.registration.after.password.hooks.1.hook = show_verification_ui",
                 "selfservice.flows.login.after.hooks.1.hook = web_hook",
             ]

@@ -257,6 +257,37 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<crate::continuity::Container>, StoreError>;
     async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError>;
 
+    // The courier.
+    /// Stores a new message.
+    async fn queue_message(&self, message: &crate::courier::Message) -> Result<(), StoreError>;
+    /// Claims up to `limit` messages for delivery, oldest first: queued ones, and ones left
+    /// `processing` since before `stale_before` (a worker that died). Each is claimed with a
+    /// conditional update, so no two workers get the same message.
+    async fn claim_messages(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Vec<crate::courier::Message>, StoreError>;
+    async fn set_message_status(
+        &self,
+        id: Uuid,
+        status: crate::courier::MessageStatus,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    async fn increment_send_count(&self, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError>;
+    async fn record_dispatch(&self, dispatch: &crate::courier::Dispatch) -> Result<(), StoreError>;
+    /// Messages `filter` selects, newest first, after `after`, at most `limit`, and the cursor of
+    /// the next page when there is one.
+    async fn list_messages(
+        &self,
+        filter: &crate::courier::handler::MessageFilter,
+        after: Option<SessionCursor>,
+        limit: u32,
+    ) -> Result<(Vec<crate::courier::Message>, Option<SessionCursor>), StoreError>;
+    /// One message with its delivery attempts, newest first.
+    async fn get_message(&self, id: Uuid) -> Result<Option<crate::courier::Message>, StoreError>;
+
     // Sessions.
     /// A session by id, with its devices but without its identity.
     async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;

@@ -54,13 +54,18 @@ pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
 const FIRST_SESSION_TOKEN: &str =
     "id=00000000-0000-0000-0000-000000000000/created_at=2200-12-31 23:59:59";
 
+/// A page token from its text (base64, standard alphabet, no padding).
+pub(crate) fn encode_cursor_text(raw: &str) -> String {
+    encode_session_token(raw)
+}
+
 fn encode_session_token(raw: &str) -> String {
     STANDARD_NO_PAD.encode(raw)
 }
 
 /// A cursor as a page token: `created_at` as `2006-01-02 15:04:05.999999` (UTC; stored times
 /// have microseconds) and the id.
-fn cursor_token(c: &SessionCursor) -> String {
+pub(crate) fn cursor_token(c: &SessionCursor) -> String {
     let at = crate::x::timefmt::rfc3339_nano(c.created_at).replacen('T', " ", 1);
     let at = at.trim_end_matches('Z');
     encode_session_token(&format!("id={}/created_at={at}", c.id))
@@ -68,7 +73,7 @@ fn cursor_token(c: &SessionCursor) -> String {
 
 /// Reads a token of the admin session list: base64 (standard alphabet, no padding) of
 /// `key=value` pairs joined by `/`, in any order. `Ok(None)` is the first page.
-fn parse_cursor_token(token: &str) -> Result<Option<SessionCursor>, ErrorObject> {
+pub(crate) fn parse_cursor_token(token: &str) -> Result<Option<SessionCursor>, ErrorObject> {
     let invalid = || {
         ErrorObject::bad_request()
             .with_reason("The page token is invalid, do not craft your own page tokens")

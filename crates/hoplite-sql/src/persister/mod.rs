@@ -6,6 +6,7 @@ mod aggregate;
 mod batch;
 mod continuity;
 mod convert;
+mod courier;
 mod credentials;
 mod errorx;
 mod fast;
@@ -793,6 +794,59 @@ impl Persister for SqlPersister {
     async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError> {
         self.detached(move |p| async move { continuity::delete(&p, id).await })
             .await
+    }
+
+    async fn queue_message(&self, m: &hoplite_core::courier::Message) -> Result<(), StoreError> {
+        let m = m.clone();
+        self.detached(|p| async move { courier::queue(&p, &m).await })
+            .await
+    }
+
+    async fn claim_messages(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Vec<hoplite_core::courier::Message>, StoreError> {
+        self.detached(move |p| async move { courier::claim(&p, limit, now, stale_before).await })
+            .await
+    }
+
+    async fn set_message_status(
+        &self,
+        id: Uuid,
+        status: hoplite_core::courier::MessageStatus,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.detached(move |p| async move { courier::set_status(&p, id, status, now).await })
+            .await
+    }
+
+    async fn increment_send_count(&self, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+        self.detached(move |p| async move { courier::increment_send_count(&p, id, now).await })
+            .await
+    }
+
+    async fn record_dispatch(&self, d: &hoplite_core::courier::Dispatch) -> Result<(), StoreError> {
+        let d = d.clone();
+        self.detached(|p| async move { courier::record_dispatch(&p, &d).await })
+            .await
+    }
+
+    async fn list_messages(
+        &self,
+        filter: &hoplite_core::courier::handler::MessageFilter,
+        after: Option<SessionCursor>,
+        limit: u32,
+    ) -> Result<(Vec<hoplite_core::courier::Message>, Option<SessionCursor>), StoreError> {
+        courier::list(self, filter, after, limit).await
+    }
+
+    async fn get_message(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<hoplite_core::courier::Message>, StoreError> {
+        courier::get(self, id).await
     }
 
     async fn create_login_flow(&self, f: &LoginFlow) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 mod admin_identities;
 mod app;
 mod cli_identities;
+mod courier;
 mod hashing;
 mod hibp;
 mod kratos_db;
@@ -13,3 +14,4 @@ mod parity;
 mod persistence;
 mod registration;
 mod settings;
+mod smtp_sink;

@@ -1,0 +1,193 @@
+//! The courier (`ory/kratos: courier/`): messages are queued in the database by the flow change
+//! that causes them and delivered later by a worker ([`worker`]), through the [`Mailer`] port
+//! (SMTP lives in the binary). Rows are Kratos's `courier_messages` and
+//! `courier_message_dispatches`.
+
+pub mod handler;
+pub mod template;
+pub mod worker;
+
+use crate::x::timefmt::serde_rfc3339;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A message's state (`courier.MessageStatus`): numbers in the database, names on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    /// Waiting for a worker, also after a failed attempt.
+    Queued = 1,
+    Sent = 2,
+    /// Claimed by a worker.
+    Processing = 3,
+    /// Given up after the retries.
+    Abandoned = 4,
+}
+
+impl MessageStatus {
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+    pub fn from_code(code: i64) -> Option<MessageStatus> {
+        Some(match code {
+            1 => MessageStatus::Queued,
+            2 => MessageStatus::Sent,
+            3 => MessageStatus::Processing,
+            4 => MessageStatus::Abandoned,
+            _ => return None,
+        })
+    }
+    /// The `status` query value of the admin list.
+    pub fn parse(s: &str) -> Option<MessageStatus> {
+        Some(match s {
+            "queued" => MessageStatus::Queued,
+            "sent" => MessageStatus::Sent,
+            "processing" => MessageStatus::Processing,
+            "abandoned" => MessageStatus::Abandoned,
+            _ => return None,
+        })
+    }
+}
+
+/// `email` (1) or `sms` (2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageType {
+    Email = 1,
+    Sms = 2,
+}
+
+impl MessageType {
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+    pub fn from_code(code: i64) -> MessageType {
+        if code == 2 {
+            MessageType::Sms
+        } else {
+            MessageType::Email
+        }
+    }
+}
+
+/// `courierMessage`, keys in Kratos's order. The template data and request headers are stored
+/// but never shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub status: MessageStatus,
+    #[serde(rename = "type")]
+    pub message_type: MessageType,
+    pub recipient: String,
+    /// The plain-text body, rendered when queued.
+    pub body: String,
+    pub subject: String,
+    pub template_type: String,
+    /// The channel id (`email`); `""` for rows that have none.
+    pub channel: String,
+    pub send_count: i64,
+    /// Newest first; only when loaded (the single-message endpoint).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dispatches: Vec<Dispatch>,
+    #[serde(with = "serde_rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "serde_rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// The template's model as JSON (the HTML body is rendered from it when sent).
+    #[serde(skip)]
+    pub template_data: Value,
+    /// Headers of the request that caused the message (`{}` for most templates).
+    #[serde(skip)]
+    pub request_headers: Value,
+}
+
+/// One delivery attempt (`courierMessageDispatch`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dispatch {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    /// `failed` or `success`.
+    pub status: String,
+    /// The failure, as a generic error object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    #[serde(with = "serde_rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "serde_rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An email ready to go out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Why a delivery failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryError {
+    /// The dispatch record's reason (`failed to send email via smtp`).
+    pub reason: String,
+    /// What the mail server or the connection said.
+    pub message: String,
+}
+
+/// The delivery port (`courier.Channel`): the binary implements it with SMTP.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &Email) -> Result<(), DeliveryError>;
+}
+
+/// The mailer of a server without `courier.smtp.connection_uri`: every delivery fails, as in
+/// Kratos.
+pub struct NoMailer;
+
+#[async_trait::async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _: &Email) -> Result<(), DeliveryError> {
+        Err(DeliveryError {
+            reason: "failed to send email via smtp".into(),
+            message:
+                "Courier tried to deliver an email but courier.smtp.connection_uri is not set!"
+                    .into(),
+        })
+    }
+}
+
+/// Queues an email of `template_type` to `to`, its subject and text rendered now from `data`
+/// (the HTML part is rendered when it is sent), as Kratos's `QueueEmail`.
+pub async fn queue_email(
+    reg: &crate::registry::Registry,
+    to: &str,
+    template_type: &str,
+    data: Value,
+) -> Result<Uuid, crate::error::ErrorObject> {
+    let rendered = template::render(template_type, &data).ok_or_else(|| {
+        crate::error::ErrorObject::internal()
+            .with_reason(format!("unknown courier template {template_type}"))
+    })?;
+    let now = reg.now();
+    let message = Message {
+        id: Uuid::new_v4(),
+        status: MessageStatus::Queued,
+        message_type: MessageType::Email,
+        recipient: to.to_string(),
+        body: rendered.text,
+        subject: rendered.subject.trim().to_string(),
+        template_type: template_type.to_string(),
+        channel: "email".into(),
+        send_count: 0,
+        dispatches: Vec::new(),
+        created_at: now,
+        updated_at: now,
+        template_data: data,
+        request_headers: serde_json::json!({}),
+    };
+    reg.persister.queue_message(&message).await?;
+    Ok(message.id)
+}

@@ -1,0 +1,269 @@
+//! The courier on every database: queued messages delivered to a real SMTP server on loopback
+//! (with their HTML part), an SMTP outage survived with every message delivered once, retries
+//! ending in `abandoned`, two workers on one database never sending a message twice, and the admin
+//! API (`/admin/courier/messages`) as Kratos answers it.
+
+use crate::app::TestApp;
+use crate::db_test;
+use crate::openapi::assert_valid;
+use crate::smtp_sink::SmtpSink;
+use hoplite_core::courier::{queue_email, worker::dispatch_batch};
+use serde_json::{Value, json};
+
+fn courier_config(port: u16, retries: u32) -> Value {
+    json!({"courier": {
+        "smtp": {
+            "connection_uri": format!("smtp://127.0.0.1:{port}/?disable_starttls=true"),
+            "from_address": "accounts@example.com",
+            "from_name": "Example Accounts",
+            "headers": {"X-Test": "courier"}
+        },
+        "message_retries": retries
+    }})
+}
+
+async fn queue(app: &TestApp, to: &str, code: &str) -> uuid::Uuid {
+    queue_email(
+        &app.registry,
+        to,
+        "verification_code_valid",
+        json!({"to": to, "verification_code": code, "verification_url": format!("http://127.0.0.1:4433/self-service/verification?code={code}&flow=f"), "expires_in_minutes": 60}),
+    )
+    .await
+    .unwrap()
+}
+
+async fn message(app: &TestApp, id: uuid::Uuid) -> Value {
+    let r = app
+        .api_client()
+        .get(format!("{}/admin/courier/messages/{id}", app.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let m: Value = r.json().await.unwrap();
+    assert_valid("message", &m);
+    m
+}
+
+/// A port nothing listens on yet (bound, then released): the test's SMTP server starts there
+/// when the test wants it up.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The SMTP port the server was configured with.
+fn smtp_port(app: &TestApp) -> u16 {
+    let uri = &app.registry.config.courier.smtp_connection_uri;
+    url::Url::parse(uri).unwrap().port().unwrap()
+}
+
+db_test!(
+    queued_mail_reaches_the_smtp_server,
+    courier_config(free_port(), 5),
+    |app| {
+        let sink = SmtpSink::start_at(smtp_port(&app)).await;
+        let id = queue(&app, "ann@example.com", "123456").await;
+        let queued = message(&app, id).await;
+        assert_eq!(queued["status"], "queued");
+        assert_eq!(queued["type"], "email");
+        assert_eq!(queued["channel"], "email");
+        assert_eq!(queued["subject"], "Use code 123456 to verify your account");
+        assert_eq!(queued["send_count"], 0);
+        assert!(queued.get("dispatches").is_none());
+        assert!(queued.get("template_data").is_none());
+
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+        let mails = sink.received();
+        assert_eq!(mails.len(), 1);
+        let mail = &mails[0];
+        assert_eq!(mail.to, ["<ann@example.com>"]);
+        assert!(mail.from.contains("accounts@example.com"));
+        assert!(
+            mail.data
+                .contains("Subject: Use code 123456 to verify your account")
+        );
+        assert!(
+            mail.data
+                .contains("From: \"Example Accounts\" <accounts@example.com>")
+        );
+        assert!(mail.data.contains("X-Test: courier"));
+        assert!(mail.data.contains("text/plain") && mail.data.contains("text/html"));
+        assert!(mail.data.contains("123456"));
+
+        let sent = message(&app, id).await;
+        assert_eq!(sent["status"], "sent");
+        assert_eq!(sent["send_count"], 1);
+        assert_eq!(sent["dispatches"][0]["status"], "success");
+        // Nothing is left to send.
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 0);
+        assert_eq!(sink.received().len(), 1);
+    }
+);
+
+db_test!(
+    an_smtp_outage_loses_no_mail_and_sends_none_twice,
+    courier_config(free_port(), 5),
+    |app| {
+        let port = smtp_port(&app);
+        let first = queue(&app, "bea@example.com", "111111").await;
+        let second = queue(&app, "cid@example.com", "222222").await;
+        // The server is down: both attempts fail, both messages wait.
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 2);
+        for id in [first, second] {
+            let m = message(&app, id).await;
+            assert_eq!(m["status"], "queued");
+            assert_eq!(m["send_count"], 1);
+            assert_eq!(m["dispatches"][0]["status"], "failed");
+            assert_eq!(
+                m["dispatches"][0]["error"]["reason"],
+                "failed to send email via smtp"
+            );
+        }
+        // It comes back: each message arrives once.
+        let sink = SmtpSink::start_at(port).await;
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 2);
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 0);
+        let mut to: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
+        to.sort();
+        assert_eq!(to, ["<bea@example.com>", "<cid@example.com>"]);
+        let m = message(&app, first).await;
+        assert_eq!(m["status"], "sent");
+        assert_eq!(m["send_count"], 2);
+        let statuses: Vec<&str> = m["dispatches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses.len(), 2);
+        assert!(statuses.contains(&"success") && statuses.contains(&"failed"));
+    }
+);
+
+db_test!(
+    a_message_that_never_goes_through_is_abandoned,
+    courier_config(free_port(), 1),
+    |app| {
+        let id = queue(&app, "dan@example.com", "333333").await;
+        // message_retries: 1 means two attempts, then the worker gives up.
+        for _ in 0..2 {
+            assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+            assert_eq!(message(&app, id).await["status"], "queued");
+        }
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+        let m = message(&app, id).await;
+        assert_eq!(m["status"], "abandoned");
+        assert_eq!(m["send_count"], 2);
+        assert_eq!(m["dispatches"].as_array().unwrap().len(), 2);
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 0);
+    }
+);
+
+db_test!(
+    two_workers_never_send_a_message_twice,
+    courier_config(free_port(), 5),
+    |app| {
+        let sink = SmtpSink::start_at(smtp_port(&app)).await;
+        for i in 0..30 {
+            queue(&app, &format!("user{i}@example.com"), &format!("{i:06}")).await;
+        }
+        // Two workers race for the same queue until it is empty.
+        loop {
+            let (a, b) = tokio::join!(dispatch_batch(&app.registry), dispatch_batch(&app.registry));
+            if a.unwrap() + b.unwrap() == 0 {
+                break;
+            }
+        }
+        let mut to: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
+        assert_eq!(to.len(), 30, "every message once");
+        to.sort();
+        to.dedup();
+        assert_eq!(to.len(), 30, "no message twice");
+    }
+);
+
+db_test!(
+    the_admin_api_lists_and_filters_messages,
+    courier_config(free_port(), 5),
+    |app| {
+        let a = queue(&app, "eve@example.com", "444444").await;
+        app.clock.advance(time::Duration::seconds(2));
+        let b = queue(&app, "fay@example.com", "555555").await;
+        app.clock.advance(time::Duration::seconds(2));
+        let c = queue(&app, "eve@example.com", "666666").await;
+        let client = app.api_client();
+        let list = |query: &'static str| {
+            let client = client.clone();
+            let url = format!("{}/admin/courier/messages{query}", app.admin);
+            async move { client.get(url).send().await.unwrap() }
+        };
+        let r = list("").await;
+        assert_eq!(r.status(), 200);
+        let link = r.headers()["link"].to_str().unwrap().to_string();
+        assert!(link.contains("rel=\"first\""), "{link}");
+        let all: Vec<Value> = r.json().await.unwrap();
+        for m in &all {
+            assert_valid("message", m);
+        }
+        let ids: Vec<String> = all
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            [c.to_string(), b.to_string(), a.to_string()],
+            "newest first"
+        );
+
+        let r = list("?recipient=eve@example.com").await;
+        let eve: Vec<Value> = r.json().await.unwrap();
+        assert_eq!(eve.len(), 2);
+        let r = list("?status=sent").await;
+        assert_eq!(r.json::<Vec<Value>>().await.unwrap().len(), 0);
+        let r = list("?status=bogus").await;
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["reason"], "Message status is not valid");
+
+        // Pages of one, following the `next` links.
+        let mut seen = Vec::new();
+        let mut url = format!("{}/admin/courier/messages?page_size=1", app.admin);
+        loop {
+            let r = client.get(&url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let link = r.headers()["link"].to_str().unwrap().to_string();
+            let page: Vec<Value> = r.json().await.unwrap();
+            seen.extend(page.iter().map(|m| m["id"].as_str().unwrap().to_string()));
+            match crate::app::link_rel(&link, "next") {
+                Some(next) => url = format!("{}{}", app.admin, next),
+                None => break,
+            }
+            assert!(seen.len() <= 3, "pagination does not end");
+        }
+        assert_eq!(seen, ids);
+
+        let r = client
+            .get(format!("{}/admin/courier/messages/not-a-uuid", app.admin))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["message"],
+            "uuid: incorrect UUID length 10 in string \"not-a-uuid\""
+        );
+        let r = client
+            .get(format!(
+                "{}/admin/courier/messages/{}",
+                app.admin,
+                uuid::Uuid::new_v4()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+);
