@@ -183,7 +183,14 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=SHUTDOWN_TIMEOUT_S)
 
 
-def start_server(request, tmp_path_factory, style: str, dsn: str = "memory") -> Server:
+def start_server(
+    request,
+    tmp_path_factory,
+    style: str,
+    dsn: str = "memory",
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> Server:
     workdir = tmp_path_factory.mktemp(f"hoplite-{style}")
     schema_path = workdir / "identity.schema.json"
     schema_path.write_text(json.dumps(IDENTITY_SCHEMA, indent=2) + "\n")
@@ -196,9 +203,10 @@ def start_server(request, tmp_path_factory, style: str, dsn: str = "memory") -> 
 
     env = dict(os.environ)
     env.update({"DSN": dsn, "LOG_LEVEL": "debug"})
+    env.update(extra_env or {})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(hoplite_bin()), "serve", "--dev", "-c", str(config_path)],
+            [str(hoplite_bin()), "serve", "--dev", "-c", str(config_path), *extra_args],
             cwd=workdir,
             env=env,
             stdin=subprocess.DEVNULL,

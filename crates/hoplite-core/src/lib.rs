@@ -8,6 +8,7 @@ pub mod courier;
 pub mod error;
 pub mod flow;
 pub mod hash;
+pub mod hook;
 pub mod identity;
 pub mod metrics;
 pub mod persistence;

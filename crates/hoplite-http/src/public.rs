@@ -30,6 +30,8 @@ const CSRF_IGNORED: &[&str] = &[
     hoplite_core::flow::login::ROUTE_SUBMIT,
     hoplite_core::flow::settings::ROUTE_INIT_API,
     hoplite_core::flow::settings::ROUTE_SUBMIT,
+    verification::ROUTE_INIT_API,
+    verification::ROUTE_SUBMIT,
     logout::ROUTE_API,
     "/sessions",
     "/sessions/whoami",
@@ -216,9 +218,30 @@ async fn recovery_disabled(State(reg): Reg, req: Request) -> Response<Body> {
     .await
 }
 
-async fn verification_disabled(State(reg): Reg, req: Request) -> Response<Body> {
+async fn verification_init_browser(State(reg): Reg, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {
-        hoplite_core::flow::verification::verification_disabled(&reg, &info).await
+        verification::handler::create_browser_verification_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn verification_init_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        verification::handler::create_native_verification_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn verification_get_flow(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        verification::handler::get_verification_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn verification_submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        verification::handler::update_verification_flow(&reg, &info, &body).await
     })
     .await
 }
@@ -477,9 +500,16 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route(recovery::ROUTE_INIT_BROWSER, get(recovery_disabled))
         .route(recovery::ROUTE_INIT_API, get(recovery_disabled))
         .route(recovery::ROUTE_GET_FLOW, get(recovery_disabled))
-        .route(verification::ROUTE_INIT_BROWSER, get(verification_disabled))
-        .route(verification::ROUTE_INIT_API, get(verification_disabled))
-        .route(verification::ROUTE_GET_FLOW, get(verification_disabled))
+        .route(
+            verification::ROUTE_INIT_BROWSER,
+            get(verification_init_browser),
+        )
+        .route(verification::ROUTE_INIT_API, get(verification_init_api))
+        .route(verification::ROUTE_GET_FLOW, get(verification_get_flow))
+        .route(
+            verification::ROUTE_SUBMIT,
+            get(verification_submit).post(verification_submit),
+        )
         // Every method reaches whoami (`session/handler.go` registers it for each).
         .route("/sessions/whoami", axum::routing::any(whoami))
         .route("/sessions", get(my_sessions).delete(delete_my_sessions))

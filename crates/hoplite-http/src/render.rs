@@ -239,7 +239,9 @@ pub fn render(
     }
     let mut cookies: Vec<String> = reply.set_cookies.clone();
     let issued = csrf.and_then(|c| c.issue);
-    if reply.rotate_csrf {
+    if let Some(token) = &reply.issue_csrf {
+        cookies.push(csrf_cookie(reg, token));
+    } else if reply.rotate_csrf {
         cookies.push(csrf_cookie(
             reg,
             &hoplite_core::x::csrf::generate_real_token(),

@@ -116,6 +116,27 @@ pub struct SelfService {
     pub code_passwordless_enabled: bool,
     /// `selfservice.flows.verification.enabled`.
     pub verification_enabled: bool,
+    /// `selfservice.flows.verification.*`.
+    pub verification: Verification,
+    /// `selfservice.methods.code.config.lifespan` (default 1h): how long a one-time code lives.
+    pub code_lifespan: Duration,
+    /// `selfservice.methods.code.config.max_submissions` (default 5): code attempts per flow.
+    pub code_max_submissions: i64,
+}
+
+/// The verification flow's configuration.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// `use`: `code` (default) or `link`.
+    pub strategy: String,
+    /// `ui_url` (default Kratos's fallback page; may be relative).
+    pub ui_url: String,
+    /// `lifespan` (default 1h).
+    pub lifespan: Duration,
+    /// `after.default_browser_return_url`.
+    pub after_default_browser_return_url: Option<String>,
+    /// `notify_unknown_recipients` (default false): mail an address no account has.
+    pub notify_unknown_recipients: bool,
 }
 
 impl SelfService {

@@ -7,7 +7,7 @@ use super::load::ConfigError;
 use super::{
     AfterMethod, Config, Cookies, Courier, Hashers, HashingPool, IdentityConfig, Login,
     PasswordMethod, Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve,
-    Session, Settings,
+    Session, Settings, Verification,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -345,6 +345,29 @@ impl Config {
             code_passwordless_enabled: d
                 .bool("selfservice.methods.code.passwordless_enabled", false)?,
             verification_enabled: d.bool("selfservice.flows.verification.enabled", false)?,
+            verification: {
+                let base = "selfservice.flows.verification";
+                Verification {
+                    strategy: d.string(&format!("{base}.use"), "code")?,
+                    ui_url: d.string(
+                        &format!("{base}.ui_url"),
+                        "https://www.ory.com/kratos/docs/fallback/verification",
+                    )?,
+                    lifespan: d.duration(&format!("{base}.lifespan"), Duration::from_secs(3600))?,
+                    after_default_browser_return_url: d
+                        .opt_string(&format!("{base}.after.default_browser_return_url"))?,
+                    notify_unknown_recipients: d
+                        .bool(&format!("{base}.notify_unknown_recipients"), false)?,
+                }
+            },
+            code_lifespan: d.duration(
+                "selfservice.methods.code.config.lifespan",
+                Duration::from_secs(3600),
+            )?,
+            code_max_submissions: i64::try_from(
+                d.u64("selfservice.methods.code.config.max_submissions", 5)?,
+            )
+            .unwrap_or(5),
         };
 
         let cookies = Cookies {

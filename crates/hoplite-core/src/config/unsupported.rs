@@ -25,6 +25,10 @@ fn is_true(v: &Value) -> bool {
     v == &Value::Bool(true)
 }
 
+fn is_link(v: &Value) -> bool {
+    v.as_str() == Some("link")
+}
+
 fn is_http(v: &Value) -> bool {
     v.as_str() == Some("http")
 }
@@ -48,9 +52,9 @@ const UNSUPPORTED: &[Switch] = &[
         why: "the recovery flow is not implemented yet: its endpoints answer as if it were disabled",
     },
     Switch {
-        key: "selfservice.flows.verification.enabled",
-        enabled: is_true,
-        why: "the verification flow is not implemented yet: its endpoints answer as if it were disabled, and no address is ever verified",
+        key: "selfservice.flows.verification.use",
+        enabled: is_link,
+        why: "verification by link is not implemented yet (verification by code is)",
     },
     Switch {
         key: "selfservice.methods.code.passwordless_enabled",
@@ -232,7 +236,7 @@ mod tests {
             keys,
             [
                 "selfservice.flows.recovery.enabled",
-                "selfservice.flows.verification.enabled",
+                "selfservice.flows.verification.use",
                 "selfservice.methods.code.passwordless_enabled",
                 "selfservice.methods.code.mfa_enabled",
                 "selfservice.methods.link.enabled",

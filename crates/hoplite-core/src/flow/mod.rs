@@ -67,6 +67,9 @@ pub struct Reply {
     pub rotate_csrf: bool,
     /// Further response headers (e.g. `Link` for pagination).
     pub headers: Vec<(String, String)>,
+    /// Issue a CSRF cookie with this real token (standard base64), chosen by the handler because
+    /// the flow stores a token masked from it.
+    pub issue_csrf: Option<String>,
 }
 
 impl Reply {
@@ -77,6 +80,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),
+            issue_csrf: None,
         }
     }
     /// A success reply whose body is JSON text serialised already.
@@ -87,6 +91,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),
+            issue_csrf: None,
         }
     }
     /// A reply without a body (`204 No Content` and the like).
@@ -97,6 +102,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),
+            issue_csrf: None,
         }
     }
     /// Adds a response header.
@@ -111,6 +117,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),
+            issue_csrf: None,
         }
     }
     /// The generic error body `{"error": {...}}` with the error's own status (500 when it has none).
@@ -139,6 +146,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers,
+            issue_csrf: None,
         }
     }
     /// A self-describing error body (e.g. the expired-flow error) with the given status.
@@ -149,6 +157,7 @@ impl Reply {
             set_cookies: Vec::new(),
             rotate_csrf: false,
             headers: Vec::new(),
+            issue_csrf: None,
         }
     }
 }

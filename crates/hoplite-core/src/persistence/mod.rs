@@ -257,6 +257,51 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<crate::continuity::Container>, StoreError>;
     async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError>;
 
+    // Verification.
+    async fn create_verification_flow(
+        &self,
+        flow: &crate::flow::verification::VerificationFlow,
+    ) -> Result<(), StoreError>;
+    async fn get_verification_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::flow::verification::VerificationFlow>, StoreError>;
+    /// Writes the mutable fields (ui, state, active method, CSRF token, internal context).
+    async fn update_verification_flow(
+        &self,
+        flow: &crate::flow::verification::VerificationFlow,
+    ) -> Result<(), StoreError>;
+    /// Deletes the flow's codes (a new one replaces them, or the address is unknown).
+    async fn delete_verification_codes(&self, flow_id: Uuid) -> Result<(), StoreError>;
+    async fn create_verification_code(
+        &self,
+        code: &crate::strategy::code::VerificationCode,
+    ) -> Result<(), StoreError>;
+    /// Counts one attempt on the flow (atomically), then, within `max_submissions`, consumes the
+    /// live code whose HMAC is one of `hmacs` with a conditional update (two submissions of one
+    /// code cannot both succeed).
+    async fn use_verification_code(
+        &self,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+        max_submissions: i64,
+    ) -> Result<crate::strategy::code::CodeUse, StoreError>;
+    /// The verifiable address with this channel and value: its id and its identity's.
+    async fn find_verifiable_address(
+        &self,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, StoreError>;
+    /// Sets an address's `status` (`sent`), or marks it verified (`completed`, `verified_at`).
+    async fn update_verifiable_address_status(
+        &self,
+        id: Uuid,
+        status: &str,
+        verified_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
     // The courier.
     /// Stores a new message.
     async fn queue_message(&self, message: &crate::courier::Message) -> Result<(), StoreError>;

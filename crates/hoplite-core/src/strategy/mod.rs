@@ -1,6 +1,7 @@
 //! Self-service methods (`ory/kratos: selfservice/strategy/`), and the registration dispatcher that
 //! offers a submission to each of them in Kratos's registry order.
 
+pub mod code;
 pub mod password;
 pub mod profile;
 

@@ -382,6 +382,97 @@ pub fn password_same_as_old() -> Message {
     )
 }
 
+/// 1070007 `Email` (the verification address input).
+pub fn info_node_label_email() -> Message {
+    Message::new(1070007, MessageType::Info, "Email")
+}
+
+/// 1070008 `Resend code`.
+pub fn info_node_resend_code() -> Message {
+    Message::new(1070008, MessageType::Info, "Resend code")
+}
+
+/// 1070009 `Continue`.
+pub fn info_node_label_continue() -> Message {
+    Message::new(1070009, MessageType::Info, "Continue")
+}
+
+/// 1070011 `Verification code`.
+pub fn info_node_label_verification_code() -> Message {
+    Message::new(1070011, MessageType::Info, "Verification code")
+}
+
+/// 1080002: an email address was verified.
+pub fn verification_successful() -> Message {
+    Message::new(
+        1080002,
+        MessageType::Success,
+        "You successfully verified your email address.",
+    )
+}
+
+/// 1080003: a verification code went out by email.
+pub fn verification_code_sent() -> Message {
+    Message::new(
+        1080003,
+        MessageType::Info,
+        "An email containing a verification code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
+    )
+}
+
+/// 1080004: a verification code went out by text message.
+pub fn verification_code_sent_sms() -> Message {
+    Message::new(
+        1080004,
+        MessageType::Info,
+        "A text message containing a verification code has been sent to the phone number you provided. If you have not received a text message, check the spelling of the number and make sure to use the number you registered with.",
+    )
+}
+
+/// 4010006: no verification strategy claimed the submission.
+pub fn verification_no_strategy_found() -> Message {
+    Message::new(
+        4010006,
+        MessageType::Error,
+        "Could not find a strategy to verify your account with. Did you fill out the form correctly?",
+    )
+}
+
+/// 4070002: the flow was completed already.
+pub fn verification_retry_success() -> Message {
+    Message::new(
+        4070002,
+        MessageType::Error,
+        "The request was already completed successfully and can not be retried.",
+    )
+}
+
+/// 4070003: the flow is in a failure state.
+pub fn verification_state_failure() -> Message {
+    Message::new(
+        4070003,
+        MessageType::Error,
+        "The verification flow reached a failure state and must be retried.",
+    )
+}
+
+/// 4070005 `The verification flow expired <m> minutes ago, please try again.`
+pub fn verification_flow_expired(
+    expired_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Message {
+    flow_expired(4070005, "verification", expired_at, now)
+}
+
+/// 4070006: a wrong, expired or used verification code.
+pub fn verification_code_invalid() -> Message {
+    Message::new(
+        4070006,
+        MessageType::Error,
+        "The verification code is invalid or has already been used. Please try again.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +527,17 @@ mod tests {
             settings_update_success(),
             settings_no_strategy_found(),
             password_same_as_old(),
+            info_node_label_email(),
+            info_node_resend_code(),
+            info_node_label_continue(),
+            info_node_label_verification_code(),
+            verification_successful(),
+            verification_code_sent(),
+            verification_code_sent_sms(),
+            verification_no_strategy_found(),
+            verification_retry_success(),
+            verification_state_failure(),
+            verification_code_invalid(),
         ];
         for m in messages {
             let (kind, template) = cat

@@ -21,6 +21,7 @@ mod session;
 mod settings;
 mod token_exchange;
 mod values;
+mod verification;
 
 use crate::codec::{Ty, db_err};
 use async_trait::async_trait;
@@ -794,6 +795,81 @@ impl Persister for SqlPersister {
     async fn delete_continuity_container(&self, id: Uuid) -> Result<(), StoreError> {
         self.detached(move |p| async move { continuity::delete(&p, id).await })
             .await
+    }
+
+    async fn create_verification_flow(
+        &self,
+        f: &hoplite_core::flow::verification::VerificationFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { verification::create_flow(&p, &f).await })
+            .await
+    }
+
+    async fn get_verification_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<hoplite_core::flow::verification::VerificationFlow>, StoreError> {
+        verification::get_flow(self, id).await
+    }
+
+    async fn update_verification_flow(
+        &self,
+        f: &hoplite_core::flow::verification::VerificationFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { verification::update_flow(&p, &f).await })
+            .await
+    }
+
+    async fn delete_verification_codes(&self, flow_id: Uuid) -> Result<(), StoreError> {
+        self.detached(move |p| async move { verification::delete_codes(&p, flow_id).await })
+            .await
+    }
+
+    async fn create_verification_code(
+        &self,
+        c: &hoplite_core::strategy::code::VerificationCode,
+    ) -> Result<(), StoreError> {
+        let c = c.clone();
+        self.detached(|p| async move { verification::create_code(&p, &c).await })
+            .await
+    }
+
+    async fn use_verification_code(
+        &self,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+        max_submissions: i64,
+    ) -> Result<hoplite_core::strategy::code::CodeUse, StoreError> {
+        let hmacs = hmacs.to_vec();
+        self.detached(move |p| async move {
+            verification::use_code(&p, flow_id, &hmacs, now, max_submissions).await
+        })
+        .await
+    }
+
+    async fn find_verifiable_address(
+        &self,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, StoreError> {
+        verification::find_address(self, via, value).await
+    }
+
+    async fn update_verifiable_address_status(
+        &self,
+        id: Uuid,
+        status: &str,
+        verified_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let status = status.to_string();
+        self.detached(move |p| async move {
+            verification::update_address_status(&p, id, &status, verified_at, now).await
+        })
+        .await
     }
 
     async fn queue_message(&self, m: &hoplite_core::courier::Message) -> Result<(), StoreError> {

@@ -15,3 +15,4 @@ mod persistence;
 mod registration;
 mod settings;
 mod smtp_sink;
+mod verification;

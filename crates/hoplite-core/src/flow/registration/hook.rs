@@ -119,7 +119,7 @@ pub async fn post_registration(
 ) -> Reply {
     let method = new.credential_type;
     let traits = new.traits.clone();
-    let identity = build_identity(reg, &flow, new);
+    let mut identity = build_identity(reg, &flow, new);
     // Kratos always writes the session row, even when no `session` hook hands it out. The identity
     // and its first session are written together: a failure leaves neither behind, and the
     // person can simply sign up again.
@@ -148,6 +148,34 @@ pub async fn post_registration(
         }
     }
     tracing::info!(identity_id = %identity.id, method, "identity registered");
+
+    // Kratos runs the verification hook first when verification is enabled; the identity is
+    // stored already, so a failure here is reported through the form.
+    let mut verification_csrf = None;
+    if reg.config.selfservice.verification_enabled {
+        match crate::hook::verification::after_registration(
+            reg,
+            req,
+            flow.flow_type,
+            &flow.request_url,
+            &identity,
+            flow.transient_payload.clone(),
+        )
+        .await
+        {
+            Ok(Some(started)) => {
+                // The answer shows the address as the hook left it.
+                for a in &mut identity.verifiable_addresses {
+                    if a.id == started.address_id {
+                        a.status = "sent".into();
+                    }
+                }
+                verification_csrf = started.csrf_real;
+            }
+            Ok(None) => {}
+            Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+        }
+    }
 
     let return_to = match secure_redirect_to(
         reg.config.selfservice.registration_return_url_for(method),
@@ -204,20 +232,24 @@ pub async fn post_registration(
                 };
                 reply.set_cookies.push(cookie);
                 reply.rotate_csrf = true;
+                reply.issue_csrf = verification_csrf;
                 return reply;
             }
         }
     }
-    if flow.flow_type == FlowType::Api || req.is_json_request {
+    let mut reply = if flow.flow_type == FlowType::Api || req.is_json_request {
         let cw = if continue_with.is_empty() {
             Value::Null
         } else {
             json!(continue_with)
         };
-        return Reply::json(
+        Reply::json(
             200,
             json!({ "identity": public_identity, "continue_with": cw }),
-        );
-    }
-    Reply::redirect(303, return_to)
+        )
+    } else {
+        Reply::redirect(303, return_to)
+    };
+    reply.issue_csrf = verification_csrf;
+    reply
 }

@@ -101,6 +101,34 @@ pub async fn post_settings(
         return write_flow_error(reg, req, flow, ErrorObject::from(e).into()).await;
     }
 
+    // With verification enabled, Kratos runs its verification hook first: a new or changed
+    // address gets a code.
+    if reg.config.selfservice.verification_enabled {
+        match crate::hook::verification::after_settings(
+            reg,
+            req,
+            flow.flow_type,
+            &flow.request_url,
+            &updated,
+            flow.transient_payload.clone(),
+        )
+        .await
+        {
+            Ok(Some(started)) => {
+                // The answer shows the identity as stored: that address is `sent` now.
+                if let Some(identity) = &mut flow.identity {
+                    for a in &mut identity.verifiable_addresses {
+                        if a.id == started.address_id {
+                            a.status = "sent".into();
+                        }
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return write_flow_error(reg, req, flow, e.into()).await,
+        }
+    }
+
     let hooks = settings.after_hooks_for(method);
     if hooks.iter().any(|h| h == "revoke_active_sessions")
         && let Err(e) = reg

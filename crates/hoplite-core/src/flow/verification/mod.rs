@@ -1,7 +1,12 @@
-//! The verification flow's endpoints while hoplite has no verification flow (`ory/kratos:
-//! selfservice/flow/verification/handler.go` with `selfservice.flows.verification.enabled:
-//! false`): creating or fetching a flow answers Kratos's "disabled" error, forwarded to the error
-//! UI for browsers.
+//! Self-service verification (`ory/kratos: selfservice/flow/verification/`): proving that an
+//! address belongs to its owner with a code sent by the courier. With
+//! `selfservice.flows.verification.enabled: false` every endpoint answers Kratos's "disabled"
+//! error, forwarded to the error UI for browsers.
+
+pub mod flow;
+pub mod handler;
+
+pub use flow::VerificationFlow;
 
 use super::errorx::forward;
 use super::{Reply, RequestInfo};
@@ -11,6 +16,7 @@ use crate::registry::Registry;
 pub const ROUTE_INIT_BROWSER: &str = "/self-service/verification/browser";
 pub const ROUTE_INIT_API: &str = "/self-service/verification/api";
 pub const ROUTE_GET_FLOW: &str = "/self-service/verification/flows";
+pub const ROUTE_SUBMIT: &str = "/self-service/verification";
 
 /// `createBrowserVerificationFlow`, `createNativeVerificationFlow` and `getVerificationFlow`
 /// with verification disabled.

@@ -1,0 +1,117 @@
+//! The `verification` hook (`ory/kratos: selfservice/hook/verification.go`, spec §5.1): with
+//! `selfservice.flows.verification.enabled`, a registration sends a code to the identity's first
+//! address that is not verified yet, in a verification flow of the registration's type.
+
+use crate::error::ErrorObject;
+use crate::flow::verification::VerificationFlow;
+use crate::flow::verification::handler::build_flow;
+use crate::flow::{FlowType, RequestInfo};
+use crate::identity::Identity;
+use crate::registry::Registry;
+use crate::strategy::code::verification::{send_code, to_sent_state};
+use serde_json::Value;
+
+/// The verification flow the hook started, and for browser flows the new CSRF cookie's real
+/// token its form was masked from (the caller issues that cookie).
+pub struct Started {
+    pub flow: VerificationFlow,
+    pub csrf_real: Option<String>,
+    /// The address the code went to (its status is `sent` now).
+    pub address_id: uuid::Uuid,
+}
+
+/// Runs the hook for a new identity: its first address not verified yet; `None` when there is
+/// none.
+pub async fn after_registration(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    let Some(address) = identity
+        .verifiable_addresses
+        .iter()
+        .find(|a| !a.value.is_empty() && !a.verified)
+    else {
+        return Ok(None);
+    };
+    start(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        address,
+        transient_payload,
+        true,
+    )
+    .await
+}
+
+/// Runs the hook after a settings change: the first address no code went to yet (`pending`: new
+/// or changed), so a password change sends nothing. Browser flows keep the current CSRF token.
+pub async fn after_settings(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    let Some(address) = identity
+        .verifiable_addresses
+        .iter()
+        .find(|a| !a.value.is_empty() && a.status == "pending")
+    else {
+        return Ok(None);
+    };
+    start(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        address,
+        transient_payload,
+        false,
+    )
+    .await
+}
+
+async fn start(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    address: &crate::identity::VerifiableAddress,
+    transient_payload: Option<Value>,
+    fresh_csrf: bool,
+) -> Result<Option<Started>, ErrorObject> {
+    let mut flow = build_flow(reg, req, flow_type)?;
+    // The verification flow remembers where the caller's flow started (and so its return_to).
+    flow.request_url = request_url.to_string();
+    flow.return_to = crate::flow::return_to::return_to_of(request_url);
+    flow.transient_payload = transient_payload;
+    // Browser flows after registration get a fresh CSRF token, as Kratos regenerates the cookie.
+    let (csrf, csrf_real) = match flow_type {
+        FlowType::Browser if !fresh_csrf => (req.masked_csrf_token(), None),
+        FlowType::Browser => {
+            let real = crate::x::csrf::generate_real_token();
+            let masked = crate::x::csrf::decode_real(&real)
+                .map(|r| crate::x::csrf::mask(&r))
+                .unwrap_or_default();
+            (masked, Some(real))
+        }
+        FlowType::Api => (String::new(), None),
+    };
+    flow.csrf_token = csrf.clone();
+    to_sent_state(&mut flow, &csrf, &address.value);
+    reg.persister.create_verification_flow(&flow).await?;
+    send_code(reg, &flow, &address.value).await?;
+    flow.transient_payload = None;
+    Ok(Some(Started {
+        flow,
+        csrf_real,
+        address_id: address.id,
+    }))
+}

@@ -1,0 +1,478 @@
+//! Verifying an address with a one-time code (`ory/kratos:
+//! selfservice/strategy/code/strategy_verification.go`, `code_sender.go`, spec §4.6): the code
+//! goes out by email through the courier, and entering it (or opening the link in the mail)
+//! marks the address verified.
+
+use super::{CodeUse, VerificationCode, generate_code, hmac_candidates, hmac_code};
+use crate::error::ErrorObject;
+use crate::flow::csrf::check_csrf;
+use crate::flow::decoder::{self, KnownPath, PathType};
+use crate::flow::errorx::non_form_error;
+use crate::flow::submit::{SubmitError, write_to_form};
+use crate::flow::verification::VerificationFlow;
+use crate::flow::verification::handler::{
+    completed, continue_url, expired, is_browser_request, retry_with_message, ui_url,
+};
+use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
+use crate::registry::Registry;
+use crate::schema::FieldMessage;
+use crate::text::messages;
+use crate::ui::{Container, Node, group};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn email_input(value: Option<&str>) -> Node {
+    let mut n = Node::input(group::CODE, "email", "email");
+    n.attributes.required = true;
+    n.attributes.value = value.map(|v| Value::String(v.to_string()));
+    n.meta.label = Some(messages::info_node_label_email());
+    n
+}
+
+fn submit_node(name: &str, value: &str, label: crate::text::Message) -> Node {
+    let mut n = Node::input(group::CODE, name, "submit");
+    n.attributes.value = Some(Value::String(value.to_string()));
+    n.meta.label = Some(label);
+    n
+}
+
+/// `PopulateMethod` for verification flows: the address form (`choose_method`) or the code form
+/// (`sent_email`), then the CSRF token on browser flows.
+pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
+    flow.ui.reset_messages();
+    match flow.state.as_str() {
+        "sent_email" => {
+            let mut nodes = Vec::new();
+            let mut hidden = Node::input(group::CODE, "method", "hidden");
+            hidden.attributes.value = Some(Value::String("code".into()));
+            nodes.push(hidden);
+            let mut code = Node::input(group::CODE, "code", "text");
+            code.attributes.required = true;
+            code.attributes.autocomplete = Some("one-time-code".into());
+            code.meta.label = Some(messages::info_node_label_verification_code());
+            nodes.push(code);
+            nodes.push(submit_node(
+                "method",
+                "code",
+                messages::info_node_label_continue(),
+            ));
+            flow.ui.nodes = nodes;
+            flow.ui.method = "POST".into();
+            flow.ui.messages = vec![messages::verification_code_sent()];
+        }
+        _ => {
+            flow.ui.nodes.push(email_input(None));
+            flow.ui.nodes.push(submit_node(
+                "method",
+                "code",
+                messages::info_node_label_continue(),
+            ));
+        }
+    }
+    if flow.flow_type == FlowType::Browser {
+        flow.ui.set_csrf(csrf);
+    }
+}
+
+/// Moves a flow to `sent_email` for `address` (its form asks for the code and offers to send it
+/// again).
+pub fn to_sent_state(flow: &mut VerificationFlow, csrf: &str, address: &str) {
+    flow.state = "sent_email".into();
+    populate(flow, csrf);
+    if channel_of(address) == "sms" {
+        flow.ui.messages = vec![messages::verification_code_sent_sms()];
+    }
+    flow.ui.nodes.push(submit_node(
+        "email",
+        address,
+        messages::info_node_resend_code(),
+    ));
+}
+
+/// `hackyInferChannel`: an address without `@` is a phone number.
+fn channel_of(address: &str) -> &'static str {
+    if address.contains('@') {
+        "email"
+    } else {
+        "sms"
+    }
+}
+
+/// Sends a fresh code for `flow` to `address` (`SendVerificationCode`): the flow's earlier codes
+/// are dropped; an address no identity has gets no code (and a notice only with
+/// `notify_unknown_recipients`); a known one gets the code by email and status `sent`.
+pub async fn send_code(
+    reg: &Registry,
+    flow: &VerificationFlow,
+    address: &str,
+) -> Result<(), ErrorObject> {
+    reg.persister.delete_verification_codes(flow.id).await?;
+    let via = channel_of(address);
+    let value = if via == "email" {
+        address.trim().to_lowercase()
+    } else {
+        address.trim().to_string()
+    };
+    let found = reg.persister.find_verifiable_address(via, &value).await?;
+    let Some((address_id, identity_id)) = found else {
+        if reg
+            .config
+            .selfservice
+            .verification
+            .notify_unknown_recipients
+            && via == "email"
+        {
+            crate::courier::queue_email(
+                reg,
+                address,
+                "verification_code_invalid",
+                json!({"to": address, "request_url": flow.request_url, "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({}))}),
+            )
+            .await?;
+        }
+        return Ok(());
+    };
+    if via != "email" {
+        return Err(ErrorObject::internal().with_reason(
+            "Sending verification codes by SMS needs a courier channel hoplite does not have yet.",
+        ));
+    }
+    let now = reg.now();
+    let lifespan = time::Duration::try_from(reg.config.selfservice.code_lifespan)
+        .unwrap_or(time::Duration::HOUR);
+    let code = generate_code();
+    reg.persister
+        .create_verification_code(&VerificationCode {
+            id: Uuid::new_v4(),
+            code_hmac: hmac_code(reg, &code),
+            address_id,
+            flow_id: flow.id,
+            issued_at: now,
+            expires_at: now + lifespan,
+        })
+        .await?;
+    let identity = reg
+        .persister
+        .get_identity(identity_id)
+        .await?
+        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    let link = with_query_param(
+        &with_query_param(
+            &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
+            "code",
+            &code,
+        ),
+        "flow",
+        &flow.id.to_string(),
+    );
+    crate::courier::queue_email(
+        reg,
+        address,
+        "verification_code_valid",
+        json!({
+            "to": address,
+            "verification_url": link,
+            "verification_code": code,
+            "identity": identity,
+            "request_url": flow.request_url,
+            "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({})),
+            "expires_in_minutes": lifespan.whole_minutes(),
+        }),
+    )
+    .await?;
+    reg.persister
+        .update_verifiable_address_status(address_id, "sent", None, now)
+        .await?;
+    Ok(())
+}
+
+/// The verification flow error writer (spec §4.8): form errors land in the flow (browsers are
+/// sent back to the UI), others go to JSON or the error UI.
+async fn form_error(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    err: SubmitError,
+) -> Reply {
+    if flow.is_expired(reg.now()) {
+        return expired(reg, req, flow).await;
+    }
+    if let Err(e) = write_to_form(&mut flow.ui, err) {
+        return non_form_error(reg, req, Some(flow.flow_type), e).await;
+    }
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+        return Reply::redirect(303, ui_url(reg, flow.id));
+    }
+    flow.transient_payload = None;
+    Reply::json(400, flow.to_json())
+}
+
+/// `handleVerificationError`: the CSRF node refreshed and the address input back with what was
+/// sent, then the error.
+async fn fail(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    email: &str,
+    err: SubmitError,
+) -> Reply {
+    flow.ui.set_csrf(&req.masked_csrf_token());
+    flow.ui.upsert(email_input(Some(email)));
+    form_error(reg, req, flow, err).await
+}
+
+/// Handles a submission to a verification flow (the code method's `Verify`).
+pub async fn submit(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    body: &[u8],
+) -> Reply {
+    let paths: Vec<KnownPath> = [
+        ("email", PathType::String),
+        ("csrf_token", PathType::String),
+        ("method", PathType::String),
+        ("code", PathType::String),
+        ("transient_payload", PathType::Json),
+    ]
+    .into_iter()
+    .map(|(name, kind)| KnownPath {
+        name: name.into(),
+        kind,
+        required: false,
+    })
+    .collect();
+    // Query and body both count (the link in the mail is a GET with `code` and `flow`).
+    let mut doc = json!({});
+    for (k, v) in &req.query {
+        if ["email", "csrf_token", "method", "code"].contains(&k.as_str())
+            && let Value::Object(d) = &mut doc
+            && !d.contains_key(k)
+        {
+            d.insert(k.clone(), Value::String(v.clone()));
+        }
+    }
+    if req.method != "GET" {
+        match decoder::decode(&req.method, req.content_type.as_deref(), body, &paths) {
+            Ok(Value::Object(from_body)) => {
+                if let Value::Object(d) = &mut doc {
+                    for (k, v) in from_body {
+                        d.insert(k, v);
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return form_error(reg, req, flow, SubmitError::Http(e)).await,
+        }
+    }
+    let text = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (email, code, csrf) = (text("email"), text("code"), text("csrf_token"));
+    let method = match text("method") {
+        m if !m.is_empty() => m,
+        _ if !code.is_empty() => "code".to_string(),
+        _ => String::new(),
+    };
+    flow.transient_payload = Some(
+        doc.get("transient_payload")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    );
+    if !matches!(method.as_str(), "" | "code" | "link") {
+        // The method schema's enum, reported on the `method` node.
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: "method".into(),
+            message: messages::validation_generic("value must be one of \"code\", \"link\""),
+        }]);
+        return form_error(reg, req, flow, err).await;
+    }
+    if method != "code" {
+        flow.active = "default".into();
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: String::new(),
+            message: messages::verification_no_strategy_found(),
+        }]);
+        return fail(reg, req, flow, &email, err).await;
+    }
+    if !reg.config.selfservice.code_enabled {
+        let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+        return non_form_error(reg, req, Some(flow.flow_type), err).await;
+    }
+    if flow.is_expired(reg.now()) {
+        return expired(reg, req, flow).await;
+    }
+    match flow.state.as_str() {
+        "choose_method" | "sent_email" => {}
+        "passed_challenge" => {
+            return retry_with_message(
+                reg,
+                req,
+                flow.flow_type,
+                messages::verification_retry_success(),
+                "An error occured, please use the new flow.",
+            )
+            .await;
+        }
+        _ => {
+            return retry_with_message(
+                reg,
+                req,
+                flow.flow_type,
+                messages::verification_state_failure(),
+                "An error occured, please use the new flow.",
+            )
+            .await;
+        }
+    }
+
+    if !code.is_empty() {
+        if req.method == "GET" {
+            return link_click(reg, req, flow, &code).await;
+        }
+        return use_code(reg, req, flow, &code).await;
+    }
+    if email.is_empty() {
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: "email".into(),
+            message: messages::validation_required("email"),
+        }]);
+        return fail(reg, req, flow, &email, err).await;
+    }
+    if let Err(e) = check_csrf(
+        req,
+        flow.flow_type,
+        doc.get("csrf_token").map(|_| csrf.as_str()),
+    ) {
+        return fail(reg, req, flow, &email, e).await;
+    }
+    if let Err(e) = send_code(reg, &flow, &email).await {
+        return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
+    }
+    to_sent_state(&mut flow, &req.masked_csrf_token(), &email);
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return fail(reg, req, flow, &email, SubmitError::Http(e.into())).await;
+    }
+    completed(reg, req, flow)
+}
+
+/// The link in the mail (`GET ...?code=&flow=`): the code goes into the form, which the person
+/// then submits; nothing is verified yet.
+async fn link_click(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    code: &str,
+) -> Reply {
+    if let Some(n) = flow.ui.nodes.iter_mut().find(|n| n.name() == "code") {
+        n.attributes.value = Some(Value::String(code.to_string()));
+    }
+    // Kratos issues a new CSRF cookie here and stores its masked token on the flow.
+    let real = crate::x::csrf::generate_real_token();
+    let token = crate::x::csrf::decode_real(&real)
+        .map(|r| crate::x::csrf::mask(&r))
+        .unwrap_or_default();
+    flow.ui.set_csrf(&token);
+    flow.csrf_token = token;
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    let mut reply = Reply::redirect(303, ui_url(reg, flow.id));
+    reply.issue_csrf = Some(real);
+    reply
+}
+
+/// `verificationUseCode`.
+async fn use_code(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    code: &str,
+) -> Reply {
+    let now = reg.now();
+    let outcome = reg
+        .persister
+        .use_verification_code(
+            flow.id,
+            &hmac_candidates(reg, code),
+            now,
+            reg.config.selfservice.code_max_submissions,
+        )
+        .await;
+    let address_id = match outcome {
+        Ok(CodeUse::Used { address_id }) => address_id,
+        Ok(CodeUse::NotFound) => {
+            flow.ui.messages = vec![messages::verification_code_invalid()];
+            flow.updated_at = now;
+            if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+                return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+            }
+            if is_browser_request(req) {
+                return Reply::redirect(303, ui_url(reg, flow.id));
+            }
+            // Written from memory, so the submitted payload shows (`{}` when none).
+            return Reply::json(200, flow.to_json());
+        }
+        Ok(CodeUse::TooOften) => {
+            let reason = "The request was submitted too often. Please request another code.";
+            return retry_with_message(
+                reg,
+                req,
+                flow.flow_type,
+                messages::validation_generic(reason),
+                "An error occured, please retry the flow.",
+            )
+            .await;
+        }
+        Ok(CodeUse::AlreadyUsed) => {
+            let reason = "The code was already used. Please request another code.";
+            return retry_with_message(
+                reg,
+                req,
+                flow.flow_type,
+                messages::validation_generic(reason),
+                "An error occured, please retry the flow.",
+            )
+            .await;
+        }
+        Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+    };
+    if let Err(e) = reg
+        .persister
+        .update_verifiable_address_status(address_id, "completed", Some(now), now)
+        .await
+    {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    let to = continue_url(reg, &flow);
+    flow.state = "passed_challenge".into();
+    flow.ui = Container {
+        action: to.clone(),
+        method: "GET".into(),
+        nodes: Vec::new(),
+        messages: vec![messages::verification_successful()],
+    };
+    flow.ui.set_csrf(&req.masked_csrf_token());
+    flow.ui.nodes.push(Node::anchor(
+        group::CODE,
+        "continue",
+        &to,
+        messages::info_node_label_continue(),
+    ));
+    flow.updated_at = now;
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    tracing::info!(flow_id = %flow.id, "address verified");
+    completed(reg, req, flow)
+}
