@@ -75,6 +75,12 @@ impl ErrorObject {
     pub fn not_found() -> Self {
         Self::base(404, "The requested resource could not be found")
     }
+    pub fn unprocessable() -> Self {
+        Self::base(
+            422,
+            "The request was well-formed but contained semantic errors",
+        )
+    }
     pub fn gone() -> Self {
         Self::base(
             410,

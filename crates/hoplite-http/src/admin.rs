@@ -156,6 +156,27 @@ async fn get_courier_message(
     render_write(&reg, reply, &parts, None)
 }
 
+async fn create_recovery_code(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let reply = hoplite_core::strategy::code::recovery::create_recovery_code_for_identity(
+        &reg, &info, &bytes,
+    )
+    .await;
+    render_write(&reg, reply, &parts, None)
+}
+
+async fn create_recovery_link(State(reg): Reg, req: Request) -> Response<Body> {
+    let (parts, _) = req.into_parts();
+    let (info, _) = request_info(&reg, &parts, None, true);
+    let reply = hoplite_core::strategy::code::recovery::create_recovery_link_for_identity(&info);
+    render_write(&reg, reply, &parts, None)
+}
+
 /// Self-service routes on the admin port answer 307 to the same path on the public URL
 /// (`redir.RedirectToPublicRoute`): the request URL with the public scheme and host, its path
 /// without `/admin` joined to the public URL's path (`path.Join`), then `http.Redirect`.
@@ -208,6 +229,14 @@ pub fn admin_router(reg: Arc<Registry>) -> Router {
             get(list_courier_messages),
         )
         .route("/admin/courier/messages/{id}", get(get_courier_message))
+        .route(
+            hoplite_core::flow::recovery::ROUTE_ADMIN_CODE,
+            axum::routing::post(create_recovery_code),
+        )
+        .route(
+            hoplite_core::flow::recovery::ROUTE_ADMIN_LINK,
+            axum::routing::post(create_recovery_link),
+        )
         .route("/admin/version", get(crate::public::version));
     // Kratos's admin redirects to the public port (`RegisterAdminRoutes` of each flow, errorx,
     // schemas and sessions): (path, methods).

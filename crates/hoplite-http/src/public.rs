@@ -32,6 +32,8 @@ const CSRF_IGNORED: &[&str] = &[
     hoplite_core::flow::settings::ROUTE_SUBMIT,
     verification::ROUTE_INIT_API,
     verification::ROUTE_SUBMIT,
+    recovery::ROUTE_INIT_API,
+    recovery::ROUTE_SUBMIT,
     logout::ROUTE_API,
     "/sessions",
     "/sessions/whoami",
@@ -211,9 +213,30 @@ async fn logout_api(State(reg): Reg, req: Request) -> Response<Body> {
     .await
 }
 
-async fn recovery_disabled(State(reg): Reg, req: Request) -> Response<Body> {
+async fn recovery_init_browser(State(reg): Reg, req: Request) -> Response<Body> {
     run(reg, req, |reg, info| async move {
-        hoplite_core::flow::recovery::recovery_disabled(&reg, &info).await
+        recovery::handler::create_browser_recovery_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn recovery_init_api(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        recovery::handler::create_native_recovery_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn recovery_get_flow(State(reg): Reg, req: Request) -> Response<Body> {
+    run(reg, req, |reg, info| async move {
+        recovery::handler::get_recovery_flow(&reg, &info).await
+    })
+    .await
+}
+
+async fn recovery_submit(State(reg): Reg, req: Request) -> Response<Body> {
+    run_with_body(reg, req, |reg, info, body| async move {
+        recovery::handler::update_recovery_flow(&reg, &info, &body).await
     })
     .await
 }
@@ -497,9 +520,13 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route(logout::ROUTE_SUBMIT, get(logout_submit))
         .route(logout::ROUTE_API, axum::routing::delete(logout_api))
         .route("/self-service/errors", get(errors))
-        .route(recovery::ROUTE_INIT_BROWSER, get(recovery_disabled))
-        .route(recovery::ROUTE_INIT_API, get(recovery_disabled))
-        .route(recovery::ROUTE_GET_FLOW, get(recovery_disabled))
+        .route(recovery::ROUTE_INIT_BROWSER, get(recovery_init_browser))
+        .route(recovery::ROUTE_INIT_API, get(recovery_init_api))
+        .route(recovery::ROUTE_GET_FLOW, get(recovery_get_flow))
+        .route(
+            recovery::ROUTE_SUBMIT,
+            get(recovery_submit).post(recovery_submit),
+        )
         .route(
             verification::ROUTE_INIT_BROWSER,
             get(verification_init_browser),

@@ -324,7 +324,7 @@ fn one_server_at_a_time_serves_a_sqlite_file_and_a_crash_frees_it() {
 fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let dir = temp_dir();
     let enable = [
-        ("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true"),
+        ("SELFSERVICE_FLOWS_RECOVERY_USE", "link"),
         ("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"),
         ("COURIER_DELIVERY_STRATEGY", "http"),
     ];
@@ -341,7 +341,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     for key in [
-        "selfservice.flows.recovery.enabled",
+        "selfservice.flows.recovery.use",
         "selfservice.flows.verification.use",
         "courier.delivery_strategy",
         "hoplite.accept_unsupported_features",
@@ -360,7 +360,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     accepted.push(("HOPLITE_ACCEPT_UNSUPPORTED_FEATURES", "true"));
     let (mut child, log) = start_dev_with(&dir, public, admin, &accepted);
     for key in [
-        "selfservice.flows.recovery.enabled",
+        "selfservice.flows.recovery.use",
         "selfservice.flows.verification.use",
         "courier.delivery_strategy",
     ] {

@@ -118,10 +118,34 @@ pub struct SelfService {
     pub verification_enabled: bool,
     /// `selfservice.flows.verification.*`.
     pub verification: Verification,
+    /// `selfservice.flows.recovery.*`.
+    pub recovery: Recovery,
+    /// `feature_flags.use_continue_with_transitions` (default false): a recovery by code answers
+    /// JSON callers with the flow and `continue_with` instead of 422.
+    pub continue_with_transitions: bool,
     /// `selfservice.methods.code.config.lifespan` (default 1h): how long a one-time code lives.
     pub code_lifespan: Duration,
     /// `selfservice.methods.code.config.max_submissions` (default 5): code attempts per flow.
     pub code_max_submissions: i64,
+}
+
+/// The recovery flow's configuration.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// `enabled` (default false).
+    pub enabled: bool,
+    /// `use`: `code` (default) or `link`.
+    pub strategy: String,
+    /// `ui_url` (default Kratos's fallback page; may be relative).
+    pub ui_url: String,
+    /// `lifespan` (default 1h).
+    pub lifespan: Duration,
+    /// `after.default_browser_return_url`.
+    pub after_default_browser_return_url: Option<String>,
+    /// `after.hooks`, hook names.
+    pub after_hooks: Vec<String>,
+    /// `notify_unknown_recipients` (default false).
+    pub notify_unknown_recipients: bool,
 }
 
 /// The verification flow's configuration.

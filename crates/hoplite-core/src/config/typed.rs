@@ -6,8 +6,8 @@ use super::env::parse_go_bool;
 use super::load::ConfigError;
 use super::{
     AfterMethod, Config, Cookies, Courier, Hashers, HashingPool, IdentityConfig, Login,
-    PasswordMethod, Registration, RegistrationStyle, SchemaSource, Secrets, SelfService, Serve,
-    Session, Settings, Verification,
+    PasswordMethod, Recovery, Registration, RegistrationStyle, SchemaSource, Secrets, SelfService,
+    Serve, Session, Settings, Verification,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -360,6 +360,25 @@ impl Config {
                         .bool(&format!("{base}.notify_unknown_recipients"), false)?,
                 }
             },
+            recovery: {
+                let base = "selfservice.flows.recovery";
+                Recovery {
+                    enabled: d.bool(&format!("{base}.enabled"), false)?,
+                    strategy: d.string(&format!("{base}.use"), "code")?,
+                    ui_url: d.string(
+                        &format!("{base}.ui_url"),
+                        "https://www.ory.com/kratos/docs/fallback/recovery",
+                    )?,
+                    lifespan: d.duration(&format!("{base}.lifespan"), Duration::from_secs(3600))?,
+                    after_default_browser_return_url: d
+                        .opt_string(&format!("{base}.after.default_browser_return_url"))?,
+                    after_hooks: d.hook_names(&format!("{base}.after.hooks"))?,
+                    notify_unknown_recipients: d
+                        .bool(&format!("{base}.notify_unknown_recipients"), false)?,
+                }
+            },
+            continue_with_transitions: d
+                .bool("feature_flags.use_continue_with_transitions", false)?,
             code_lifespan: d.duration(
                 "selfservice.methods.code.config.lifespan",
                 Duration::from_secs(3600),

@@ -61,6 +61,26 @@ pub fn render(template_type: &str, data: &Value) -> Option<Rendered> {
             text: "Hi,\n\nsomeone asked to verify this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.\n".into(),
             html: "<p>Hi,</p><p>someone asked to verify this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.</p>".into(),
         },
+        "recovery_code_valid" => {
+            let code = field(data, "recovery_code");
+            let mins = minutes(data);
+            Rendered {
+                subject: format!("Use code {code} to recover access to your account"),
+                text: format!(
+                    "Hi,\n\nto recover access to your account, enter this code:\n\n{code}\n\nThe code expires in {mins} minutes. If you did not ask for it, you can ignore this email.\n"
+                ),
+                html: format!(
+                    "<p>Hi,</p><p>to recover access to your account, enter this code:</p><p><strong>{}</strong></p><p>The code expires in {} minutes. If you did not ask for it, you can ignore this email.</p>",
+                    esc(code),
+                    esc(&mins)
+                ),
+            }
+        }
+        "recovery_code_invalid" => Rendered {
+            subject: "Account access attempted".into(),
+            text: "Hi,\n\nsomeone asked to recover an account with this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.\n".into(),
+            html: "<p>Hi,</p><p>someone asked to recover an account with this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.</p>".into(),
+        },
         _ => return None,
     })
 }

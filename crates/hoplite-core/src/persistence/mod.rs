@@ -302,6 +302,49 @@ pub trait Persister: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    // Recovery.
+    async fn create_recovery_flow(
+        &self,
+        flow: &crate::flow::recovery::RecoveryFlow,
+    ) -> Result<(), StoreError>;
+    async fn get_recovery_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::flow::recovery::RecoveryFlow>, StoreError>;
+    /// Writes the mutable fields (ui, state, active method, CSRF token, recovered identity).
+    async fn update_recovery_flow(
+        &self,
+        flow: &crate::flow::recovery::RecoveryFlow,
+    ) -> Result<(), StoreError>;
+    async fn delete_recovery_codes(&self, flow_id: Uuid) -> Result<(), StoreError>;
+    async fn create_recovery_code(
+        &self,
+        code: &crate::strategy::code::RecoveryCode,
+    ) -> Result<(), StoreError>;
+    /// As [`Persister::use_verification_code`], for recovery codes.
+    async fn use_recovery_code(
+        &self,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+        max_submissions: i64,
+    ) -> Result<crate::strategy::code::RecoveryCodeUse, StoreError>;
+    /// The recovery address with this channel and value: its id and its identity's.
+    async fn find_recovery_address(
+        &self,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, StoreError>;
+    /// The value of a recovery address.
+    async fn recovery_address_value(&self, id: Uuid) -> Result<Option<String>, StoreError>;
+    /// Marks verified every verifiable address of `identity_id` whose value is `value`.
+    async fn verify_addresses_with_value(
+        &self,
+        identity_id: Uuid,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
     // The courier.
     /// Stores a new message.
     async fn queue_message(&self, message: &crate::courier::Message) -> Result<(), StoreError>;

@@ -473,6 +473,91 @@ pub fn verification_code_invalid() -> Message {
     )
 }
 
+/// 1070010 `Recovery code`.
+pub fn info_node_label_recovery_code() -> Message {
+    Message::new(1070010, MessageType::Info, "Recovery code")
+}
+
+/// 1060003: a recovery code went out by email.
+pub fn recovery_code_sent() -> Message {
+    Message::new(
+        1060003,
+        MessageType::Info,
+        "An email containing a recovery code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
+    )
+}
+
+/// 1060001: recovered; the session may change the password until `expires_at`.
+pub fn recovery_successful(expires_at: time::OffsetDateTime, now: time::OffsetDateTime) -> Message {
+    let minutes = (expires_at - now).as_seconds_f64() / 60.0;
+    let at = crate::x::timefmt::rfc3339_nano(expires_at);
+    Message::with_context(
+        1060001,
+        MessageType::Success,
+        format!(
+            "You successfully recovered your account. Please change your password or set up an alternative login method (e.g. social sign in) within the next {minutes:.2} minutes."
+        ),
+        json!({
+            "privilegedSessionExpiresAt": at,
+            "privileged_session_expires_at": at,
+            "privileged_session_expires_at_unix": expires_at.unix_timestamp(),
+        }),
+    )
+}
+
+/// 4010005: no recovery strategy claimed the submission.
+pub fn recovery_no_strategy_found() -> Message {
+    Message::new(
+        4010005,
+        MessageType::Error,
+        "Could not find a strategy to recover your account with. Did you fill out the form correctly?",
+    )
+}
+
+/// 4060001: the recovery flow was completed already.
+pub fn recovery_retry_success() -> Message {
+    Message::new(
+        4060001,
+        MessageType::Error,
+        "The request was already completed successfully and can not be retried.",
+    )
+}
+
+/// 4060002: the recovery flow is in a failure state.
+pub fn recovery_state_failure() -> Message {
+    Message::new(
+        4060002,
+        MessageType::Error,
+        "The recovery flow reached a failure state and must be retried.",
+    )
+}
+
+/// 4060005 `The recovery flow expired <m> minutes ago, please try again.`
+pub fn recovery_flow_expired(
+    expired_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Message {
+    flow_expired(4060005, "recovery", expired_at, now)
+}
+
+/// 4060006: a wrong, expired or used recovery code.
+pub fn recovery_code_invalid() -> Message {
+    Message::new(
+        4060006,
+        MessageType::Error,
+        "The recovery code is invalid or has already been used. Please try again.",
+    )
+}
+
+/// 4010011: the account is disabled.
+pub fn identity_disabled_recovery() -> Message {
+    Message::new(
+        4010011,
+        MessageType::Error,
+        "This account has been disabled. Please contact support for assistance.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,6 +623,13 @@ mod tests {
             verification_retry_success(),
             verification_state_failure(),
             verification_code_invalid(),
+            info_node_label_recovery_code(),
+            recovery_code_sent(),
+            recovery_no_strategy_found(),
+            recovery_retry_success(),
+            recovery_state_failure(),
+            recovery_code_invalid(),
+            identity_disabled_recovery(),
         ];
         for m in messages {
             let (kind, template) = cat

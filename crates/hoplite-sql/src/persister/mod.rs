@@ -16,6 +16,7 @@ mod identity_admin;
 mod kept;
 mod login;
 mod migrator;
+mod recovery;
 mod registration;
 mod session;
 mod settings;
@@ -868,6 +869,84 @@ impl Persister for SqlPersister {
         let status = status.to_string();
         self.detached(move |p| async move {
             verification::update_address_status(&p, id, &status, verified_at, now).await
+        })
+        .await
+    }
+
+    async fn create_recovery_flow(
+        &self,
+        f: &hoplite_core::flow::recovery::RecoveryFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { recovery::create_flow(&p, &f).await })
+            .await
+    }
+
+    async fn get_recovery_flow(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<hoplite_core::flow::recovery::RecoveryFlow>, StoreError> {
+        recovery::get_flow(self, id).await
+    }
+
+    async fn update_recovery_flow(
+        &self,
+        f: &hoplite_core::flow::recovery::RecoveryFlow,
+    ) -> Result<(), StoreError> {
+        let f = f.clone();
+        self.detached(|p| async move { recovery::update_flow(&p, &f).await })
+            .await
+    }
+
+    async fn delete_recovery_codes(&self, flow_id: Uuid) -> Result<(), StoreError> {
+        self.detached(move |p| async move { recovery::delete_codes(&p, flow_id).await })
+            .await
+    }
+
+    async fn create_recovery_code(
+        &self,
+        c: &hoplite_core::strategy::code::RecoveryCode,
+    ) -> Result<(), StoreError> {
+        let c = c.clone();
+        self.detached(|p| async move { recovery::create_code(&p, &c).await })
+            .await
+    }
+
+    async fn use_recovery_code(
+        &self,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+        max_submissions: i64,
+    ) -> Result<hoplite_core::strategy::code::RecoveryCodeUse, StoreError> {
+        let hmacs = hmacs.to_vec();
+        self.detached(move |p| async move {
+            recovery::use_code(&p, flow_id, &hmacs, now, max_submissions).await
+        })
+        .await
+    }
+
+    async fn find_recovery_address(
+        &self,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, StoreError> {
+        recovery::find_address(self, via, value).await
+    }
+
+    async fn recovery_address_value(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+        recovery::address_value(self, id).await
+    }
+
+    async fn verify_addresses_with_value(
+        &self,
+        identity_id: Uuid,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let value = value.to_string();
+        self.detached(move |p| async move {
+            recovery::verify_with_value(&p, identity_id, &value, now).await
         })
         .await
     }

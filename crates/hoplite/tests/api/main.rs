@@ -12,6 +12,7 @@ mod login;
 mod openapi;
 mod parity;
 mod persistence;
+mod recovery;
 mod registration;
 mod settings;
 mod smtp_sink;

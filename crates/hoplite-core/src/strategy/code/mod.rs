@@ -1,6 +1,7 @@
 //! The `code` method (`ory/kratos: selfservice/strategy/code/`): six-digit one-time codes sent by
 //! the courier, stored only as an HMAC. So far it verifies addresses.
 
+pub mod recovery;
 pub mod verification;
 
 use crate::registry::Registry;
@@ -93,5 +94,35 @@ pub enum CodeUse {
     /// It matched a code used before.
     AlreadyUsed,
     /// The flow had its attempts already (`max_submissions`), whatever was sent.
+    TooOften,
+}
+
+/// A stored recovery code (`identity_recovery_codes`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryCode {
+    pub id: uuid::Uuid,
+    /// [`hmac_code`] of the code.
+    pub code_hmac: String,
+    /// The address it was sent to; `None` for codes the admin API made.
+    pub address_id: Option<uuid::Uuid>,
+    pub identity_id: uuid::Uuid,
+    pub flow_id: uuid::Uuid,
+    /// Kratos's `code_type`: 1 made by the admin API, 2 sent by the self-service flow.
+    pub code_type: i64,
+    pub issued_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// What submitting a recovery code did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryCodeUse {
+    /// A live code matched and is used up.
+    Used {
+        identity_id: uuid::Uuid,
+        address_id: Option<uuid::Uuid>,
+        code_type: i64,
+    },
+    NotFound,
+    AlreadyUsed,
     TooOften,
 }
