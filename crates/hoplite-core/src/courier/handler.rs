@@ -90,7 +90,7 @@ pub async fn list_courier_messages(reg: &Registry, req: &RequestInfo) -> Reply {
 }
 
 /// Go's `uuid.FromString` complaint about a malformed id.
-fn uuid_error(s: &str) -> ErrorObject {
+pub(crate) fn uuid_error(s: &str) -> ErrorObject {
     let message = match s.len() {
         32 | 36 | 38 | 41 | 45 => format!("uuid: incorrect UUID format in string \"{s}\""),
         n => format!("uuid: incorrect UUID length {n} in string \"{s}\""),

@@ -422,6 +422,13 @@ db_test!(
         assert_eq!(r.status(), 400);
         let r = admin(json!({"identity_id": identity, "flow_type": "mobile"})).await;
         assert_eq!(r.status(), 400);
+        let r = admin(json!({"identity_id": "not-a-uuid"})).await;
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["message"],
+            "uuid: incorrect UUID length 10 in string \"not-a-uuid\""
+        );
         let r = app
             .api_client()
             .post(format!("{}/admin/recovery/link", app.admin))

@@ -217,8 +217,9 @@ pub async fn update_recovery_flow(reg: &Registry, req: &RequestInfo, body: &[u8]
     let flow = match reg.persister.get_recovery_flow(id).await {
         Ok(Some(f)) => f,
         Ok(None) => {
-            let err = ErrorObject::not_found()
-                .with_reason("The recovery request could not be found. Please restart the flow.");
+            // Kratos answers an unknown flow like a malformed id here.
+            let err = ErrorObject::bad_request()
+                .with_reason("The flow query parameter is missing or malformed.");
             return non_form_error(reg, req, None, err).await;
         }
         Err(e) => return non_form_error(reg, req, None, e.into()).await,

@@ -174,7 +174,10 @@ pub async fn submit(
     {
         return match e {
             SubmitError::Http(e) if e.code == 403 => {
-                non_form_error(reg, req, Some(flow.flow_type), e).await
+                // Kratos starts (and drops) a retry flow here, which replaces the CSRF cookie.
+                let mut reply = non_form_error(reg, req, Some(flow.flow_type), e).await;
+                reply.issue_csrf = Some(crate::x::csrf::generate_real_token());
+                reply
             }
             SubmitError::Http(e) => {
                 retry_with_message(
@@ -200,6 +203,11 @@ pub async fn submit(
         }
         Ok(Some(_)) => return signed_in_redirect(reg, req),
         Ok(None) => {}
+    }
+    if method == "link" {
+        // The link method is not offered (Kratos: disabled).
+        let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+        return non_form_error(reg, req, Some(flow.flow_type), err).await;
     }
     if method != "code" {
         flow.active = "default".into();
@@ -231,7 +239,6 @@ pub async fn submit(
         }
     }
     if email.is_empty() {
-        flow.ui.upsert(email_input(Some("")));
         let err = SubmitError::Form(vec![FieldMessage {
             field: "email".into(),
             message: messages::validation_required("email"),
@@ -581,7 +588,7 @@ pub async fn create_recovery_code_for_identity(
         Ok(b) => b,
         Err(e) => {
             let err = ErrorObject::bad_request()
-                .with_reason(format!("Unable to decode the request body: {e}"));
+                .with_reason(format!("Unable to decode JSON payload: {e}"));
             return Reply::error(&err, rid);
         }
     };
@@ -614,10 +621,13 @@ pub async fn create_recovery_code_for_identity(
             return Reply::error(&err, rid);
         }
     };
-    let identity_id = parsed
-        .identity_id
-        .as_deref()
-        .and_then(|i| Uuid::parse_str(i).ok());
+    let identity_id = match parsed.identity_id.as_deref().filter(|i| !i.is_empty()) {
+        None => None,
+        Some(text) => match Uuid::parse_str(text) {
+            Ok(id) => Some(id),
+            Err(_) => return Reply::error(&crate::courier::handler::uuid_error(text), rid),
+        },
+    };
     let identity = match identity_id {
         Some(id) => match reg.persister.get_identity(id).await {
             Ok(i) => i,
