@@ -138,7 +138,7 @@ const UNSUPPORTED: &[Switch] = &[
 fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
     matches!(
         (flow, position, hook),
-        ("registration", "after", "session")
+        ("registration", "after", "session" | "show_verification_ui")
             | (
                 "login",
                 "after",
@@ -270,7 +270,7 @@ mod tests {
                     "recovery": {"enabled": true, "use": "link"},
                     "verification": {"enabled": false},
                     "registration": {"after": {"password": {"hooks": [
-                        {"hook": "session"}, {"hook": "show_verification_ui"}
+                        {"hook": "session"}, {"hook": "web_hook"}
                     ]}}},
                     "login": {"after": {"hooks": [{"hook": "revoke_active_sessions"}, {"hook": "web_hook"}]}}
                 },
@@ -285,7 +285,7 @@ mod tests {
                 "selfservice.flows.recovery.use",
                 "selfservice.methods.totp.enabled",
                 "courier.delivery_strategy",
-                "selfservice.flows.registration.after.password.hooks.1.hook = show_verification_ui",
+                "selfservice.flows.registration.after.password.hooks.1.hook = web_hook",
                 "selfservice.flows.login.after.hooks.1.hook = web_hook",
             ]
         );

@@ -18,6 +18,31 @@ pub struct Started {
     pub csrf_real: Option<String>,
     /// The address the code went to (its status is `sent` now).
     pub address_id: uuid::Uuid,
+    /// Its value.
+    pub address: String,
+}
+
+impl Started {
+    /// The verification UI for this flow.
+    pub fn ui_url(&self, reg: &Registry) -> String {
+        crate::flow::verification::handler::ui_url(reg, self.flow.id)
+    }
+
+    /// The `show_verification_ui` continue-with item for this flow (the `url` only for browser
+    /// flows, as Kratos writes it).
+    pub fn continue_with_item(&self, reg: &Registry) -> Value {
+        let mut flow = serde_json::json!({
+            "id": self.flow.id,
+            "verifiable_address": self.address,
+        });
+        if self.flow.flow_type == FlowType::Browser {
+            flow["url"] = Value::String(crate::flow::verification::handler::ui_url(
+                reg,
+                self.flow.id,
+            ));
+        }
+        serde_json::json!({"action": "show_verification_ui", "flow": flow})
+    }
 }
 
 /// Runs the hook for a new identity: its first address not verified yet; `None` when there is
@@ -113,5 +138,6 @@ async fn start(
         flow,
         csrf_real,
         address_id: address.id,
+        address: address.value.clone(),
     }))
 }

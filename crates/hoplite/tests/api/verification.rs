@@ -456,3 +456,86 @@ db_test!(
         assert_eq!(code.len(), 6);
     }
 );
+
+fn config_show_ui(port: u16) -> Value {
+    let mut c = config(port);
+    c["selfservice"]["flows"]["registration"] = json!({"after": {"password": {"hooks": [{"hook": "session"}, {"hook": "show_verification_ui"}]}}});
+    c
+}
+
+db_test!(
+    show_verification_ui_announces_the_flow,
+    config_show_ui(free_port()),
+    |app| {
+        let _sink = sink(&app).await;
+        let r = app.register_api("fin@example.com", PASSWORD).await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        let items = body["continue_with"].as_array().unwrap();
+        assert_eq!(items[0]["action"], "show_verification_ui");
+        assert_eq!(items[0]["flow"]["verifiable_address"], "fin@example.com");
+        assert!(
+            items[0]["flow"].get("url").is_none(),
+            "no url for api flows"
+        );
+        assert_eq!(items[1]["action"], "set_ory_session_token");
+        let vf = items[0]["flow"]["id"].as_str().unwrap();
+        let r = app
+            .api_client()
+            .get(app.url(&format!("/self-service/verification/flows?id={vf}")))
+            .send()
+            .await
+            .unwrap();
+        let flow: Value = r.json().await.unwrap();
+        assert_eq!(flow["state"], "sent_email");
+        assert_eq!(flow["type"], "api");
+
+        // A browser's form post lands on the verification page.
+        let browser = app.browser();
+        let flow = app
+            .spa_flow(&browser, "/self-service/registration/browser")
+            .await;
+        let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let action = flow["ui"]["action"].as_str().unwrap().to_string();
+        let r = browser
+            .post(&action)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("method", "profile"),
+                ("traits.email", "gil@example.com"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_redirection());
+        let r = browser
+            .post(&action)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("method", "password"),
+                ("traits.email", "gil@example.com"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            to.starts_with("http://127.0.0.1:4455/verification?flow="),
+            "{to}"
+        );
+        // The verification flow reads with the cookie the answer set.
+        let id = to.split("flow=").nth(1).unwrap();
+        let shown = app
+            .spa_flow(
+                &browser,
+                &format!("/self-service/verification/flows?id={id}"),
+            )
+            .await;
+        assert_eq!(shown["state"], "sent_email");
+    }
+);

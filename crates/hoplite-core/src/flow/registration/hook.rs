@@ -152,6 +152,7 @@ pub async fn post_registration(
     // Kratos runs the verification hook first when verification is enabled; the identity is
     // stored already, so a failure here is reported through the form.
     let mut verification_csrf = None;
+    let mut verification = None;
     if reg.config.selfservice.verification_enabled {
         match crate::hook::verification::after_registration(
             reg,
@@ -170,7 +171,8 @@ pub async fn post_registration(
                         a.status = "sent".into();
                     }
                 }
-                verification_csrf = started.csrf_real;
+                verification_csrf = started.csrf_real.clone();
+                verification = Some(started);
             }
             Ok(None) => {}
             Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
@@ -189,6 +191,22 @@ pub async fn post_registration(
     if flow.flow_type == FlowType::Browser && req.is_json_request {
         continue_with
             .push(json!({ "action": "redirect_browser_to", "redirect_browser_to": return_to }));
+    }
+    // `show_verification_ui`: the verification flow the hook started is announced, and a browser
+    // is sent there instead of the return URL.
+    let show_verification = reg
+        .config
+        .selfservice
+        .registration
+        .after_hooks_for(method)
+        .iter()
+        .any(|h| h == "show_verification_ui");
+    let mut return_to = return_to;
+    if show_verification && let Some(started) = &verification {
+        continue_with.push(started.continue_with_item(reg));
+        if flow.flow_type == FlowType::Browser && !req.is_json_request {
+            return_to = started.ui_url(reg);
+        }
     }
 
     let public_identity = identity.public_view();
