@@ -33,9 +33,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(extra_env: dict[str, str] | None = None):
-    """Runs `hoplite serve --dev` with no configuration file (plus `extra_env`) and yields its
-    public base URL."""
+def start_server(extra_env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()):
+    """Runs `hoplite serve --dev` with no configuration file (plus `extra_env` and `extra_args`)
+    and yields its public base URL."""
     binary = os.environ.get("HOPLITE_BIN", str(REPO_ROOT / "target" / "debug" / "hoplite"))
     public, admin = _free_port(), _free_port()
     workdir = tempfile.mkdtemp(prefix="hoplite-ui-")
@@ -44,7 +44,7 @@ def start_server(extra_env: dict[str, str] | None = None):
     env.update(extra_env or {})
     # No config file: the embedded default, exactly as README's run command.
     proc = subprocess.Popen(
-        [binary, "serve", "--dev"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [binary, "serve", "--dev", *extra_args], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{public}"

@@ -550,6 +550,8 @@ pub fn public_router(reg: Arc<Registry>) -> Router {
         .route("/ui/registration", get(crate::ui::registration))
         .route("/ui/login", get(crate::ui::login))
         .route("/ui/settings", get(crate::ui::settings))
+        .route("/ui/verification", get(crate::ui::verification))
+        .route("/ui/recovery", get(crate::ui::recovery))
         .route("/ui/error", get(crate::ui::error))
         .route("/ui/welcome", get(crate::ui::welcome))
         .merge(health_routes(""))

@@ -79,6 +79,16 @@ fn form<'a>(ui: &Value, nodes: impl Iterator<Item = &'a Value>) -> String {
 fn render_node(node: &Value) -> String {
     let mut out = String::new();
     let a = &node["attributes"];
+    if node["type"] == "a" {
+        let _ = write!(
+            out,
+            "<p><a id=\"{}\" href=\"{}\">{}</a></p>",
+            esc(a["id"].as_str().unwrap_or("")),
+            esc(a["href"].as_str().unwrap_or("")),
+            esc(a["title"]["text"].as_str().unwrap_or(""))
+        );
+        return out;
+    }
     let name = a["name"].as_str().unwrap_or("");
     let kind = a["type"].as_str().unwrap_or("text");
     let label = node["meta"]["label"]["text"].as_str().unwrap_or(name);
@@ -180,13 +190,20 @@ pub async fn login(State(reg): Reg, req: Request) -> Response<Body> {
     info.query = vec![("id".into(), flow_id)];
     let reply = hoplite_core::flow::login::handler::get_login_flow(&reg, &info).await;
     match (&reply.body, reply.status) {
-        (ReplyBody::Json(flow), 200) => page(
-            "Sign in",
-            &format!(
-                "{}<p><a href=\"/ui/registration\">Create an account</a></p>",
-                render_form(flow)
-            ),
-        ),
+        (ReplyBody::Json(flow), 200) => {
+            let forgot = if reg.config.selfservice.recovery.enabled {
+                " <a id=\"forgot-password\" href=\"/ui/recovery\">Forgot password?</a>"
+            } else {
+                ""
+            };
+            page(
+                "Sign in",
+                &format!(
+                    "{}<p><a href=\"/ui/registration\">Create an account</a>{forgot}</p>",
+                    render_form(flow)
+                ),
+            )
+        }
         _ => redirect(&parts, restart),
     }
 }
@@ -213,6 +230,67 @@ pub async fn settings(State(reg): Reg, req: Request) -> Response<Body> {
         ),
         None => redirect(&parts, restart),
     }
+}
+
+/// Renders the flow `id` from `fetch` (its JSON answer) on a page, or sends the browser to
+/// `restart` for a new flow.
+async fn flow_page<F, Fut>(
+    reg: Arc<Registry>,
+    req: Request,
+    title: &str,
+    restart: &str,
+    fetch: F,
+) -> Response<Body>
+where
+    F: FnOnce(Arc<Registry>, hoplite_core::flow::RequestInfo) -> Fut,
+    Fut: std::future::Future<Output = hoplite_core::flow::Reply>,
+{
+    let (parts, _) = req.into_parts();
+    let (mut info, _) = request_info(&reg, &parts, None, true);
+    let Some(flow_id) = info.query_param("flow").map(str::to_string) else {
+        return redirect(&parts, restart);
+    };
+    info.query = vec![("id".into(), flow_id)];
+    info.is_json_request = true;
+    let reply = fetch(reg.clone(), info).await;
+    match success_json(&reply) {
+        Some(flow) => page(
+            title,
+            &format!(
+                "{}<p><a href=\"/ui/welcome\">Home</a></p>",
+                render_form(&flow)
+            ),
+        ),
+        None => redirect(&parts, restart),
+    }
+}
+
+/// `GET /ui/verification?flow=`: renders a verification flow, or starts a new one.
+pub async fn verification(State(reg): Reg, req: Request) -> Response<Body> {
+    flow_page(
+        reg,
+        req,
+        "Verify your email address",
+        "/self-service/verification/browser",
+        |reg, info| async move {
+            hoplite_core::flow::verification::handler::get_verification_flow(&reg, &info).await
+        },
+    )
+    .await
+}
+
+/// `GET /ui/recovery?flow=`: renders a recovery flow, or starts a new one.
+pub async fn recovery(State(reg): Reg, req: Request) -> Response<Body> {
+    flow_page(
+        reg,
+        req,
+        "Recover your account",
+        "/self-service/recovery/browser",
+        |reg, info| async move {
+            hoplite_core::flow::recovery::handler::get_recovery_flow(&reg, &info).await
+        },
+    )
+    .await
 }
 
 /// `GET /ui/error?id=`: shows a stored self-service error.
@@ -253,8 +331,16 @@ pub async fn welcome(State(reg): Reg, req: Request) -> Response<Body> {
                 ),
                 _ => String::new(),
             };
+            let unverified = s["identity"]["verifiable_addresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["verified"] == Value::Bool(false)));
+            let verify = if unverified && reg.config.selfservice.verification_enabled {
+                " <a id=\"verify\" href=\"/ui/verification\">Verify your email address</a>"
+            } else {
+                ""
+            };
             format!(
-                "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.{link} <a id=\"settings\" href=\"/ui/settings\">Account settings</a></p>",
+                "<p id=\"signed-in\">You are signed in as <strong>{}</strong>.{link} <a id=\"settings\" href=\"/ui/settings\">Account settings</a>{verify}</p>",
                 esc(&identity_label(&s["identity"]))
             )
         }

@@ -181,6 +181,8 @@ fn fill_dev_defaults(doc: &mut Value) {
         ("selfservice.flows.registration.ui_url", "/ui/registration"),
         ("selfservice.flows.login.ui_url", "/ui/login"),
         ("selfservice.flows.settings.ui_url", "/ui/settings"),
+        ("selfservice.flows.verification.ui_url", "/ui/verification"),
+        ("selfservice.flows.recovery.ui_url", "/ui/recovery"),
         ("selfservice.flows.error.ui_url", "/ui/error"),
     ] {
         if fill_if_missing(doc, key, Value::from(url)) {

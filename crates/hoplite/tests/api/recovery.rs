@@ -361,6 +361,39 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(me.status(), 200);
+        // The settings form it leads to works with the cookies this answer set: a new password.
+        let settings_id = to.split("flow=").nth(1).unwrap().to_string();
+        let settings = app
+            .spa_flow(
+                &browser,
+                &format!("/self-service/settings/flows?id={settings_id}"),
+            )
+            .await;
+        let token = node(&settings, "csrf_token").unwrap()["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = browser
+            .post(settings["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("method", "password"),
+                ("password", NEW_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            r.headers()["location"],
+            format!("http://127.0.0.1:4455/settings?flow={settings_id}").as_str()
+        );
+        assert_eq!(
+            app.login_api("dee@example.com", NEW_PASSWORD)
+                .await
+                .status(),
+            200
+        );
         // Signed in now: a new recovery flow is refused.
         let r = browser
             .get(app.url("/self-service/recovery/browser"))

@@ -501,7 +501,7 @@ async fn recovered(
         return finish(Reply::redirect(303, to));
     }
 
-    let settings = match settings_flow(reg, req, &flow, &identity).await {
+    let settings = match settings_flow(reg, req, &flow, &identity, &flow.csrf_token.clone()).await {
         Ok(s) => s,
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e).await,
     };
@@ -544,9 +544,14 @@ async fn settings_flow(
     req: &RequestInfo,
     flow: &RecoveryFlow,
     identity: &crate::identity::Identity,
+    csrf: &str,
 ) -> Result<Uuid, ErrorObject> {
     let mut settings =
         crate::flow::settings::handler::build_flow(reg, req, identity, flow.flow_type)?;
+    // A browser's CSRF cookie is new with this answer: the form carries its token.
+    if flow.flow_type == FlowType::Browser {
+        settings.ui.set_csrf(csrf);
+    }
     let return_to = flow.return_to.clone().or_else(|| {
         reg.config
             .selfservice
