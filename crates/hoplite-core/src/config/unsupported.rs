@@ -112,16 +112,6 @@ const UNSUPPORTED: &[Switch] = &[
         why: "the courier delivers email by SMTP only; the HTTP delivery strategy is not implemented yet",
     },
     Switch {
-        key: "courier.template_override_path",
-        enabled: is_set,
-        why: "the courier uses its built-in templates; overrides are not read yet",
-    },
-    Switch {
-        key: "courier.templates",
-        enabled: is_set,
-        why: "the courier uses its built-in templates; overrides are not read yet",
-    },
-    Switch {
         key: "courier.channels",
         enabled: is_set,
         why: "the courier is not implemented yet: no message is sent",
@@ -254,8 +244,6 @@ mod tests {
                 "selfservice.methods.lookup_secret.enabled",
                 "selfservice.methods.password.config.migrate_hook.enabled",
                 "courier.delivery_strategy",
-                "courier.template_override_path",
-                "courier.templates",
                 "courier.channels",
                 "oauth2_provider.url",
             ]

@@ -167,18 +167,33 @@ pub async fn queue_email(
     template_type: &str,
     data: Value,
 ) -> Result<Uuid, crate::error::ErrorObject> {
-    let rendered = template::render(template_type, &data).ok_or_else(|| {
+    let part = |p| template::render_part(reg, template_type, p, &data);
+    let failed = |e: String| {
+        tracing::error!(template_type, error = %e, "courier: rendering a template failed");
+        crate::error::ErrorObject::internal().with_reason(format!(
+            "Unable to render the {template_type} template: {e}"
+        ))
+    };
+    let unknown = || {
         crate::error::ErrorObject::internal()
             .with_reason(format!("unknown courier template {template_type}"))
-    })?;
+    };
+    let subject = part(template::Part::Subject)
+        .await
+        .map_err(failed)?
+        .ok_or_else(unknown)?;
+    let text = part(template::Part::Plaintext)
+        .await
+        .map_err(failed)?
+        .ok_or_else(unknown)?;
     let now = reg.now();
     let message = Message {
         id: Uuid::new_v4(),
         status: MessageStatus::Queued,
         message_type: MessageType::Email,
         recipient: to.to_string(),
-        body: rendered.text,
-        subject: rendered.subject.trim().to_string(),
+        body: text,
+        subject: subject.trim().to_string(),
         template_type: template_type.to_string(),
         channel: "email".into(),
         send_count: 0,

@@ -1,7 +1,10 @@
-//! The built-in message templates, under Kratos's template types and model fields
-//! (`template_data` keys such as `to`, `verification_code`, `verification_url`,
-//! `expires_in_minutes`). The wording is hoplite's own; operator overrides in Go template syntax
-//! (`courier.template_override_path`, `courier.templates.*`) are not read yet.
+//! Message templates (`ory/kratos: courier/template/`): each part (subject, plain-text body, HTML
+//! body) comes from, first hit wins, a URI configured under `courier.templates.*`
+//! (`file://`, `base64://`, `http(s)://`), a file under `courier.template_override_path`
+//! (`<dir>/<part>.gotmpl`, parsed with its siblings so `{{define}}` blocks work), or the built-in
+//! template. Operator templates are Go templates rendered with Kratos's model names (`.To`,
+//! `.VerificationCode`, `.Identity.traits.email`, ...); HTML parts escape as Go's `html/template`.
+//! The built-in wording is hoplite's own, under Kratos's template types and data fields.
 
 use serde_json::Value;
 
@@ -85,10 +88,250 @@ pub fn render(template_type: &str, data: &Value) -> Option<Rendered> {
     })
 }
 
+/// Kratos's directory of a template type under the override path (`verification_code/valid/`).
+fn directory(template_type: &str) -> Option<&'static str> {
+    Some(match template_type {
+        "recovery_valid" => "recovery/valid",
+        "recovery_invalid" => "recovery/invalid",
+        "recovery_code_valid" => "recovery_code/valid",
+        "recovery_code_invalid" => "recovery_code/invalid",
+        "verification_valid" => "verification/valid",
+        "verification_invalid" => "verification/invalid",
+        "verification_code_valid" => "verification_code/valid",
+        "verification_code_invalid" => "verification_code/invalid",
+        "login_code_valid" => "login_code/valid",
+        "registration_code_valid" => "registration_code/valid",
+        _ => return None,
+    })
+}
+
+/// A part of an email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Subject,
+    Html,
+    Plaintext,
+}
+
+impl Part {
+    /// The override file name (without `.gotmpl`).
+    fn file(self) -> &'static str {
+        match self {
+            Part::Subject => "email.subject",
+            Part::Html => "email.body",
+            Part::Plaintext => "email.body.plaintext",
+        }
+    }
+    /// The key under `courier.templates.<group>.<valid|invalid>.email`.
+    fn config_key(self) -> &'static str {
+        match self {
+            Part::Subject => "subject",
+            Part::Html => "body.html",
+            Part::Plaintext => "body.plaintext",
+        }
+    }
+}
+
+/// The operator's source for a part, when there is one.
+async fn operator_source(
+    reg: &crate::registry::Registry,
+    template_type: &str,
+    part: Part,
+) -> Result<Option<Source>, String> {
+    let Some(dir) = directory(template_type) else {
+        return Ok(None);
+    };
+    let key = format!(
+        "courier.templates.{}.email.{}",
+        dir.replace('/', "."),
+        part.config_key()
+    );
+    let configured = key
+        .split('.')
+        .try_fold(&reg.config.raw, |v, k| v.get(k))
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty());
+    if let Some(uri) = configured {
+        return Ok(Some(Source::Text(load_uri(reg, uri).await?)));
+    }
+    let Some(root) = reg
+        .config
+        .raw
+        .pointer("/courier/template_override_path")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    let folder = std::path::Path::new(root).join(dir);
+    let main = folder.join(format!("{}.gotmpl", part.file()));
+    if !main.is_file() {
+        return Ok(None);
+    }
+    // Every file of the folder whose name starts with the part's: `{{define}}` blocks in siblings.
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("{}: {e}", folder.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(part.file()) && n.ends_with(".gotmpl"))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    Ok(Some(Source::Files {
+        main: format!("{}.gotmpl", part.file()),
+        files,
+    }))
+}
+
+enum Source {
+    Text(String),
+    Files { main: String, files: Vec<String> },
+}
+
+/// Reads a template URI (`file://`, `base64://`, `http(s)://`).
+async fn load_uri(reg: &crate::registry::Registry, uri: &str) -> Result<String, String> {
+    use base64::Engine;
+    if let Some(path) = uri.strip_prefix("file://") {
+        return std::fs::read_to_string(path).map_err(|e| format!("{uri}: {e}"));
+    }
+    if let Some(data) = uri.strip_prefix("base64://") {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(data.trim()))
+            .map_err(|e| format!("{uri}: {e}"))?;
+        return String::from_utf8(bytes).map_err(|e| format!("{uri}: {e}"));
+    }
+    if uri.starts_with("http://") || uri.starts_with("https://") {
+        let r = reg
+            .http
+            .get(uri, std::time::Duration::from_secs(10), 1 << 20)
+            .await?;
+        if !(200..300).contains(&r.status) {
+            return Err(format!("{uri}: status {}", r.status));
+        }
+        return String::from_utf8(r.body).map_err(|e| format!("{uri}: {e}"));
+    }
+    Err(format!("{uri}: unsupported template URI scheme"))
+}
+
+/// The template model: the stored data under Kratos's Go field names (`verification_code` →
+/// `VerificationCode`, `request_url` → `RequestURL`); nested maps (the identity) keep their keys.
+fn model(data: &Value) -> gotmpl::Value {
+    let mut map = std::collections::BTreeMap::new();
+    if let Value::Object(o) = data {
+        for (k, v) in o {
+            let name: String = k
+                .split('_')
+                .map(|w| match w {
+                    "url" => "URL".to_string(),
+                    "oauth2" => "OAuth2".to_string(),
+                    w => {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_uppercase().chain(c).collect())
+                            .unwrap_or_default()
+                    }
+                })
+                .collect();
+            map.insert(std::sync::Arc::<str>::from(name.as_str()), to_value(v));
+        }
+    }
+    gotmpl::Value::Map(std::sync::Arc::new(map))
+}
+
+fn to_value(v: &Value) -> gotmpl::Value {
+    match v {
+        Value::Null => gotmpl::Value::Nil,
+        Value::Bool(b) => gotmpl::Value::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => gotmpl::Value::Int(i),
+            (None, Some(f)) => gotmpl::Value::Float(f),
+            _ => gotmpl::Value::Nil,
+        },
+        Value::String(s) => gotmpl::Value::String(s.as_str().into()),
+        Value::Array(a) => gotmpl::Value::List(a.iter().map(to_value).collect()),
+        Value::Object(o) => gotmpl::Value::Map(std::sync::Arc::new(
+            o.iter()
+                .map(|(k, v)| (std::sync::Arc::<str>::from(k.as_str()), to_value(v)))
+                .collect(),
+        )),
+    }
+}
+
+fn execute(source: &Source, part: Part, data: &Value) -> Result<String, String> {
+    let m = model(data);
+    let err = |e: gotmpl::TemplateError| e.to_string();
+    match (source, part) {
+        (Source::Text(text), Part::Html) => gotmpl::html::Template::new("body")
+            .parse(text)
+            .and_then(|t| t.execute_to_string(&m))
+            .map_err(err),
+        (Source::Text(text), _) => gotmpl::Template::new("part")
+            .parse(text)
+            .and_then(|t| t.execute_to_string(&m))
+            .map_err(err),
+        (Source::Files { main, files }, Part::Html) => {
+            let names: Vec<&str> = files.iter().map(String::as_str).collect();
+            gotmpl::html::Template::new(main)
+                .parse_files(&names)
+                .and_then(|t| t.execute_to_string(&m))
+                .map_err(err)
+        }
+        (Source::Files { main, files }, _) => {
+            let names: Vec<&str> = files.iter().map(String::as_str).collect();
+            gotmpl::Template::new(main)
+                .parse_files(&names)
+                .and_then(|t| t.execute_to_string(&m))
+                .map_err(err)
+        }
+    }
+}
+
+/// One part of `template_type` for `data`: the operator's template when configured, else the
+/// built-in one. `Ok(None)`: hoplite has no such template.
+pub async fn render_part(
+    reg: &crate::registry::Registry,
+    template_type: &str,
+    part: Part,
+    data: &Value,
+) -> Result<Option<String>, String> {
+    if let Some(source) = operator_source(reg, template_type, part).await? {
+        return execute(&source, part, data).map(Some);
+    }
+    Ok(render(template_type, data).map(|r| match part {
+        Part::Subject => r.subject,
+        Part::Html => r.html,
+        Part::Plaintext => r.text,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn operator_templates_see_kratos_model_names() {
+        let data = json!({"to": "a@x", "verification_code": "012345", "verification_url": "http://v?a=1&b=2", "identity": {"traits": {"email": "a@x"}}, "expires_in_minutes": 60});
+        let text = execute(
+            &Source::Text("{{ .VerificationCode }} for {{ .Identity.traits.email }} within {{ .ExpiresInMinutes }} at {{ .VerificationURL }}".into()),
+            Part::Plaintext,
+            &data,
+        )
+        .unwrap();
+        assert_eq!(text, "012345 for a@x within 60 at http://v?a=1&b=2");
+        let html = execute(
+            &Source::Text("<a href=\"{{ .VerificationURL }}\">{{ .To }}</a>".into()),
+            Part::Html,
+            &data,
+        )
+        .unwrap();
+        assert!(html.contains("http://v?a=1&amp;b=2"), "{html}");
+    }
 
     #[test]
     fn the_verification_code_mail_carries_the_code_link_and_lifetime() {

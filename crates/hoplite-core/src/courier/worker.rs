@@ -76,7 +76,21 @@ async fn deliver(reg: &Registry, msg: &Message) -> Result<(), DeliveryError> {
             message: format!("no courier channels configured for: {}", msg.channel),
         });
     }
-    let html = template::render(&msg.template_type, &msg.template_data).map(|r| r.html);
+    // The HTML part is rendered now; if that fails the mail goes out as text only, as in Kratos.
+    let html = match template::render_part(
+        reg,
+        &msg.template_type,
+        template::Part::Html,
+        &msg.template_data,
+    )
+    .await
+    {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(message_id = %msg.id, error = %e, "courier: the HTML part did not render; sending text only");
+            None
+        }
+    };
     reg.mailer
         .send(&Email {
             to: msg.recipient.clone(),

@@ -267,3 +267,73 @@ db_test!(
         assert_eq!(r.status(), 404);
     }
 );
+
+/// A template override folder as Kratos reads one: a subject and an HTML body whose greeting
+/// comes from a `{{define}}` block in a sibling file.
+fn override_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "hoplite-templates-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let folder = dir.join("verification_code/valid");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("email.subject.gotmpl"),
+        "Your code is {{ .VerificationCode }}",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("email.body.gotmpl"),
+        "{{ template \"greeting\" . }}<b>{{ .VerificationCode }}</b><a href=\"{{ .VerificationURL }}\">go</a>",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("email.body.greeting.gotmpl"),
+        "{{ define \"greeting\" }}<p>Hello {{ .Identity.traits.email }}</p>{{ end }}",
+    )
+    .unwrap();
+    dir
+}
+
+fn override_config() -> Value {
+    let mut c = courier_config(free_port(), 5);
+    c["courier"]["template_override_path"] = json!(override_dir().display().to_string());
+    // A configured URI wins over the folder, and over the built-in template.
+    use base64::Engine as _;
+    let plain = base64::engine::general_purpose::STANDARD
+        .encode("Code {{ .VerificationCode }} expires in {{ .ExpiresInMinutes }} minutes.");
+    c["courier"]["templates"] = json!({"verification_code": {"valid": {"email": {"body": {"plaintext": format!("base64://{plain}")}}}}});
+    c
+}
+
+db_test!(
+    operator_templates_override_the_built_in_ones,
+    override_config(),
+    |app| {
+        let sink = SmtpSink::start_at(smtp_port(&app)).await;
+        let id = queue_email(
+        &app.registry,
+        "ida@example.com",
+        "verification_code_valid",
+        json!({"to": "ida@example.com", "verification_code": "424242", "verification_url": "http://127.0.0.1:4433/self-service/verification?code=424242&flow=f", "identity": {"traits": {"email": "ida@example.com"}}, "expires_in_minutes": 60}),
+    )
+    .await
+    .unwrap();
+        let m = message(&app, id).await;
+        assert_eq!(m["subject"], "Your code is 424242");
+        assert_eq!(m["body"], "Code 424242 expires in 60 minutes.");
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+        let mail = &sink.received()[0];
+        let data = mail.data.replace("=\r\n", "").replace("=3D", "=");
+        assert!(
+            data.contains("<p>Hello ida@example.com</p><b>424242</b>"),
+            "{data}"
+        );
+        assert!(data.contains("code=424242&amp;flow=f"), "{data}");
+        let dir = app.registry.config.raw["courier"]["template_override_path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
