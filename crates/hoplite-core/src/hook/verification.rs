@@ -121,10 +121,7 @@ async fn start(
     let (csrf, csrf_real) = match flow_type {
         FlowType::Browser if !fresh_csrf => (req.masked_csrf_token(), None),
         FlowType::Browser => {
-            let real = crate::x::csrf::generate_real_token();
-            let masked = crate::x::csrf::decode_real(&real)
-                .map(|r| crate::x::csrf::mask(&r))
-                .unwrap_or_default();
+            let (real, masked) = crate::x::csrf::fresh_token();
             (masked, Some(real))
         }
         FlowType::Api => (String::new(), None),

@@ -27,6 +27,14 @@ pub fn generate_real_token() -> String {
     STANDARD.encode(bytes)
 }
 
+/// A new CSRF cookie value (see [`generate_real_token`]) and a masked token from it, for a flow
+/// that stores the token of the cookie its answer sets.
+pub fn fresh_token() -> (String, String) {
+    let real = generate_real_token();
+    let masked = decode_real(&real).map(|r| mask(&r)).unwrap_or_default();
+    (real, masked)
+}
+
 /// The real token's bytes when a cookie value is a valid token (base64 of exactly 32 bytes).
 pub fn decode_real(value: &str) -> Option<[u8; TOKEN_LEN]> {
     let bytes = STANDARD.decode(value).ok()?;

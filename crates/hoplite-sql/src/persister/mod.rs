@@ -16,6 +16,7 @@ mod identity_admin;
 mod kept;
 mod login;
 mod migrator;
+mod onetime;
 mod recovery;
 mod registration;
 mod session;

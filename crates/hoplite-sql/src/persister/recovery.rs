@@ -128,15 +128,21 @@ pub(super) async fn update_flow(p: &SqlPersister, f: &RecoveryFlow) -> Result<()
     super::batch::run_together(p, &[write]).await
 }
 
+/// Recovery codes (`identity_recovery_codes`).
+const CODES: super::onetime::Codes = super::onetime::Codes {
+    flows: "selfservice_recovery_flows",
+    table: "identity_recovery_codes",
+    hmac: "code",
+    flow: "selfservice_recovery_flow_id",
+    read: &[
+        ("identity_recovery_address_id", Ty::Uuid),
+        ("identity_id", Ty::Uuid),
+        ("code_type", Ty::Plain),
+    ],
+};
+
 pub(super) async fn delete_codes(p: &SqlPersister, flow_id: Uuid) -> Result<(), StoreError> {
-    sqlx::query(p.q(
-        "DELETE FROM identity_recovery_codes WHERE selfservice_recovery_flow_id = ?::uuid AND nid = ?::uuid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    Ok(())
+    super::onetime::delete_codes(p, &CODES, flow_id).await
 }
 
 pub(super) async fn create_code(p: &SqlPersister, c: &RecoveryCode) -> Result<(), StoreError> {
@@ -166,79 +172,21 @@ pub(super) async fn use_code(
     now: OffsetDateTime,
     max_submissions: i64,
 ) -> Result<RecoveryCodeUse, StoreError> {
-    // The attempt counts before anything is looked up, whatever was sent.
-    sqlx::query(p.q(
-        "UPDATE selfservice_recovery_flows SET submit_count = submit_count + 1 WHERE id = ?::uuid AND nid = ?::nid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    let row = sqlx::query(p.q(
-        "SELECT submit_count FROM selfservice_recovery_flows WHERE id = ?::uuid AND nid = ?::nid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .fetch_optional_kept(p)
-    .await?;
-    let count = match row {
-        Some(r) => r.int("submit_count")?,
-        None => return Ok(RecoveryCodeUse::NotFound),
-    };
-    if count > max_submissions {
-        return Ok(RecoveryCodeUse::TooOften);
-    }
-    if hmacs.is_empty() {
-        return Ok(RecoveryCodeUse::NotFound);
-    }
-    let marks = vec!["?"; hmacs.len()].join(", ");
-    let sql = format!(
-        "SELECT {} FROM identity_recovery_codes WHERE selfservice_recovery_flow_id = ?::uuid AND nid = ?::uuid AND expires_at > ?::ts AND code IN ({marks})",
-        crate::codec::select_list(
-            p.kind,
-            None,
-            "",
-            &[
-                ("id", Ty::Uuid),
-                ("identity_recovery_address_id", Ty::Uuid),
-                ("identity_id", Ty::Uuid),
-                ("code_type", Ty::Plain),
-                ("used_at", Ty::Ts)
-            ]
-        )
-    );
-    let mut q = sqlx::query(p.q(&sql))
-        .bind(flow_id.to_string())
-        .bind(p.nid()?)
-        .bind(p.ts(now));
-    for h in hmacs {
-        q = q.bind(h.clone());
-    }
-    let Some(row) = q.fetch_optional_kept(p).await? else {
-        return Ok(RecoveryCodeUse::NotFound);
-    };
-    if opt(&row, "used_at")?.is_some() {
-        return Ok(RecoveryCodeUse::AlreadyUsed);
-    }
-    let done = sqlx::query(p.q(
-        "UPDATE identity_recovery_codes SET used_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid AND used_at IS NULL",
-    ))
-    .bind(p.ts(now))
-    .bind(p.ts(now))
-    .bind(s(&row, "id")?)
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Ok(RecoveryCodeUse::AlreadyUsed);
-    }
-    Ok(RecoveryCodeUse::Used {
-        identity_id: parse_uuid(&s(&row, "identity_id")?)?,
-        address_id: opt(&row, "identity_recovery_address_id")?
-            .map(|a| parse_uuid(&a))
-            .transpose()?,
-        code_type: row.int("code_type")?,
-    })
+    use super::onetime::Attempt;
+    Ok(
+        match super::onetime::attempt(p, &CODES, flow_id, hmacs, now, max_submissions).await? {
+            Attempt::TooOften => RecoveryCodeUse::TooOften,
+            Attempt::NotFound => RecoveryCodeUse::NotFound,
+            Attempt::AlreadyUsed => RecoveryCodeUse::AlreadyUsed,
+            Attempt::Used(row) => RecoveryCodeUse::Used {
+                identity_id: parse_uuid(&s(&row, "identity_id")?)?,
+                address_id: opt(&row, "identity_recovery_address_id")?
+                    .map(|a| parse_uuid(&a))
+                    .transpose()?,
+                code_type: row.int("code_type")?,
+            },
+        },
+    )
 }
 
 pub(super) async fn find_address(
@@ -246,28 +194,7 @@ pub(super) async fn find_address(
     via: &str,
     value: &str,
 ) -> Result<Option<(Uuid, Uuid)>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM identity_recovery_addresses WHERE nid = ?::uuid AND via = ? AND value = ?",
-        crate::codec::select_list(
-            p.kind,
-            None,
-            "",
-            &[("id", Ty::Uuid), ("identity_id", Ty::Uuid)]
-        )
-    );
-    let row = sqlx::query(p.q(&sql))
-        .bind(p.nid()?)
-        .bind(via.to_string())
-        .bind(value.to_string())
-        .fetch_optional_kept(p)
-        .await?;
-    row.map(|r| {
-        Ok((
-            parse_uuid(&s(&r, "id")?)?,
-            parse_uuid(&s(&r, "identity_id")?)?,
-        ))
-    })
-    .transpose()
+    super::onetime::find_address(p, "identity_recovery_addresses", via, value).await
 }
 
 pub(super) async fn address_value(

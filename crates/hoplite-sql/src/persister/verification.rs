@@ -118,15 +118,17 @@ pub(super) async fn update_flow(p: &SqlPersister, f: &VerificationFlow) -> Resul
     super::batch::run_together(p, &[write]).await
 }
 
+/// Verification codes (`identity_verification_codes`).
+const CODES: super::onetime::Codes = super::onetime::Codes {
+    flows: "selfservice_verification_flows",
+    table: "identity_verification_codes",
+    hmac: "code_hmac",
+    flow: "selfservice_verification_flow_id",
+    read: &[("identity_verifiable_address_id", Ty::Uuid)],
+};
+
 pub(super) async fn delete_codes(p: &SqlPersister, flow_id: Uuid) -> Result<(), StoreError> {
-    sqlx::query(p.q(
-        "DELETE FROM identity_verification_codes WHERE selfservice_verification_flow_id = ?::uuid AND nid = ?::uuid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    Ok(())
+    super::onetime::delete_codes(p, &CODES, flow_id).await
 }
 
 pub(super) async fn create_code(p: &SqlPersister, c: &VerificationCode) -> Result<(), StoreError> {
@@ -154,77 +156,20 @@ pub(super) async fn use_code(
     now: OffsetDateTime,
     max_submissions: i64,
 ) -> Result<CodeUse, StoreError> {
-    // The attempt counts before anything is looked up, whatever was sent.
-    sqlx::query(p.q(
-        "UPDATE selfservice_verification_flows SET submit_count = submit_count + 1 WHERE id = ?::uuid AND nid = ?::nid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    let row = sqlx::query(p.q(
-        "SELECT submit_count FROM selfservice_verification_flows WHERE id = ?::uuid AND nid = ?::nid",
-    ))
-    .bind(flow_id.to_string())
-    .bind(p.nid()?)
-    .fetch_optional_kept(p)
-    .await?;
-    let count = match row {
-        Some(r) => r.int("submit_count")?,
-        None => return Ok(CodeUse::NotFound),
-    };
-    if count > max_submissions {
-        return Ok(CodeUse::TooOften);
-    }
-    if hmacs.is_empty() {
-        return Ok(CodeUse::NotFound);
-    }
-    let marks = vec!["?"; hmacs.len()].join(", ");
-    let sql = format!(
-        "SELECT {} FROM identity_verification_codes WHERE selfservice_verification_flow_id = ?::uuid AND nid = ?::uuid AND expires_at > ?::ts AND code_hmac IN ({marks})",
-        crate::codec::select_list(
-            p.kind,
-            None,
-            "",
-            &[
-                ("id", Ty::Uuid),
-                ("identity_verifiable_address_id", Ty::Uuid),
-                ("used_at", Ty::Ts)
-            ]
-        )
-    );
-    let mut q = sqlx::query(p.q(&sql))
-        .bind(flow_id.to_string())
-        .bind(p.nid()?)
-        .bind(p.ts(now));
-    for h in hmacs {
-        q = q.bind(h.clone());
-    }
-    let Some(row) = q.fetch_optional_kept(p).await? else {
-        return Ok(CodeUse::NotFound);
-    };
-    if opt(&row, "used_at")?.is_some() {
-        return Ok(CodeUse::AlreadyUsed);
-    }
-    let id = s(&row, "id")?;
-    let Some(address) = opt(&row, "identity_verifiable_address_id")? else {
-        return Ok(CodeUse::NotFound);
-    };
-    let done = sqlx::query(p.q(
-        "UPDATE identity_verification_codes SET used_at = ?::ts, updated_at = ?::ts WHERE id = ?::uuid AND nid = ?::uuid AND used_at IS NULL",
-    ))
-    .bind(p.ts(now))
-    .bind(p.ts(now))
-    .bind(id)
-    .bind(p.nid()?)
-    .execute_kept(p)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Ok(CodeUse::AlreadyUsed);
-    }
-    Ok(CodeUse::Used {
-        address_id: parse_uuid(&address)?,
-    })
+    use super::onetime::Attempt;
+    Ok(
+        match super::onetime::attempt(p, &CODES, flow_id, hmacs, now, max_submissions).await? {
+            Attempt::TooOften => CodeUse::TooOften,
+            Attempt::NotFound => CodeUse::NotFound,
+            Attempt::AlreadyUsed => CodeUse::AlreadyUsed,
+            Attempt::Used(row) => match opt(&row, "identity_verifiable_address_id")? {
+                Some(a) => CodeUse::Used {
+                    address_id: parse_uuid(&a)?,
+                },
+                None => CodeUse::NotFound,
+            },
+        },
+    )
 }
 
 pub(super) async fn find_address(
@@ -232,28 +177,7 @@ pub(super) async fn find_address(
     via: &str,
     value: &str,
 ) -> Result<Option<(Uuid, Uuid)>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM identity_verifiable_addresses WHERE nid = ?::uuid AND via = ? AND value = ?",
-        crate::codec::select_list(
-            p.kind,
-            None,
-            "",
-            &[("id", Ty::Uuid), ("identity_id", Ty::Uuid)]
-        )
-    );
-    let row = sqlx::query(p.q(&sql))
-        .bind(p.nid()?)
-        .bind(via.to_string())
-        .bind(value.to_string())
-        .fetch_optional_kept(p)
-        .await?;
-    row.map(|r| {
-        Ok((
-            parse_uuid(&s(&r, "id")?)?,
-            parse_uuid(&s(&r, "identity_id")?)?,
-        ))
-    })
-    .transpose()
+    super::onetime::find_address(p, "identity_verifiable_addresses", via, value).await
 }
 
 pub(super) async fn update_address_status(

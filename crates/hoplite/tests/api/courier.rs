@@ -5,6 +5,7 @@
 
 use crate::app::TestApp;
 use crate::db_test;
+use crate::mail::{free_port, smtp_port};
 use crate::openapi::assert_valid;
 use crate::smtp_sink::SmtpSink;
 use hoplite_core::courier::{queue_email, worker::dispatch_batch};
@@ -44,19 +45,6 @@ async fn message(app: &TestApp, id: uuid::Uuid) -> Value {
     let m: Value = r.json().await.unwrap();
     assert_valid("message", &m);
     m
-}
-
-/// A port nothing listens on yet (bound, then released): the test's SMTP server starts there
-/// when the test wants it up.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// The SMTP port the server was configured with.
-fn smtp_port(app: &TestApp) -> u16 {
-    let uri = &app.registry.config.courier.smtp_connection_uri;
-    url::Url::parse(uri).unwrap().port().unwrap()
 }
 
 db_test!(

@@ -9,6 +9,7 @@ mod hashing;
 mod hibp;
 mod kratos_db;
 mod login;
+mod mail;
 mod openapi;
 mod parity;
 mod persistence;

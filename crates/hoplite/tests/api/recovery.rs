@@ -5,6 +5,7 @@
 
 use crate::app::{TestApp, node};
 use crate::db_test;
+use crate::mail::{code_sent_to as code_in_mail, free_port, message_ids, sink};
 use crate::openapi::assert_valid;
 use crate::smtp_sink::SmtpSink;
 use hoplite_core::courier::worker::dispatch_batch;
@@ -12,11 +13,6 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-93";
 const NEW_PASSWORD: &str = "Another-Long-Passphrase-4711";
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 fn config(port: u16, transitions: bool) -> Value {
     json!({
@@ -29,39 +25,9 @@ fn config(port: u16, transitions: bool) -> Value {
     })
 }
 
-async fn sink(app: &TestApp) -> SmtpSink {
-    let uri = &app.registry.config.courier.smtp_connection_uri;
-    SmtpSink::start_at(url::Url::parse(uri).unwrap().port().unwrap()).await
-}
-
-/// Delivers the queue and returns the code in the newest mail to `to`.
+/// Delivers the queue and returns the code in the newest recovery mail to `to`.
 async fn code_sent_to(app: &TestApp, sink: &SmtpSink, to: &str) -> String {
-    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
-    let mail = sink
-        .received()
-        .into_iter()
-        .rev()
-        .find(|m| m.to.iter().any(|t| t.contains(to)))
-        .unwrap_or_else(|| panic!("no mail to {to}"));
-    let subject = mail
-        .data
-        .lines()
-        .find(|l| l.starts_with("Subject: "))
-        .unwrap()
-        .to_string();
-    assert!(subject.contains("recover"), "{subject}");
-    subject
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .take(6)
-        .collect()
-}
-
-fn message_ids(flow: &Value) -> Vec<i64> {
-    flow["ui"]["messages"]
-        .as_array()
-        .map(|m| m.iter().filter_map(|x| x["id"].as_i64()).collect())
-        .unwrap_or_default()
+    code_in_mail(app, sink, to, "recover").await
 }
 
 async fn api_flow(app: &TestApp) -> Value {

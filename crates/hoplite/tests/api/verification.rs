@@ -5,17 +5,13 @@
 
 use crate::app::{TestApp, node};
 use crate::db_test;
+use crate::mail::{code_sent_to as code_in_mail, free_port, message_ids, sink};
 use crate::openapi::assert_valid;
 use crate::smtp_sink::SmtpSink;
 use hoplite_core::courier::worker::dispatch_batch;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-93";
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 fn config(port: u16) -> Value {
     json!({
@@ -24,40 +20,9 @@ fn config(port: u16) -> Value {
     })
 }
 
-async fn sink(app: &TestApp) -> SmtpSink {
-    let uri = &app.registry.config.courier.smtp_connection_uri;
-    SmtpSink::start_at(url::Url::parse(uri).unwrap().port().unwrap()).await
-}
-
-/// Delivers the queue and returns the code in the newest mail to `to`.
+/// Delivers the queue and returns the code in the newest verification mail to `to`.
 async fn code_sent_to(app: &TestApp, sink: &SmtpSink, to: &str) -> String {
-    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
-    let mail = sink
-        .received()
-        .into_iter()
-        .rev()
-        .find(|m| m.to.iter().any(|t| t.contains(to)))
-        .unwrap_or_else(|| panic!("no mail to {to}"));
-    let subject = mail
-        .data
-        .lines()
-        .find(|l| l.starts_with("Subject: "))
-        .unwrap()
-        .to_string();
-    let code: String = subject
-        .trim_start_matches("Subject: Use code ")
-        .chars()
-        .take(6)
-        .collect();
-    assert!(code.chars().all(|c| c.is_ascii_digit()), "{subject}");
-    code
-}
-
-fn message_ids(flow: &Value) -> Vec<i64> {
-    flow["ui"]["messages"]
-        .as_array()
-        .map(|m| m.iter().filter_map(|x| x["id"].as_i64()).collect())
-        .unwrap_or_default()
+    code_in_mail(app, sink, to, "verify").await
 }
 
 async fn api_flow(app: &TestApp) -> Value {

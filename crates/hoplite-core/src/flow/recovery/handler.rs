@@ -246,10 +246,7 @@ fn fresh_flow(
     flow_type: FlowType,
 ) -> Result<(RecoveryFlow, String), ErrorObject> {
     let mut flow = build_flow(reg, req, flow_type, None)?;
-    let real = crate::x::csrf::generate_real_token();
-    let masked = crate::x::csrf::decode_real(&real)
-        .map(|r| crate::x::csrf::mask(&r))
-        .unwrap_or_default();
+    let (real, masked) = crate::x::csrf::fresh_token();
     flow.csrf_token = masked.clone();
     flow.ui.nodes.clear();
     crate::strategy::code::recovery::populate(&mut flow, &masked);

@@ -224,10 +224,7 @@ pub async fn expired(reg: &Registry, req: &RequestInfo, old: VerificationFlow) -
     fresh.request_url = old.request_url.clone();
     fresh.return_to = old.return_to.clone();
     // A fresh CSRF cookie for the new browser flow, its masked token stored with it.
-    let real = crate::x::csrf::generate_real_token();
-    let masked = crate::x::csrf::decode_real(&real)
-        .map(|r| crate::x::csrf::mask(&r))
-        .unwrap_or_default();
+    let (real, masked) = crate::x::csrf::fresh_token();
     fresh.csrf_token = masked.clone();
     fresh.ui.set_csrf(&masked);
     fresh
@@ -267,10 +264,7 @@ pub async fn retry_with_message(
         Err(e) => return non_form_error(reg, req, Some(flow_type), e).await,
     };
     // Kratos regenerates the CSRF cookie for the new flow.
-    let real = crate::x::csrf::generate_real_token();
-    let masked = crate::x::csrf::decode_real(&real)
-        .map(|r| crate::x::csrf::mask(&r))
-        .unwrap_or_default();
+    let (real, masked) = crate::x::csrf::fresh_token();
     fresh.csrf_token = masked.clone();
     if flow_type == FlowType::Browser {
         fresh.ui.set_csrf(&masked);

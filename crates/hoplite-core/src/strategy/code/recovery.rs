@@ -436,10 +436,7 @@ async fn recovered(
     flow.recovered_identity_id = Some(identity_id);
     let mut issue_csrf = None;
     if flow.flow_type == FlowType::Browser {
-        let real = crate::x::csrf::generate_real_token();
-        let masked = crate::x::csrf::decode_real(&real)
-            .map(|r| crate::x::csrf::mask(&r))
-            .unwrap_or_default();
+        let (real, masked) = crate::x::csrf::fresh_token();
         flow.csrf_token = masked.clone();
         flow.ui.set_csrf(&masked);
         issue_csrf = Some(real);

@@ -377,10 +377,7 @@ async fn link_click(
         n.attributes.value = Some(Value::String(code.to_string()));
     }
     // Kratos issues a new CSRF cookie here and stores its masked token on the flow.
-    let real = crate::x::csrf::generate_real_token();
-    let token = crate::x::csrf::decode_real(&real)
-        .map(|r| crate::x::csrf::mask(&r))
-        .unwrap_or_default();
+    let (real, token) = crate::x::csrf::fresh_token();
     flow.ui.set_csrf(&token);
     flow.csrf_token = token;
     flow.updated_at = reg.now();

@@ -1,0 +1,58 @@
+//! What the courier, verification and recovery tests share: a port for the test's SMTP server,
+//! starting it where the server under test sends, and reading codes out of the mail it received.
+
+use crate::app::TestApp;
+use crate::smtp_sink::SmtpSink;
+use hoplite_core::courier::worker::dispatch_batch;
+use serde_json::Value;
+
+/// A port nothing listens on yet (bound, then released): the test's SMTP server starts there
+/// when the test wants it up.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The SMTP port the server was configured with.
+pub fn smtp_port(app: &TestApp) -> u16 {
+    let uri = &app.registry.config.courier.smtp_connection_uri;
+    url::Url::parse(uri).unwrap().port().unwrap()
+}
+
+/// Starts the SMTP server the app sends to.
+pub async fn sink(app: &TestApp) -> SmtpSink {
+    SmtpSink::start_at(smtp_port(app)).await
+}
+
+/// Delivers the queue and returns the code in the newest mail to `to` whose subject has `word`.
+pub async fn code_sent_to(app: &TestApp, sink: &SmtpSink, to: &str, word: &str) -> String {
+    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
+    let subject = sink
+        .received()
+        .into_iter()
+        .rev()
+        .filter(|m| m.to.iter().any(|t| t.contains(to)))
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.starts_with("Subject: ") && l.contains(word))
+                .map(str::to_string)
+        })
+        .next()
+        .unwrap_or_else(|| panic!("no mail to {to} about {word}"));
+    let code: String = subject
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(6)
+        .collect();
+    assert_eq!(code.len(), 6, "{subject}");
+    code
+}
+
+/// The ids of a flow's form messages.
+pub fn message_ids(flow: &Value) -> Vec<i64> {
+    flow["ui"]["messages"]
+        .as_array()
+        .map(|m| m.iter().filter_map(|x| x["id"].as_i64()).collect())
+        .unwrap_or_default()
+}
