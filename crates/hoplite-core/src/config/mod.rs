@@ -120,6 +120,9 @@ pub struct SelfService {
     pub verification: Verification,
     /// `selfservice.flows.recovery.*`.
     pub recovery: Recovery,
+    /// `feature_flags.legacy_require_verified_login_error` (default false): `require_verified_address`
+    /// answers with form message 4000010 instead of starting a verification flow.
+    pub legacy_require_verified_login_error: bool,
     /// `feature_flags.use_continue_with_transitions` (default false): a recovery by code answers
     /// JSON callers with the flow and `continue_with` instead of 422.
     pub continue_with_transitions: bool,

@@ -379,6 +379,8 @@ impl Config {
             },
             continue_with_transitions: d
                 .bool("feature_flags.use_continue_with_transitions", false)?,
+            legacy_require_verified_login_error: d
+                .bool("feature_flags.legacy_require_verified_login_error", false)?,
             code_lifespan: d.duration(
                 "selfservice.methods.code.config.lifespan",
                 Duration::from_secs(3600),

@@ -103,6 +103,35 @@ pub async fn after_settings(
     .await
 }
 
+/// `require_verified_address` after a sign-in (spec §5.3): a verification flow for the identity's
+/// first address, its code sent, with the request's CSRF token.
+pub async fn before_login(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    let Some(address) = identity
+        .verifiable_addresses
+        .iter()
+        .find(|a| !a.value.is_empty())
+    else {
+        return Ok(None);
+    };
+    start(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        address,
+        transient_payload,
+        false,
+    )
+    .await
+}
+
 async fn start(
     reg: &Registry,
     req: &RequestInfo,

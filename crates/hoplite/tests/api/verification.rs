@@ -504,3 +504,57 @@ db_test!(
         assert_eq!(shown["state"], "sent_email");
     }
 );
+
+fn config_require_verified(port: u16, legacy: bool) -> Value {
+    let mut c = config(port);
+    c["selfservice"]["flows"]["login"] = json!({"ui_url": "http://127.0.0.1:4455/login", "after": {"hooks": [{"hook": "require_verified_address"}]}});
+    c["feature_flags"] = json!({"legacy_require_verified_login_error": legacy});
+    c
+}
+
+db_test!(
+    an_unverified_address_is_sent_to_verification_at_sign_in,
+    config_require_verified(free_port(), false),
+    |app| {
+        let sink = sink(&app).await;
+        assert_eq!(
+            app.register_api("hal@example.com", PASSWORD).await.status(),
+            200
+        );
+        code_sent_to(&app, &sink, "hal@example.com").await;
+        let r = app.login_api("hal@example.com", PASSWORD).await;
+        assert_eq!(r.status(), 403);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &body);
+        assert_eq!(body["error"]["id"], "session_verified_address_required");
+        assert_eq!(body["error"]["code"], 400);
+        let item = &body["error"]["details"]["continue_with"][0];
+        assert_eq!(item["action"], "show_verification_ui");
+        assert_eq!(item["flow"]["verifiable_address"], "hal@example.com");
+        let flow_id = item["flow"]["id"].as_str().unwrap().to_string();
+        // The code it sent verifies the address; then the sign-in goes through.
+        let code = code_sent_to(&app, &sink, "hal@example.com").await;
+        let r = submit(&app, &flow_id, json!({"method": "code", "code": code})).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            app.login_api("hal@example.com", PASSWORD).await.status(),
+            200
+        );
+    }
+);
+
+db_test!(
+    the_legacy_flag_keeps_the_form_error,
+    config_require_verified(free_port(), true),
+    |app| {
+        let _sink = sink(&app).await;
+        assert_eq!(
+            app.register_api("ira@example.com", PASSWORD).await.status(),
+            200
+        );
+        let r = app.login_api("ira@example.com", PASSWORD).await;
+        assert_eq!(r.status(), 400);
+        let flow: Value = r.json().await.unwrap();
+        assert_eq!(message_ids(&flow), [4000010]);
+    }
+);

@@ -29,6 +29,58 @@ fn address_not_verified() -> SubmitError {
     }])
 }
 
+/// `require_verified_address` for an identity without a verified address (spec §5.3): no
+/// session; a verification flow is started and its code sent, and the caller is pointed at it
+/// (403 `session_verified_address_required` with `continue_with` for JSON, a redirect to the
+/// verification UI for browsers). With `feature_flags.legacy_require_verified_login_error` the
+/// old answer instead: form message 4000010.
+async fn require_verified_address(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow: LoginFlow,
+    identity: &Identity,
+) -> Reply {
+    if identity.verifiable_addresses.is_empty() {
+        let err = ErrorObject::misconfiguration(
+            "A misconfiguration prevents login. Expected to find a verification address but this identity does not have one assigned.",
+        );
+        return write_flow_error(reg, req, flow, SubmitError::Http(err)).await;
+    }
+    if reg.config.selfservice.legacy_require_verified_login_error {
+        return write_flow_error(reg, req, flow, address_not_verified()).await;
+    }
+    let started = crate::hook::verification::before_login(
+        reg,
+        req,
+        flow.flow_type,
+        &flow.request_url,
+        identity,
+        flow.transient_payload.clone(),
+    )
+    .await;
+    let started = match started {
+        Ok(Some(s)) => s,
+        Ok(None) => return write_flow_error(reg, req, flow, address_not_verified()).await,
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+    };
+    if req.is_json_request {
+        // Kratos writes a 400-shaped error with HTTP status 403.
+        let mut err = ErrorObject::bad_request()
+            .with_id("session_verified_address_required")
+            .with_message("your email or phone address is not yet verified")
+            .with_reason("Your account's email or phone address are not verified yet. Please check your email or phone inbox or re-request verification.")
+            .with_detail("continue_with", json!([started.continue_with_item(reg)]));
+        if let Some(id) = &req.request_id {
+            err.request = id.clone();
+        }
+        return Reply::error_body(403, json!({ "error": err }));
+    }
+    if !req.accepts_json {
+        return Reply::redirect(303, started.ui_url(reg));
+    }
+    Reply::empty(200)
+}
+
 /// `PostLoginHook`: issues (or, when re-authenticating, renews) the session for `identity`.
 pub async fn post_login(
     reg: &Registry,
@@ -76,7 +128,7 @@ pub async fn post_login(
     if hooks.iter().any(|h| h == "require_verified_address")
         && !identity.verifiable_addresses.iter().any(|a| a.verified)
     {
-        return write_flow_error(reg, req, flow, address_not_verified()).await;
+        return require_verified_address(reg, req, flow, &identity).await;
     }
 
     // A new session and the flow marked as used are written together; a renewed one is updated.
