@@ -134,7 +134,11 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
                 "after",
                 "revoke_active_sessions" | "require_verified_address"
             )
-            | ("settings", "after", "revoke_active_sessions")
+            | (
+                "settings",
+                "after",
+                "revoke_active_sessions" | "show_verification_ui"
+            )
             | ("recovery", "after", "revoke_active_sessions")
     )
 }

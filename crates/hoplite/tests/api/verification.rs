@@ -558,3 +558,48 @@ db_test!(
         assert_eq!(message_ids(&flow), [4000010]);
     }
 );
+
+fn config_settings_show_ui(port: u16) -> Value {
+    let mut c = config(port);
+    c["selfservice"]["flows"]["settings"] =
+        json!({"after": {"profile": {"hooks": [{"hook": "show_verification_ui"}]}}});
+    c
+}
+
+db_test!(
+    show_verification_ui_after_a_changed_email,
+    config_settings_show_ui(free_port()),
+    |app| {
+        let _sink = sink(&app).await;
+        let token = app
+            .registered_and_signed_in("jo@example.com", PASSWORD)
+            .await;
+        let r = app
+            .api_client()
+            .get(app.url("/self-service/settings/api"))
+            .header("X-Session-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        let flow: Value = r.json().await.unwrap();
+        let r = app
+            .api_client()
+            .post(app.url(&format!(
+                "/self-service/settings?flow={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .header("X-Session-Token", &token)
+            .json(&json!({"method": "profile", "traits": {"email": "jo.new@example.com"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let done: Value = r.json().await.unwrap();
+        assert_valid("settingsFlow", &done);
+        assert_eq!(done["continue_with"][0]["action"], "show_verification_ui");
+        assert_eq!(
+            done["continue_with"][0]["flow"]["verifiable_address"],
+            "jo.new@example.com"
+        );
+    }
+);

@@ -123,6 +123,14 @@ pub async fn post_settings(
                         }
                     }
                 }
+                // `show_verification_ui` announces the flow (settings never redirect there).
+                if settings
+                    .after_hooks_for(method)
+                    .iter()
+                    .any(|h| h == "show_verification_ui")
+                {
+                    flow.continue_with.push(started.continue_with_item(reg));
+                }
             }
             Ok(None) => {}
             Err(e) => return write_flow_error(reg, req, flow, e.into()).await,
