@@ -54,6 +54,38 @@ impl HttpFetcher for ReqwestFetcher {
         }
         Ok(HttpResponse { status, body })
     }
+
+    async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<HttpResponse, String> {
+        let fail = |e: reqwest::Error| chain(&e.without_url());
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| format!("HTTP method: {e}"))?;
+        let mut request = self.client.request(method, url).timeout(timeout);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let mut response = request.send().await.map_err(fail)?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(fail)? {
+            if body.len() + chunk.len() > max_body {
+                body.extend_from_slice(&chunk[..max_body.saturating_sub(body.len())]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse { status, body })
+    }
 }
 
 /// An error and its causes, `: `-separated (reqwest's own text is only the outermost layer).

@@ -326,7 +326,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let enable = [
         ("SELFSERVICE_FLOWS_RECOVERY_USE", "link"),
         ("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"),
-        ("COURIER_DELIVERY_STRATEGY", "http"),
+        ("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
     ];
     let out = Command::new(BIN)
         .args(["serve", "--dev"])
@@ -343,7 +343,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     for key in [
         "selfservice.flows.recovery.use",
         "selfservice.flows.verification.use",
-        "courier.delivery_strategy",
+        "selfservice.methods.totp.enabled",
         "hoplite.accept_unsupported_features",
         "--accept-unsupported-features",
     ] {
@@ -362,7 +362,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     for key in [
         "selfservice.flows.recovery.use",
         "selfservice.flows.verification.use",
-        "courier.delivery_strategy",
+        "selfservice.methods.totp.enabled",
     ] {
         assert_eq!(
             log.lines()

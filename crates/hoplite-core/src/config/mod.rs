@@ -437,6 +437,25 @@ pub struct Courier {
     pub pull_count: u32,
     /// `courier.worker.pull_wait` (default 1s): the pause between batches.
     pub pull_wait: Duration,
+    /// `courier.delivery_strategy`: `smtp` (default) or `http`.
+    pub delivery_strategy: String,
+    /// `courier.http.request_config`, for the `http` delivery strategy.
+    pub http: Option<HttpRequestConfig>,
+}
+
+/// An outgoing HTTP request's configuration (`httpRequestConfig`).
+#[derive(Debug, Clone)]
+pub struct HttpRequestConfig {
+    /// `url`.
+    pub url: String,
+    /// `method` (default `POST`).
+    pub method: String,
+    /// `headers`.
+    pub headers: Vec<(String, String)>,
+    /// `body`: the Jsonnet template's URI (Kratos's default template when unset).
+    pub body: String,
+    /// `auth`: `{"type": "api_key"|"basic_auth", "config": {...}}`.
+    pub auth: Option<serde_json::Value>,
 }
 
 /// Identity schema configuration.

@@ -527,6 +527,35 @@ impl Config {
                 .unwrap_or(u32::MAX)
                 .max(1),
             pull_wait: d.duration("courier.worker.pull_wait", Duration::from_secs(1))?,
+            delivery_strategy: d.string("courier.delivery_strategy", "smtp")?,
+            http: match d.get("courier.http.request_config") {
+                Some(Value::Object(rc)) => {
+                    let text = |k: &str| rc.get(k).and_then(Value::as_str).map(str::to_string);
+                    Some(super::HttpRequestConfig {
+                        url: text("url").unwrap_or_default(),
+                        method: text("method").unwrap_or_else(|| "POST".into()),
+                        headers: match rc.get("headers") {
+                            Some(Value::Object(h)) => h
+                                .iter()
+                                .map(|(k, v)| {
+                                    (k.clone(), v.as_str().unwrap_or_default().to_string())
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        },
+                        // Kratos's schema default: a template with the message's main fields.
+                        body: text("body").unwrap_or_else(|| {
+                            super::config_schema()["definitions"]["httpRequestConfig"]["properties"]
+                                ["body"]["default"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string()
+                        }),
+                        auth: rc.get("auth").cloned(),
+                    })
+                }
+                _ => None,
+            },
         };
 
         Ok(Config {

@@ -29,10 +29,6 @@ fn is_link(v: &Value) -> bool {
     v.as_str() == Some("link")
 }
 
-fn is_http(v: &Value) -> bool {
-    v.as_str() == Some("http")
-}
-
 fn is_set(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -105,11 +101,6 @@ const UNSUPPORTED: &[Switch] = &[
         key: "selfservice.methods.password.config.migrate_hook.enabled",
         enabled: is_true,
         why: "the password migration web hook is not implemented yet",
-    },
-    Switch {
-        key: "courier.delivery_strategy",
-        enabled: is_http,
-        why: "the courier delivers email by SMTP only; the HTTP delivery strategy is not implemented yet",
     },
     Switch {
         key: "courier.channels",
@@ -247,7 +238,6 @@ mod tests {
                 "selfservice.methods.totp.enabled",
                 "selfservice.methods.lookup_secret.enabled",
                 "selfservice.methods.password.config.migrate_hook.enabled",
-                "courier.delivery_strategy",
                 "courier.channels",
                 "oauth2_provider.url",
             ]
@@ -268,7 +258,7 @@ mod tests {
                 },
                 "methods": {"totp": {"enabled": true}, "code": {"enabled": true}}
             },
-            "courier": {"smtp": {"connection_uri": "smtp://x"}, "delivery_strategy": "http"}
+            "courier": {"smtp": {"connection_uri": "smtp://x"}, "channels": [{"id": "sms"}]}
         });
         let keys: Vec<String> = unsupported_keys(&doc).into_iter().map(|k| k.key).collect();
         assert_eq!(
@@ -276,7 +266,7 @@ mod tests {
             [
                 "selfservice.flows.recovery.use",
                 "selfservice.methods.totp.enabled",
-                "courier.delivery_strategy",
+                "courier.channels",
                 "selfservice.flows.registration.after.password.hooks.1.hook = web_hook",
                 "selfservice.flows.login.after.hooks.1.hook = web_hook",
             ]

@@ -4,6 +4,7 @@
 //! `courier_message_dispatches`.
 
 pub mod handler;
+pub mod http;
 pub mod template;
 pub mod worker;
 

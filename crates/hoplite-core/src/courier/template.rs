@@ -193,7 +193,7 @@ enum Source {
 }
 
 /// Reads a template URI (`file://`, `base64://`, `http(s)://`).
-async fn load_uri(reg: &crate::registry::Registry, uri: &str) -> Result<String, String> {
+pub(crate) async fn load_uri(reg: &crate::registry::Registry, uri: &str) -> Result<String, String> {
     use base64::Engine;
     if let Some(path) = uri.strip_prefix("file://") {
         return std::fs::read_to_string(path).map_err(|e| format!("{uri}: {e}"));

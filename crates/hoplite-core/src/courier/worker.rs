@@ -77,6 +77,17 @@ async fn deliver(reg: &Registry, msg: &Message) -> Result<(), DeliveryError> {
         });
     }
     // The HTML part is rendered now; if that fails the mail goes out as text only, as in Kratos.
+    if reg.config.courier.delivery_strategy == "http" {
+        let Some(cfg) = &reg.config.courier.http else {
+            return Err(DeliveryError {
+                reason: "failed to send message via http".into(),
+                message:
+                    "courier.delivery_strategy is http but courier.http.request_config is not set"
+                        .into(),
+            });
+        };
+        return super::http::deliver(reg, cfg, msg).await;
+    }
     let html = match template::render_part(
         reg,
         &msg.template_type,

@@ -25,4 +25,19 @@ pub trait HttpFetcher: Send + Sync {
         timeout: Duration,
         max_body: usize,
     ) -> Result<HttpResponse, String>;
+
+    /// Sends `method` to `url` with `headers` and `body` (none for `None`); the answer's body is
+    /// read up to `max_body` bytes. Errors as for [`HttpFetcher::get`].
+    async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<HttpResponse, String> {
+        let _ = (method, url, headers, body, timeout, max_body);
+        Err("this HTTP client only fetches documents".into())
+    }
 }

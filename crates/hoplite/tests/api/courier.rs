@@ -325,3 +325,122 @@ db_test!(
         let _ = std::fs::remove_dir_all(dir);
     }
 );
+
+/// One request the test's HTTP endpoint received.
+#[derive(Debug, Clone)]
+struct Received {
+    head: String,
+    body: String,
+}
+
+/// A loopback HTTP endpoint that answers every request with the status `status` holds and keeps
+/// what it got.
+async fn http_endpoint(
+    port: u16,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+) -> (
+    std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let got: std::sync::Arc<std::sync::Mutex<Vec<Received>>> = Default::default();
+    let store = got.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let head_end = loop {
+                let n = stream.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i + 4);
+                }
+            };
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            while buf.len() < head_end + length {
+                let n = stream.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+            store.lock().unwrap().push(Received { head, body });
+            let code = status.load(std::sync::atomic::Ordering::SeqCst);
+            let reply =
+                format!("HTTP/1.1 {code} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    (got, task)
+}
+
+fn http_config() -> Value {
+    json!({"courier": {
+        "delivery_strategy": "http",
+        "http": {"request_config": {
+            "url": format!("http://127.0.0.1:{}/mail", free_port()),
+            "headers": {"X-Tenant": "acme"},
+            "auth": {"type": "basic_auth", "config": {"user": "courier", "password": "s3cret"}}
+        }}
+    }})
+}
+
+db_test!(
+    the_http_delivery_strategy_posts_kratos_default_body,
+    http_config(),
+    |app| {
+        let url = app.registry.config.courier.http.clone().unwrap().url;
+        let port = url::Url::parse(&url).unwrap().port().unwrap();
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(202));
+        let (got, task) = http_endpoint(port, status.clone()).await;
+        let id = queue(&app, "kim@example.com", "737373").await;
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+        let requests = got.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1);
+        let head = requests[0].head.to_ascii_lowercase();
+        assert!(head.starts_with("post /mail "), "{head}");
+        assert!(head.contains("x-tenant: acme"), "{head}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        // basic_auth: courier:s3cret
+        assert!(
+            head.contains("authorization: basic y291cmllcjpzm2nyzxq="),
+            "{head}"
+        );
+        let body: Value = serde_json::from_str(&requests[0].body).unwrap();
+        assert_eq!(body["recipient"], "kim@example.com");
+        assert_eq!(body["template_type"], "verification_code_valid");
+        assert_eq!(body["verification_code"], "737373");
+        assert_eq!(body["recovery_code"], Value::Null);
+        assert_eq!(body["subject"], "Use code 737373 to verify your account");
+        assert!(body["body"].as_str().unwrap().contains("737373"));
+        assert_eq!(message(&app, id).await["status"], "sent");
+
+        // An endpoint that refuses: the attempt fails and the message waits.
+        status.store(500, std::sync::atomic::Ordering::SeqCst);
+        let id = queue(&app, "lou@example.com", "757575").await;
+        assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
+        let m = message(&app, id).await;
+        assert_eq!(m["status"], "queued");
+        assert_eq!(
+            m["dispatches"][0]["error"]["message"],
+            "unable to dispatch mail delivery because upstream server replied with status code 500"
+        );
+        task.abort();
+    }
+);
