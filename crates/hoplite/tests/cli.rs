@@ -325,7 +325,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let dir = temp_dir();
     let enable = [
         ("SELFSERVICE_FLOWS_RECOVERY_USE", "link"),
-        ("SELFSERVICE_FLOWS_VERIFICATION_USE", "link"),
+        ("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
         ("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
     ];
     let out = Command::new(BIN)
@@ -342,7 +342,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let err = String::from_utf8_lossy(&out.stderr);
     for key in [
         "selfservice.flows.recovery.use",
-        "selfservice.flows.verification.use",
+        "selfservice.methods.lookup_secret.enabled",
         "selfservice.methods.totp.enabled",
         "hoplite.accept_unsupported_features",
         "--accept-unsupported-features",
@@ -361,7 +361,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let (mut child, log) = start_dev_with(&dir, public, admin, &accepted);
     for key in [
         "selfservice.flows.recovery.use",
-        "selfservice.flows.verification.use",
+        "selfservice.methods.lookup_secret.enabled",
         "selfservice.methods.totp.enabled",
     ] {
         assert_eq!(

@@ -130,6 +130,10 @@ pub struct SelfService {
     pub code_lifespan: Duration,
     /// `selfservice.methods.code.config.max_submissions` (default 5): code attempts per flow.
     pub code_max_submissions: i64,
+    /// `selfservice.methods.link.enabled` (default false): recovery and verification links.
+    pub link_enabled: bool,
+    /// `selfservice.methods.link.config.lifespan` (default 1h): how long a link token lives.
+    pub link_lifespan: Duration,
 }
 
 /// The recovery flow's configuration.

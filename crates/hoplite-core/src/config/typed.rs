@@ -389,6 +389,11 @@ impl Config {
                 d.u64("selfservice.methods.code.config.max_submissions", 5)?,
             )
             .unwrap_or(5),
+            link_enabled: d.bool("selfservice.methods.link.enabled", false)?,
+            link_lifespan: d.duration(
+                "selfservice.methods.link.config.lifespan",
+                Duration::from_secs(3600),
+            )?,
         };
 
         let cookies = Cookies {

@@ -53,11 +53,6 @@ const UNSUPPORTED: &[Switch] = &[
         why: "recovery with a choice of address (recovery v2) is not implemented yet",
     },
     Switch {
-        key: "selfservice.flows.verification.use",
-        enabled: is_link,
-        why: "verification by link is not implemented yet (verification by code is)",
-    },
-    Switch {
         key: "selfservice.methods.code.passwordless_enabled",
         enabled: is_true,
         why: "sign-up and sign-in with a one-time code are not implemented yet",
@@ -66,11 +61,6 @@ const UNSUPPORTED: &[Switch] = &[
         key: "selfservice.methods.code.mfa_enabled",
         enabled: is_true,
         why: "one-time codes as a second factor are not implemented yet",
-    },
-    Switch {
-        key: "selfservice.methods.link.enabled",
-        enabled: is_true,
-        why: "the link method (recovery and verification links) is not implemented yet",
     },
     Switch {
         key: "selfservice.methods.oidc.enabled",
@@ -228,10 +218,8 @@ mod tests {
             [
                 "selfservice.flows.recovery.use",
                 "feature_flags.choose_recovery_address",
-                "selfservice.flows.verification.use",
                 "selfservice.methods.code.passwordless_enabled",
                 "selfservice.methods.code.mfa_enabled",
-                "selfservice.methods.link.enabled",
                 "selfservice.methods.oidc.enabled",
                 "selfservice.methods.webauthn.enabled",
                 "selfservice.methods.passkey.enabled",

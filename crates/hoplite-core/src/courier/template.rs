@@ -84,6 +84,38 @@ pub fn render(template_type: &str, data: &Value) -> Option<Rendered> {
             text: "Hi,\n\nsomeone asked to recover an account with this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.\n".into(),
             html: "<p>Hi,</p><p>someone asked to recover an account with this email address, but we have no account with it. If it was you, check that you typed the address you signed up with. Otherwise you can ignore this email.</p>".into(),
         },
+        "verification_valid" => {
+            let url = field(data, "verification_url");
+            let mins = minutes(data);
+            Rendered {
+                subject: "Please verify your email address".into(),
+                text: format!(
+                    "Hi,\n\nplease verify your account by opening this link:\n\n{url}\n\nThe link expires in {mins} minutes.\n"
+                ),
+                html: format!(
+                    "<p>Hi,</p><p>please verify your account by opening <a href=\"{}\">this link</a>.</p><p>The link expires in {} minutes.</p>",
+                    esc(url),
+                    esc(&mins)
+                ),
+            }
+        }
+        "verification_invalid" => render("verification_code_invalid", data)?,
+        "recovery_valid" => {
+            let url = field(data, "recovery_url");
+            let mins = minutes(data);
+            Rendered {
+                subject: "Recover access to your account".into(),
+                text: format!(
+                    "Hi,\n\nto recover access to your account, open this link:\n\n{url}\n\nThe link expires in {mins} minutes. If you did not ask for it, you can ignore this email.\n"
+                ),
+                html: format!(
+                    "<p>Hi,</p><p>to recover access to your account, open <a href=\"{}\">this link</a>.</p><p>The link expires in {} minutes. If you did not ask for it, you can ignore this email.</p>",
+                    esc(url),
+                    esc(&mins)
+                ),
+            }
+        }
+        "recovery_invalid" => render("recovery_code_invalid", data)?,
         _ => return None,
     })
 }

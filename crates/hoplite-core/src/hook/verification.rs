@@ -67,7 +67,7 @@ pub async fn after_registration(
         req,
         flow_type,
         request_url,
-        address,
+        (address, identity.id),
         transient_payload,
         true,
     )
@@ -96,7 +96,7 @@ pub async fn after_settings(
         req,
         flow_type,
         request_url,
-        address,
+        (address, identity.id),
         transient_payload,
         false,
     )
@@ -125,7 +125,7 @@ pub async fn before_login(
         req,
         flow_type,
         request_url,
-        address,
+        (address, identity.id),
         transient_payload,
         false,
     )
@@ -137,7 +137,7 @@ async fn start(
     req: &RequestInfo,
     flow_type: FlowType,
     request_url: &str,
-    address: &crate::identity::VerifiableAddress,
+    (address, identity_id): (&crate::identity::VerifiableAddress, uuid::Uuid),
     transient_payload: Option<Value>,
     fresh_csrf: bool,
 ) -> Result<Option<Started>, ErrorObject> {
@@ -156,9 +156,32 @@ async fn start(
         FlowType::Api => (String::new(), None),
     };
     flow.csrf_token = csrf.clone();
-    to_sent_state(&mut flow, &csrf, &address.value);
-    reg.persister.create_verification_flow(&flow).await?;
-    send_code(reg, &flow, &address.value).await?;
+    if flow.active == "link" {
+        // As Kratos: the link form populated a second time (its submit button twice), no
+        // message, and a resend button in the code group.
+        flow.state = "sent_email".into();
+        crate::strategy::link::verification::populate(&mut flow, &csrf);
+        let mut resend = crate::ui::Node::input(crate::ui::group::CODE, "email", "submit");
+        resend.attributes.value = Some(Value::String(address.value.clone()));
+        resend.meta.label = Some(crate::text::messages::info_node_resend_code());
+        flow.ui.nodes.push(resend);
+        reg.persister.create_verification_flow(&flow).await?;
+        crate::strategy::link::verification::send_token(
+            reg,
+            &flow,
+            &address.value,
+            address.id,
+            identity_id,
+        )
+        .await?;
+        reg.persister
+            .update_verifiable_address_status(address.id, "sent", None, reg.now())
+            .await?;
+    } else {
+        to_sent_state(&mut flow, &csrf, &address.value);
+        reg.persister.create_verification_flow(&flow).await?;
+        send_code(reg, &flow, &address.value).await?;
+    }
     flow.transient_payload = None;
     Ok(Some(Started {
         flow,

@@ -302,6 +302,23 @@ pub trait Persister: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    /// Stores a link token (verification or recovery).
+    async fn create_link_token(
+        &self,
+        kind: crate::strategy::link::TokenKind,
+        token: &crate::strategy::link::LinkToken,
+    ) -> Result<(), StoreError>;
+    /// Consumes the flow's unused token whose HMAC is one of `hmacs` with a conditional update
+    /// (two clicks of one link cannot both succeed); `None` when there is none. Expired tokens
+    /// are consumed too: the caller checks `expires_at`.
+    async fn use_link_token(
+        &self,
+        kind: crate::strategy::link::TokenKind,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::strategy::link::UsedToken>, StoreError>;
+
     // Recovery.
     async fn create_recovery_flow(
         &self,

@@ -2,6 +2,7 @@
 //! offers a submission to each of them in Kratos's registry order.
 
 pub mod code;
+pub mod link;
 pub mod password;
 pub mod profile;
 

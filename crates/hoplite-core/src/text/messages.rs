@@ -473,6 +473,42 @@ pub fn verification_code_invalid() -> Message {
     )
 }
 
+/// 1080001: a verification link went out.
+pub fn verification_email_sent() -> Message {
+    Message::new(
+        1080001,
+        MessageType::Info,
+        "An email containing a verification link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
+    )
+}
+
+/// 4070001: a wrong or used verification link.
+pub fn verification_token_invalid() -> Message {
+    Message::new(
+        4070001,
+        MessageType::Error,
+        "The verification token is invalid or has already been used. Please retry the flow.",
+    )
+}
+
+/// 1060002: a recovery link went out.
+pub fn recovery_email_sent() -> Message {
+    Message::new(
+        1060002,
+        MessageType::Info,
+        "An email containing a recovery link has been sent to the email address you provided. If you have not received an email, check the spelling of the address and make sure to use the address you registered with.",
+    )
+}
+
+/// 4060004: a wrong or used recovery link.
+pub fn recovery_token_invalid() -> Message {
+    Message::new(
+        4060004,
+        MessageType::Error,
+        "The recovery token is invalid or has already been used. Please retry the flow.",
+    )
+}
+
 /// 1070010 `Recovery code`.
 pub fn info_node_label_recovery_code() -> Message {
     Message::new(1070010, MessageType::Info, "Recovery code")
@@ -623,6 +659,10 @@ mod tests {
             verification_retry_success(),
             verification_state_failure(),
             verification_code_invalid(),
+            verification_email_sent(),
+            verification_token_invalid(),
+            recovery_email_sent(),
+            recovery_token_invalid(),
             info_node_label_recovery_code(),
             recovery_code_sent(),
             recovery_no_strategy_found(),

@@ -11,6 +11,7 @@ pub mod group {
     pub const PROFILE: &str = "profile";
     pub const OIDC: &str = "oidc";
     pub const CODE: &str = "code";
+    pub const LINK: &str = "link";
 }
 
 /// `uiContainer`: the form a flow renders. `messages` is omitted when empty, `nodes` never is.

@@ -14,6 +14,7 @@ mod flow_cache;
 mod identity;
 mod identity_admin;
 mod kept;
+mod link_tokens;
 mod login;
 mod migrator;
 mod onetime;
@@ -911,6 +912,30 @@ impl Persister for SqlPersister {
         let c = c.clone();
         self.detached(|p| async move { recovery::create_code(&p, &c).await })
             .await
+    }
+
+    async fn create_link_token(
+        &self,
+        kind: hoplite_core::strategy::link::TokenKind,
+        t: &hoplite_core::strategy::link::LinkToken,
+    ) -> Result<(), StoreError> {
+        let t = t.clone();
+        self.detached(move |p| async move { link_tokens::create(&p, kind, &t).await })
+            .await
+    }
+
+    async fn use_link_token(
+        &self,
+        kind: hoplite_core::strategy::link::TokenKind,
+        flow_id: Uuid,
+        hmacs: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Option<hoplite_core::strategy::link::UsedToken>, StoreError> {
+        let hmacs = hmacs.to_vec();
+        self.detached(move |p| async move {
+            link_tokens::use_token(&p, kind, flow_id, &hmacs, now).await
+        })
+        .await
     }
 
     async fn use_recovery_code(

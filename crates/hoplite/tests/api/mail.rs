@@ -49,6 +49,30 @@ pub async fn code_sent_to(app: &TestApp, sink: &SmtpSink, to: &str, word: &str) 
     code
 }
 
+/// Delivers the queue and returns the link to `path` in the newest mail to `to` that has one
+/// (quoted-printable undone).
+pub async fn link_sent_to(app: &TestApp, sink: &SmtpSink, to: &str, path: &str) -> String {
+    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
+    sink.received()
+        .into_iter()
+        .rev()
+        .filter(|m| m.to.iter().any(|t| t.contains(to)))
+        .find_map(|m| {
+            let body = m
+                .data
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            let at = body.find(&format!("{path}?"))?;
+            let from = body[..at].rfind("http")?;
+            let end = body[from..]
+                .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+                .map_or(body.len(), |e| from + e);
+            Some(body[from..end].to_string())
+        })
+        .unwrap_or_else(|| panic!("no mail to {to} with a link to {path}"))
+}
+
 /// The ids of a flow's form messages.
 pub fn message_ids(flow: &Value) -> Vec<i64> {
     flow["ui"]["messages"]

@@ -18,3 +18,4 @@ mod registration;
 mod settings;
 mod smtp_sink;
 mod verification;
+mod verification_link;

@@ -29,10 +29,15 @@ pub fn is_browser_request(req: &RequestInfo) -> bool {
     !req.accepts_json
 }
 
-/// The strategy in use must be the enabled `code` method.
+/// The strategy in use (`use`) must be an enabled method: `code` or `link`.
 fn check_strategy(reg: &Registry) -> Result<(), ErrorObject> {
     let s = &reg.config.selfservice;
-    if s.verification.strategy != "code" || !s.code_enabled {
+    let enabled = match s.verification.strategy.as_str() {
+        "code" => s.code_enabled,
+        "link" => s.link_enabled,
+        _ => false,
+    };
+    if !enabled {
         return Err(ErrorObject::bad_request().with_reason(format!(
             "The active verification strategy {} is not enabled. Please enable it in the configuration.",
             s.verification.strategy
@@ -68,7 +73,7 @@ pub fn build_flow(
         issued_at: now,
         request_url,
         return_to,
-        active: "code".into(),
+        active: reg.config.selfservice.verification.strategy.clone(),
         ui: Container::new(with_query_param(
             &public_url(reg.public_base(), super::ROUTE_SUBMIT),
             "flow",
@@ -81,7 +86,11 @@ pub fn build_flow(
         created_at: now,
         updated_at: now,
     };
-    crate::strategy::code::verification::populate(&mut flow, &req.masked_csrf_token());
+    if flow.active == "link" {
+        crate::strategy::link::verification::populate(&mut flow, &req.masked_csrf_token());
+    } else {
+        crate::strategy::code::verification::populate(&mut flow, &req.masked_csrf_token());
+    }
     Ok(flow)
 }
 
@@ -191,6 +200,10 @@ pub async fn update_verification_flow(reg: &Registry, req: &RequestInfo, body: &
         }
         Err(e) => return non_form_error(reg, req, None, e.into()).await,
     };
+    // Only the flow's active method is asked (§4.5 step 2).
+    if flow.active == "link" {
+        return crate::strategy::link::verification::submit(reg, req, flow, body).await;
+    }
     crate::strategy::code::verification::submit(reg, req, flow, body).await
 }
 

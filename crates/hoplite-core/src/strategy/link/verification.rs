@@ -1,0 +1,433 @@
+//! Verifying an address with a link (`ory/kratos: selfservice/strategy/link/
+//! strategy_verification.go`, `sender.go`, spec §4.7): `selfservice.flows.verification.use: link`
+//! mails `<public>/self-service/verification?flow=<id>&token=<token>`, and opening it marks the
+//! address verified.
+
+use super::{LinkToken, TokenKind, generate_token};
+use crate::error::ErrorObject;
+use crate::flow::csrf::check_csrf;
+use crate::flow::decoder::{self, KnownPath, PathType};
+use crate::flow::errorx::non_form_error;
+use crate::flow::submit::{SubmitError, write_to_form};
+use crate::flow::verification::VerificationFlow;
+use crate::flow::verification::handler::{build_flow, completed, continue_url, expired, ui_url};
+use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
+use crate::registry::Registry;
+use crate::schema::FieldMessage;
+use crate::strategy::code::{hmac_candidates, hmac_code};
+use crate::text::messages;
+use crate::ui::{Container, Node, group};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn email_input(value: Option<&str>) -> Node {
+    let mut n = Node::input(group::LINK, "email", "email");
+    n.attributes.required = true;
+    n.attributes.value = value.map(|v| Value::String(v.to_string()));
+    n.meta.label = Some(messages::info_node_label_email());
+    n
+}
+
+/// `PopulateVerificationMethod`: the CSRF token (on every flow type), the address and the
+/// submit button. Called twice on a flow (as the verification hook does), it appends a second
+/// submit button, as Kratos does.
+pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
+    flow.ui.set_csrf(csrf);
+    flow.ui.upsert(email_input(None));
+    let mut submit = Node::input(group::LINK, "method", "submit");
+    submit.attributes.value = Some(Value::String("link".into()));
+    submit.meta.label = Some(messages::info_node_label_continue());
+    flow.ui.nodes.push(submit);
+}
+
+/// Sends a link for `flow` to `address` (`SendVerificationLink`): an address no identity has gets
+/// none (and a notice only with `notify_unknown_recipients`); a known one gets the link by email
+/// and status `sent`.
+pub async fn send_link(
+    reg: &Registry,
+    flow: &VerificationFlow,
+    address: &str,
+) -> Result<(), ErrorObject> {
+    let found = reg
+        .persister
+        .find_verifiable_address("email", &address.trim().to_lowercase())
+        .await?;
+    let Some((address_id, identity_id)) = found else {
+        if reg
+            .config
+            .selfservice
+            .verification
+            .notify_unknown_recipients
+        {
+            crate::courier::queue_email(
+                reg,
+                address,
+                "verification_invalid",
+                json!({"to": address, "request_url": flow.request_url, "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({}))}),
+            )
+            .await?;
+        }
+        return Ok(());
+    };
+    send_token(reg, flow, address, address_id, identity_id).await?;
+    reg.persister
+        .update_verifiable_address_status(address_id, "sent", None, reg.now())
+        .await?;
+    Ok(())
+}
+
+/// Stores a token for the address and mails the link (`SendVerificationTokenTo`).
+pub async fn send_token(
+    reg: &Registry,
+    flow: &VerificationFlow,
+    address: &str,
+    address_id: Uuid,
+    identity_id: Uuid,
+) -> Result<(), ErrorObject> {
+    let now = reg.now();
+    let lifespan = time::Duration::try_from(reg.config.selfservice.link_lifespan)
+        .unwrap_or(time::Duration::HOUR);
+    let token = generate_token();
+    reg.persister
+        .create_link_token(
+            TokenKind::Verification,
+            &LinkToken {
+                id: Uuid::new_v4(),
+                token_hmac: hmac_code(reg, &token),
+                address_id: Some(address_id),
+                identity_id: None,
+                flow_id: flow.id,
+                token_type: 0,
+                issued_at: now,
+                expires_at: now + lifespan,
+            },
+        )
+        .await?;
+    let identity = reg
+        .persister
+        .get_identity(identity_id)
+        .await?
+        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    // Query keys sorted, as Go's url.Values encodes them.
+    let link = with_query_param(
+        &with_query_param(
+            &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
+            "flow",
+            &flow.id.to_string(),
+        ),
+        "token",
+        &token,
+    );
+    crate::courier::queue_email(
+        reg,
+        address,
+        "verification_valid",
+        json!({
+            "to": address,
+            "verification_url": link,
+            "identity": identity,
+            "request_url": flow.request_url,
+            "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({})),
+            "expires_in_minutes": lifespan.whole_minutes(),
+        }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `handleVerificationError` then the flow error writer: the CSRF node refreshed and the address
+/// input back with what was sent, the error on the form.
+async fn fail(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    email: &str,
+    err: SubmitError,
+) -> Reply {
+    if flow.is_expired(reg.now()) {
+        return expired(reg, req, flow).await;
+    }
+    flow.ui.set_csrf(&req.masked_csrf_token());
+    flow.ui.upsert(email_input(Some(email)));
+    if let Err(e) = write_to_form(&mut flow.ui, err) {
+        return non_form_error(reg, req, Some(flow.flow_type), e).await;
+    }
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+        return Reply::redirect(303, ui_url(reg, flow.id));
+    }
+    flow.transient_payload = None;
+    Reply::json(400, flow.to_json())
+}
+
+/// A new flow carrying `message` (the link strategy's `retryVerificationFlowWithMessage`):
+/// always a redirect, to the UI for browser flows and to the flow's JSON for API flows.
+async fn retry(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    message: crate::text::Message,
+) -> Reply {
+    let (real, masked) = crate::x::csrf::fresh_token();
+    let mut fresh = match build_flow(reg, req, flow_type) {
+        Ok(f) => f,
+        Err(e) => return non_form_error(reg, req, Some(flow_type), e).await,
+    };
+    fresh.csrf_token = masked.clone();
+    fresh.ui.set_csrf(&masked);
+    fresh.ui.messages.push(message);
+    if let Err(e) = reg.persister.create_verification_flow(&fresh).await {
+        return non_form_error(reg, req, Some(flow_type), e.into()).await;
+    }
+    let to = match flow_type {
+        FlowType::Browser => ui_url(reg, fresh.id),
+        FlowType::Api => with_query_param(
+            &public_url(reg.public_base(), crate::flow::verification::ROUTE_GET_FLOW),
+            "id",
+            &fresh.id.to_string(),
+        ),
+    };
+    let mut reply = Reply::redirect(303, to);
+    reply.issue_csrf = Some(real);
+    reply
+}
+
+/// Handles a submission to a flow whose active method is `link` (the link method's `Verify`).
+pub async fn submit(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    body: &[u8],
+) -> Reply {
+    let paths: Vec<KnownPath> = [
+        ("email", PathType::String),
+        ("csrf_token", PathType::String),
+        ("method", PathType::String),
+        ("token", PathType::String),
+        ("flow", PathType::String),
+        ("transient_payload", PathType::Json),
+    ]
+    .into_iter()
+    .map(|(name, kind)| KnownPath {
+        name: name.into(),
+        kind,
+        required: false,
+    })
+    .collect();
+    // Query and body both count (the link in the mail is a GET with `flow` and `token`).
+    let mut doc = json!({});
+    for (k, v) in &req.query {
+        if ["email", "csrf_token", "method", "token"].contains(&k.as_str())
+            && let Value::Object(d) = &mut doc
+            && !d.contains_key(k)
+        {
+            d.insert(k.clone(), Value::String(v.clone()));
+        }
+    }
+    if req.method != "GET" {
+        match decoder::decode(&req.method, req.content_type.as_deref(), body, &paths) {
+            Ok(Value::Object(from_body)) => {
+                if let Value::Object(d) = &mut doc {
+                    for (k, v) in from_body {
+                        d.insert(k, v);
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return fail(reg, req, flow, "", SubmitError::Http(e)).await,
+        }
+    }
+    let text = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (email, token, csrf, method) = (
+        text("email"),
+        text("token"),
+        text("csrf_token"),
+        text("method"),
+    );
+    flow.transient_payload = Some(
+        doc.get("transient_payload")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    );
+    if !matches!(method.as_str(), "" | "code" | "link") {
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: "method".into(),
+            message: messages::validation_generic("value must be one of \"code\", \"link\""),
+        }]);
+        return fail(reg, req, flow, &email, err).await;
+    }
+    if !token.is_empty() {
+        if !reg.config.selfservice.link_enabled {
+            return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+        }
+        return use_token(reg, req, flow, &token).await;
+    }
+    if method != "link" {
+        // Not this method's submission: Kratos's "no strategy found", which also parks the flow.
+        flow.active = "default".into();
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: String::new(),
+            message: messages::verification_no_strategy_found(),
+        }]);
+        return fail(reg, req, flow, &email, err).await;
+    }
+    if !reg.config.selfservice.link_enabled {
+        return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+    }
+    if flow.is_expired(reg.now()) {
+        return expired(reg, req, flow).await;
+    }
+    match flow.state.as_str() {
+        "choose_method" | "sent_email" => {}
+        "passed_challenge" => {
+            return retry(
+                reg,
+                req,
+                flow.flow_type,
+                messages::verification_retry_success(),
+            )
+            .await;
+        }
+        _ => {
+            return retry(
+                reg,
+                req,
+                flow.flow_type,
+                messages::verification_state_failure(),
+            )
+            .await;
+        }
+    }
+    if email.is_empty() {
+        let err = SubmitError::Form(vec![FieldMessage {
+            field: "email".into(),
+            message: messages::validation_required("email"),
+        }]);
+        return fail(reg, req, flow, &email, err).await;
+    }
+    if let Err(e) = check_csrf(
+        req,
+        flow.flow_type,
+        doc.get("csrf_token").map(|_| csrf.as_str()),
+    ) {
+        return fail(reg, req, flow, &email, e).await;
+    }
+    if let Err(e) = send_link(reg, &flow, &email).await {
+        return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
+    }
+    flow.ui.set_csrf(&req.masked_csrf_token());
+    flow.ui.upsert(email_input(Some(&email)));
+    flow.active = "link".into();
+    flow.state = "sent_email".into();
+    flow.ui.messages = vec![messages::verification_email_sent()];
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return fail(reg, req, flow, &email, SubmitError::Http(e.into())).await;
+    }
+    completed(reg, req, flow)
+}
+
+fn disabled() -> ErrorObject {
+    ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
+}
+
+/// `verificationUseToken`: the link was opened. Every retry here makes a browser flow.
+async fn use_token(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    token: &str,
+) -> Reply {
+    let now = reg.now();
+    let used = reg
+        .persister
+        .use_link_token(
+            TokenKind::Verification,
+            flow.id,
+            &hmac_candidates(reg, token),
+            now,
+        )
+        .await;
+    let used = match used {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return retry(
+                reg,
+                req,
+                FlowType::Browser,
+                messages::verification_token_invalid(),
+            )
+            .await;
+        }
+        Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+    };
+    if used.expires_at < now {
+        return retry(
+            reg,
+            req,
+            FlowType::Browser,
+            messages::verification_flow_expired(used.expires_at, now),
+        )
+        .await;
+    }
+    let Some(address_id) = used.address_id else {
+        // A token of a pending address change, which hoplite does not make.
+        return retry(
+            reg,
+            req,
+            FlowType::Browser,
+            messages::verification_token_invalid(),
+        )
+        .await;
+    };
+    if let Err(e) = reg
+        .persister
+        .update_verifiable_address_status(address_id, "completed", Some(now), now)
+        .await
+    {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    let to = continue_url(reg, &flow);
+    flow.state = "passed_challenge".into();
+    flow.ui = Container {
+        action: to.clone(),
+        method: "GET".into(),
+        nodes: Vec::new(),
+        messages: vec![messages::verification_successful()],
+    };
+    // Kratos sets the flow's CSRF token from the request (a browser without one gets a cookie).
+    let mut issue = None;
+    flow.csrf_token = match (flow.flow_type, req.csrf_real.is_some()) {
+        (FlowType::Browser, false) => {
+            let (real, masked) = crate::x::csrf::fresh_token();
+            issue = Some(real);
+            masked
+        }
+        _ => req.masked_csrf_token(),
+    };
+    flow.ui.nodes.push(Node::anchor(
+        group::LINK,
+        "continue",
+        &to,
+        messages::info_node_label_continue(),
+    ));
+    flow.updated_at = now;
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    tracing::info!(flow_id = %flow.id, "address verified by link");
+    let mut reply = completed(reg, req, flow);
+    if reply.issue_csrf.is_none() {
+        reply.issue_csrf = issue;
+    }
+    reply
+}
