@@ -171,9 +171,16 @@ async fn create_recovery_code(State(reg): Reg, req: Request) -> Response<Body> {
 }
 
 async fn create_recovery_link(State(reg): Reg, req: Request) -> Response<Body> {
-    let (parts, _) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let (info, _) = request_info(&reg, &parts, None, true);
-    let reply = hoplite_core::strategy::code::recovery::create_recovery_link_for_identity(&info);
+    let bytes = match body_or_413(&reg, &parts, body, info.request_id.as_deref()).await {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let reply = hoplite_core::strategy::link::recovery::create_recovery_link_for_identity(
+        &reg, &info, &bytes,
+    )
+    .await;
     render_write(&reg, reply, &parts, None)
 }
 

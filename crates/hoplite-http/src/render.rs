@@ -208,6 +208,11 @@ pub fn render(
     let (mut headers, body) = match std::mem::replace(&mut reply.body, Body::Empty) {
         Body::Json(v) => success(go_json(&v)),
         Body::JsonText(bytes) => success(go_escape(bytes)),
+        Body::JsonUnescaped(v) => {
+            let mut json = serde_json::to_vec(&v).expect("json serialises");
+            json.push(b'\n');
+            success(json)
+        }
         Body::Error(v) => {
             let id = v
                 .pointer("/error/id")

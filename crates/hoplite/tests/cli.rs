@@ -324,7 +324,7 @@ fn one_server_at_a_time_serves_a_sqlite_file_and_a_crash_frees_it() {
 fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     let dir = temp_dir();
     let enable = [
-        ("SELFSERVICE_FLOWS_RECOVERY_USE", "link"),
+        ("FEATURE_FLAGS_CHOOSE_RECOVERY_ADDRESS", "true"),
         ("SELFSERVICE_METHODS_LOOKUP_SECRET_ENABLED", "true"),
         ("SELFSERVICE_METHODS_TOTP_ENABLED", "true"),
     ];
@@ -341,7 +341,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     for key in [
-        "selfservice.flows.recovery.use",
+        "feature_flags.choose_recovery_address",
         "selfservice.methods.lookup_secret.enabled",
         "selfservice.methods.totp.enabled",
         "hoplite.accept_unsupported_features",
@@ -360,7 +360,7 @@ fn serve_refuses_features_it_does_not_implement_unless_accepted() {
     accepted.push(("HOPLITE_ACCEPT_UNSUPPORTED_FEATURES", "true"));
     let (mut child, log) = start_dev_with(&dir, public, admin, &accepted);
     for key in [
-        "selfservice.flows.recovery.use",
+        "feature_flags.choose_recovery_address",
         "selfservice.methods.lookup_secret.enabled",
         "selfservice.methods.totp.enabled",
     ] {

@@ -21,6 +21,18 @@ const UNITS: &[(&str, u128)] = &[
 /// Go's `time.Duration` is an `i64` of nanoseconds; anything longer is rejected there, so here too.
 const MAX_NANOS: u128 = i64::MAX as u128;
 
+/// Parses a Go `time.ParseDuration` string that may be negative (as API inputs such as
+/// `expires_in` may be, to be refused with their own message).
+pub fn parse_signed_duration(s: &str) -> Result<time::Duration, String> {
+    match s.strip_prefix('-') {
+        Some(rest) if !rest.starts_with(['+', '-']) => {
+            let d = parse_duration(rest).map_err(|_| format!("invalid duration {s:?}"))?;
+            Ok(-time::Duration::try_from(d).map_err(|e| e.to_string())?)
+        }
+        _ => time::Duration::try_from(parse_duration(s)?).map_err(|e| e.to_string()),
+    }
+}
+
 /// Parses a Go `time.ParseDuration` string.
 ///
 /// Accepts a sequence of decimal numbers, each with an optional fraction and a required unit
@@ -159,6 +171,21 @@ pub fn parse_byte_size(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_durations_keep_their_sign() {
+        assert_eq!(
+            parse_signed_duration("-1m30s").unwrap(),
+            -time::Duration::seconds(90)
+        );
+        assert_eq!(
+            parse_signed_duration("5m").unwrap(),
+            time::Duration::minutes(5)
+        );
+        assert_eq!(parse_signed_duration("-0").unwrap(), time::Duration::ZERO);
+        assert!(parse_signed_duration("--1m").is_err());
+        assert!(parse_signed_duration("soon").is_err());
+    }
 
     #[test]
     fn parses_go_duration_forms() {

@@ -25,10 +25,6 @@ fn is_true(v: &Value) -> bool {
     v == &Value::Bool(true)
 }
 
-fn is_link(v: &Value) -> bool {
-    v.as_str() == Some("link")
-}
-
 fn is_set(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -42,11 +38,6 @@ fn is_set(v: &Value) -> bool {
 /// Every feature switch hoplite does not honour yet. One table: a feature that lands takes its
 /// line out (and the test of this table says which keys are left).
 const UNSUPPORTED: &[Switch] = &[
-    Switch {
-        key: "selfservice.flows.recovery.use",
-        enabled: is_link,
-        why: "recovery by link is not implemented yet (recovery by code is)",
-    },
     Switch {
         key: "feature_flags.choose_recovery_address",
         enabled: is_true,
@@ -216,7 +207,6 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "selfservice.flows.recovery.use",
                 "feature_flags.choose_recovery_address",
                 "selfservice.methods.code.passwordless_enabled",
                 "selfservice.methods.code.mfa_enabled",
@@ -246,13 +236,14 @@ mod tests {
                 },
                 "methods": {"totp": {"enabled": true}, "code": {"enabled": true}}
             },
-            "courier": {"smtp": {"connection_uri": "smtp://x"}, "channels": [{"id": "sms"}]}
+            "courier": {"smtp": {"connection_uri": "smtp://x"}, "channels": [{"id": "sms"}]},
+            "feature_flags": {"choose_recovery_address": true}
         });
         let keys: Vec<String> = unsupported_keys(&doc).into_iter().map(|k| k.key).collect();
         assert_eq!(
             keys,
             [
-                "selfservice.flows.recovery.use",
+                "feature_flags.choose_recovery_address",
                 "selfservice.methods.totp.enabled",
                 "courier.channels",
                 "selfservice.flows.registration.after.password.hooks.1.hook = web_hook",

@@ -48,6 +48,9 @@ pub enum Body {
     Json(Value),
     /// A success body serialised already (as [`Body::Json`] once rendered).
     JsonText(Vec<u8>),
+    /// A success value written without Go's HTML escaping (herodot's `UnescapedHTML`, for
+    /// bodies carrying URLs with `&`).
+    JsonUnescaped(Value),
     /// An error body (`application/json`, plus `Ory-Error-Id` from `error.id`).
     Error(Value),
     /// No body: a redirect to `location`.

@@ -14,6 +14,7 @@ mod openapi;
 mod parity;
 mod persistence;
 mod recovery;
+mod recovery_link;
 mod registration;
 mod settings;
 mod smtp_sink;

@@ -419,6 +419,13 @@ db_test!(
         );
         let r = admin(json!({"identity_id": identity, "expires_in": "soon"})).await;
         assert_eq!(r.status(), 400);
+        let r = admin(json!({"identity_id": identity, "expires_in": "-1m"})).await;
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["reason"],
+            "Value from \"expires_in\" must result to a future time: -1m"
+        );
         let r = admin(json!({"identity_id": identity, "flow_type": "mobile"})).await;
         assert_eq!(r.status(), 400);
         let r = admin(json!({"identity_id": "not-a-uuid"})).await;

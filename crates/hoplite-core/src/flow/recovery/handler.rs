@@ -45,7 +45,12 @@ pub fn signed_in_redirect(reg: &Registry, req: &RequestInfo) -> Reply {
 
 fn check_strategy(reg: &Registry) -> Result<(), ErrorObject> {
     let s = &reg.config.selfservice;
-    if s.recovery.strategy != "code" || !s.code_enabled {
+    let enabled = match s.recovery.strategy.as_str() {
+        "code" => s.code_enabled,
+        "link" => s.link_enabled,
+        _ => false,
+    };
+    if !enabled {
         return Err(ErrorObject::bad_request().with_reason(format!(
             "You attempted recovery using {}, which is not enabled or does not exist. An administrator needs to enable this recovery method.",
             s.recovery.strategy
@@ -86,7 +91,7 @@ pub fn build_flow(
         issued_at: now,
         request_url,
         return_to,
-        active: "code".into(),
+        active: reg.config.selfservice.recovery.strategy.clone(),
         ui: Container::new(with_query_param(
             &public_url(reg.public_base(), super::ROUTE_SUBMIT),
             "flow",
@@ -103,8 +108,18 @@ pub fn build_flow(
         updated_at: now,
     };
     let csrf = flow.csrf_token.clone();
-    crate::strategy::code::recovery::populate(&mut flow, &csrf);
+    populate(&mut flow, &csrf);
     Ok(flow)
+}
+
+/// The form of the flow's active method.
+fn populate(flow: &mut RecoveryFlow, csrf: &str) {
+    if flow.active == "link" {
+        flow.ui.nodes.clear();
+        crate::strategy::link::recovery::populate(flow, csrf);
+    } else {
+        crate::strategy::code::recovery::populate(flow, csrf);
+    }
 }
 
 async fn init(
@@ -227,7 +242,12 @@ pub async fn update_recovery_flow(reg: &Registry, req: &RequestInfo, body: &[u8]
     if flow.is_expired(reg.now()) {
         return expired(reg, req, flow).await;
     }
-    crate::strategy::code::recovery::submit(reg, req, flow, body).await
+    // The code method takes the flows it started; the link method is asked about the rest
+    // (Kratos asks code, then link).
+    if flow.active == "code" {
+        return crate::strategy::code::recovery::submit(reg, req, flow, body).await;
+    }
+    crate::strategy::link::recovery::submit(reg, req, flow, body).await
 }
 
 /// The answer after the method changed the flow without answering itself: browsers back to the
@@ -249,7 +269,7 @@ fn fresh_flow(
     let (real, masked) = crate::x::csrf::fresh_token();
     flow.csrf_token = masked.clone();
     flow.ui.nodes.clear();
-    crate::strategy::code::recovery::populate(&mut flow, &masked);
+    populate(&mut flow, &masked);
     Ok((flow, real))
 }
 

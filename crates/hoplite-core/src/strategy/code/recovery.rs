@@ -120,14 +120,6 @@ pub async fn submit(
     mut flow: RecoveryFlow,
     body: &[u8],
 ) -> Reply {
-    if flow.active != "code" {
-        flow.active = "default".into();
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: String::new(),
-            message: messages::recovery_no_strategy_found(),
-        }]);
-        return form_error(reg, req, flow, err).await;
-    }
     let paths: Vec<KnownPath> = [
         ("method", PathType::String),
         ("email", PathType::String),
@@ -204,18 +196,14 @@ pub async fn submit(
         Ok(Some(_)) => return signed_in_redirect(reg, req),
         Ok(None) => {}
     }
-    if method == "link" {
-        // The link method is not offered (Kratos: disabled).
-        let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
-        return non_form_error(reg, req, Some(flow.flow_type), err).await;
-    }
     if method != "code" {
-        flow.active = "default".into();
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: String::new(),
-            message: messages::recovery_no_strategy_found(),
-        }]);
-        return form_error(reg, req, flow, err).await;
+        // Not this method's: the link method is asked next, with the flow as stored.
+        let stored = match reg.persister.get_recovery_flow(flow.id).await {
+            Ok(Some(f)) => f,
+            Ok(None) => flow,
+            Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+        };
+        return crate::strategy::link::recovery::submit(reg, req, stored, body).await;
     }
     match flow.state.as_str() {
         "choose_method" | "sent_email" => {}
@@ -498,7 +486,16 @@ async fn recovered(
         return finish(Reply::redirect(303, to));
     }
 
-    let settings = match settings_flow(reg, req, &flow, &identity, &flow.csrf_token.clone()).await {
+    let settings = match settings_flow(
+        reg,
+        req,
+        &flow,
+        &identity,
+        flow.flow_type,
+        &flow.csrf_token.clone(),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e).await,
     };
@@ -536,17 +533,17 @@ async fn recovered(
 /// A settings flow for the recovered identity, with message 1060001 (how long the new session may
 /// change the password); its `return_to` is the recovery flow's, else
 /// `selfservice.flows.recovery.after.default_browser_return_url`.
-async fn settings_flow(
+pub(crate) async fn settings_flow(
     reg: &Registry,
     req: &RequestInfo,
     flow: &RecoveryFlow,
     identity: &crate::identity::Identity,
+    flow_type: FlowType,
     csrf: &str,
 ) -> Result<Uuid, ErrorObject> {
-    let mut settings =
-        crate::flow::settings::handler::build_flow(reg, req, identity, flow.flow_type)?;
+    let mut settings = crate::flow::settings::handler::build_flow(reg, req, identity, flow_type)?;
     // A browser's CSRF cookie is new with this answer: the form carries its token.
-    if flow.flow_type == FlowType::Browser {
+    if flow_type == FlowType::Browser {
         settings.ui.set_csrf(csrf);
     }
     let return_to = flow.return_to.clone().or_else(|| {
@@ -597,8 +594,8 @@ pub async fn create_recovery_code_for_identity(
     let lifespan = match parsed.expires_in.as_deref().filter(|e| !e.is_empty()) {
         None => time::Duration::try_from(reg.config.selfservice.code_lifespan)
             .unwrap_or(time::Duration::HOUR),
-        Some(text) => match crate::config::duration::parse_duration(text) {
-            Ok(d) if !d.is_zero() => time::Duration::try_from(d).unwrap_or(time::Duration::HOUR),
+        Some(text) => match crate::config::duration::parse_signed_duration(text) {
+            Ok(d) if d.is_positive() => d,
             Ok(_) => {
                 let err = ErrorObject::bad_request().with_reason(format!(
                     "Value from \"expires_in\" must result to a future time: {text}"
@@ -680,12 +677,6 @@ pub async fn create_recovery_code_for_identity(
             "expires_at": crate::x::timefmt::rfc3339_nano(flow.expires_at),
         }),
     )
-}
-
-/// `POST /admin/recovery/link`: the link method is not offered, so Kratos's disabled answer.
-pub fn create_recovery_link_for_identity(req: &RequestInfo) -> Reply {
-    let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
-    Reply::error(&err, req.request_id.as_deref())
 }
 
 /// The public route an admin recovery link points at.

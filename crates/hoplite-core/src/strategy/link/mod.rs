@@ -2,6 +2,7 @@
 //! sent by the courier, stored only as an HMAC (keyed like one-time codes). So far it verifies
 //! addresses.
 
+pub mod recovery;
 pub mod verification;
 
 use time::OffsetDateTime;
