@@ -43,6 +43,17 @@ fn hoplite_schema() -> Value {
                 "type": "boolean",
                 "default": false
             },
+            "registration": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "enumeration_safe": {
+                        "description": "Enumeration-safe sign-up: a registration with an identifier or address that is taken answers exactly as for a new account (nothing is stored) and the owner gets a mail saying someone tried to sign up with it. Cannot be combined with the session hook after registration. Off by default.",
+                        "type": "boolean",
+                        "default": false
+                    }
+                }
+            },
             "hashing": {
                 "type": "object",
                 "additionalProperties": false,

@@ -52,6 +52,9 @@ pub struct Config {
     pub hashers: Hashers,
     /// `hoplite.hashing.*`: how many hashes run at once and how many may wait.
     pub hashing: HashingPool,
+    /// `hoplite.registration.enumeration_safe` (default false): a sign-up with a taken identifier
+    /// or address answers as for a new account and mails the owner instead.
+    pub enumeration_safe_registration: bool,
     /// `hoplite.bench.fixed_response_bytes`: the size of the benchmark baseline response, or 0
     /// when `/hoplite/bench/fixed` is not served (the default).
     pub bench_fixed_response_bytes: usize,

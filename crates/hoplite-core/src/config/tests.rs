@@ -552,3 +552,34 @@ fn every_problem_is_reported() {
     assert!(err.0.contains("hashers.bcrypt.cost"), "{err}");
     assert!(err.0.contains("secrets.cookie.0"), "{err}");
 }
+
+#[test]
+fn enumeration_safe_sign_up_refuses_the_session_hook() {
+    // The example configuration signs people in after a sign-up with a password.
+    let err = load_yaml(
+        EXAMPLE_KRATOS_YML,
+        &[("HOPLITE_REGISTRATION_ENUMERATION_SAFE", "true")],
+        false,
+    )
+    .unwrap_err();
+    assert!(
+        err.0.contains("hoplite.registration.enumeration_safe") && err.0.contains("session hook"),
+        "{}",
+        err.0
+    );
+    let ok = load_yaml(
+        EXAMPLE_KRATOS_YML,
+        &[
+            ("HOPLITE_REGISTRATION_ENUMERATION_SAFE", "true"),
+            ("SELFSERVICE_FLOWS_REGISTRATION_AFTER_PASSWORD_HOOKS", "[]"),
+        ],
+        false,
+    )
+    .unwrap();
+    assert!(ok.enumeration_safe_registration);
+    assert!(
+        !load_yaml(EXAMPLE_KRATOS_YML, &[], false)
+            .unwrap()
+            .enumeration_safe_registration
+    );
+}

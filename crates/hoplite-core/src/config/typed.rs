@@ -512,6 +512,23 @@ impl Config {
             }
         };
 
+        let enumeration_safe_registration =
+            d.bool("hoplite.registration.enumeration_safe", false)?;
+        if enumeration_safe_registration {
+            let methods = ["password", "profile", "code", "oidc", "webauthn", "passkey"];
+            if methods.iter().any(|m| {
+                selfservice
+                    .registration
+                    .after_hooks_for(m)
+                    .iter()
+                    .any(|h| h == "session")
+            }) {
+                return Err(ConfigError(
+                    "hoplite.registration.enumeration_safe cannot be combined with the session hook after registration (selfservice.flows.registration.after.hooks): a new account would be signed in at once while a taken address cannot be, and that difference is what enumeration-safe sign-up hides. Remove the session hook (people then sign in after signing up) or the setting.".into(),
+                ));
+            }
+        }
+
         let courier = Courier {
             smtp_connection_uri: d.string("courier.smtp.connection_uri", "")?,
             from_address: d.string("courier.smtp.from_address", "no-reply@ory.kratos.sh")?,
@@ -583,6 +600,7 @@ impl Config {
                     queue_size: usize::try_from(queue).unwrap_or(usize::MAX),
                 }
             },
+            enumeration_safe_registration,
             bench_fixed_response_bytes: usize::try_from(
                 d.u64("hoplite.bench.fixed_response_bytes", 0)?,
             )

@@ -116,6 +116,30 @@ pub fn render(template_type: &str, data: &Value) -> Option<Rendered> {
             }
         }
         "recovery_invalid" => render("recovery_code_invalid", data)?,
+        // hoplite's own (enumeration-safe sign-up); Kratos has no such template.
+        "registration_taken" => {
+            let login = field(data, "login_url");
+            let recovery = field(data, "recovery_url");
+            let (text_recover, html_recover) = if recovery.is_empty() {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!(" If you forgot your password, recover your account here:\n\n{recovery}\n\n"),
+                    format!(" If you forgot your password, <a href=\"{}\">recover your account</a>.", esc(recovery)),
+                )
+            };
+            Rendered {
+                subject: "You already have an account".into(),
+                text: format!(
+                    "Hi,\n\nsomeone, perhaps you, tried to sign up with this email address, but you already have an account. Sign in here:\n\n{login}\n\n{text_recover}If it was not you, you can ignore this email: nothing was changed.\n"
+                ),
+                html: format!(
+                    "<p>Hi,</p><p>someone, perhaps you, tried to sign up with this email address, but you already have an account. <a href=\"{}\">Sign in</a>.{}</p><p>If it was not you, you can ignore this email: nothing was changed.</p>",
+                    esc(login),
+                    html_recover
+                ),
+            }
+        }
         _ => return None,
     })
 }
@@ -133,6 +157,7 @@ fn directory(template_type: &str) -> Option<&'static str> {
         "verification_code_invalid" => "verification_code/invalid",
         "login_code_valid" => "login_code/valid",
         "registration_code_valid" => "registration_code/valid",
+        "registration_taken" => "registration_taken/valid",
         _ => return None,
     })
 }

@@ -69,7 +69,37 @@ pub async fn after_registration(
         request_url,
         (address, identity.id),
         transient_payload,
-        true,
+        Mode::Registration,
+    )
+    .await
+}
+
+/// As [`after_registration`] for an enumeration-safe sign-up whose identifier or address is
+/// taken: the same verification flow, stored and announced, but no code or link goes out (the
+/// identity does not exist; the caller mails the owner instead).
+pub async fn after_taken_registration(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    let Some(address) = identity
+        .verifiable_addresses
+        .iter()
+        .find(|a| !a.value.is_empty() && !a.verified)
+    else {
+        return Ok(None);
+    };
+    start(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        (address, identity.id),
+        transient_payload,
+        Mode::TakenRegistration,
     )
     .await
 }
@@ -98,7 +128,7 @@ pub async fn after_settings(
         request_url,
         (address, identity.id),
         transient_payload,
-        false,
+        Mode::Other,
     )
     .await
 }
@@ -127,9 +157,20 @@ pub async fn before_login(
         request_url,
         (address, identity.id),
         transient_payload,
-        false,
+        Mode::Other,
     )
     .await
+}
+
+/// Which flow the hook runs after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A registration: browser flows get a fresh CSRF cookie.
+    Registration,
+    /// A settings change or a sign-in: the request's CSRF token stays.
+    Other,
+    /// An enumeration-safe registration that stored nothing: as a registration, nothing sent.
+    TakenRegistration,
 }
 
 async fn start(
@@ -139,8 +180,10 @@ async fn start(
     request_url: &str,
     (address, identity_id): (&crate::identity::VerifiableAddress, uuid::Uuid),
     transient_payload: Option<Value>,
-    fresh_csrf: bool,
+    mode: Mode,
 ) -> Result<Option<Started>, ErrorObject> {
+    let fresh_csrf = mode != Mode::Other;
+    let send = mode != Mode::TakenRegistration;
     let mut flow = build_flow(reg, req, flow_type)?;
     // The verification flow remembers where the caller's flow started (and so its return_to).
     flow.request_url = request_url.to_string();
@@ -166,21 +209,25 @@ async fn start(
         resend.meta.label = Some(crate::text::messages::info_node_resend_code());
         flow.ui.nodes.push(resend);
         reg.persister.create_verification_flow(&flow).await?;
-        crate::strategy::link::verification::send_token(
-            reg,
-            &flow,
-            &address.value,
-            address.id,
-            identity_id,
-        )
-        .await?;
-        reg.persister
-            .update_verifiable_address_status(address.id, "sent", None, reg.now())
+        if send {
+            crate::strategy::link::verification::send_token(
+                reg,
+                &flow,
+                &address.value,
+                address.id,
+                identity_id,
+            )
             .await?;
+            reg.persister
+                .update_verifiable_address_status(address.id, "sent", None, reg.now())
+                .await?;
+        }
     } else {
         to_sent_state(&mut flow, &csrf, &address.value);
         reg.persister.create_verification_flow(&flow).await?;
-        send_code(reg, &flow, &address.value).await?;
+        if send {
+            send_code(reg, &flow, &address.value).await?;
+        }
     }
     flow.transient_payload = None;
     Ok(Some(Started {

@@ -16,6 +16,7 @@ mod persistence;
 mod recovery;
 mod recovery_link;
 mod registration;
+mod registration_enumeration;
 mod settings;
 mod smtp_sink;
 mod verification;

@@ -125,12 +125,22 @@ pub async fn post_registration(
     // person can simply sign up again.
     let now = reg.now();
     let mut session = crate::session::manager::new_active_session(reg, req, &identity, method);
+    // With `hoplite.registration.enumeration_safe`, a taken identifier or address is answered
+    // as a new account (nothing stored; the owner is mailed). The session hook cannot be
+    // configured then, so no session of this identity is ever handed out.
+    let mut taken = false;
     match reg
         .persister
         .create_identity_with_session(&identity, &session)
         .await
     {
         Ok(()) => {}
+        Err(StoreError::Conflict) if reg.config.enumeration_safe_registration => {
+            taken = true;
+            if let Err(e) = super::taken::notify_owner(reg, &flow, &identity).await {
+                return write_flow_error(reg, req, flow, SubmitError::Http(e)).await;
+            }
+        }
         Err(StoreError::Conflict) => {
             let message = match duplicate_message(reg, &identity).await {
                 Ok(m) => m,
@@ -147,23 +157,37 @@ pub async fn post_registration(
             return write_flow_error(reg, req, flow, SubmitError::Http(ErrorObject::from(e))).await;
         }
     }
-    tracing::info!(identity_id = %identity.id, method, "identity registered");
+    if !taken {
+        tracing::info!(identity_id = %identity.id, method, "identity registered");
+    }
 
     // Kratos runs the verification hook first when verification is enabled; the identity is
     // stored already, so a failure here is reported through the form.
     let mut verification_csrf = None;
     let mut verification = None;
     if reg.config.selfservice.verification_enabled {
-        match crate::hook::verification::after_registration(
-            reg,
-            req,
-            flow.flow_type,
-            &flow.request_url,
-            &identity,
-            flow.transient_payload.clone(),
-        )
-        .await
-        {
+        let started = if taken {
+            crate::hook::verification::after_taken_registration(
+                reg,
+                req,
+                flow.flow_type,
+                &flow.request_url,
+                &identity,
+                flow.transient_payload.clone(),
+            )
+            .await
+        } else {
+            crate::hook::verification::after_registration(
+                reg,
+                req,
+                flow.flow_type,
+                &flow.request_url,
+                &identity,
+                flow.transient_payload.clone(),
+            )
+            .await
+        };
+        match started {
             Ok(Some(started)) => {
                 // The answer shows the address as the hook left it.
                 for a in &mut identity.verifiable_addresses {

@@ -5,6 +5,7 @@ pub mod flow;
 pub mod handler;
 pub mod hook;
 pub mod populate;
+pub mod taken;
 
 pub use flow::{RegistrationFlow, RegistrationFlowView};
 
