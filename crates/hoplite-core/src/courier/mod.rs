@@ -5,6 +5,7 @@
 
 pub mod handler;
 pub mod http;
+pub mod sprig;
 pub mod template;
 pub mod worker;
 

@@ -324,16 +324,19 @@ fn execute(source: &Source, part: Part, data: &Value) -> Result<String, String> 
     let err = |e: gotmpl::TemplateError| e.to_string();
     match (source, part) {
         (Source::Text(text), Part::Html) => gotmpl::html::Template::new("body")
+            .funcs(super::sprig::funcs())
             .parse(text)
             .and_then(|t| t.execute_to_string(&m))
             .map_err(err),
         (Source::Text(text), _) => gotmpl::Template::new("part")
+            .funcs(super::sprig::funcs())
             .parse(text)
             .and_then(|t| t.execute_to_string(&m))
             .map_err(err),
         (Source::Files { main, files }, Part::Html) => {
             let names: Vec<&str> = files.iter().map(String::as_str).collect();
             gotmpl::html::Template::new(main)
+                .funcs(super::sprig::funcs())
                 .parse_files(&names)
                 .and_then(|t| t.execute_to_string(&m))
                 .map_err(err)
@@ -341,6 +344,7 @@ fn execute(source: &Source, part: Part, data: &Value) -> Result<String, String> 
         (Source::Files { main, files }, _) => {
             let names: Vec<&str> = files.iter().map(String::as_str).collect();
             gotmpl::Template::new(main)
+                .funcs(super::sprig::funcs())
                 .parse_files(&names)
                 .and_then(|t| t.execute_to_string(&m))
                 .map_err(err)

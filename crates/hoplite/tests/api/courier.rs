@@ -256,8 +256,8 @@ db_test!(
     }
 );
 
-/// A template override folder as Kratos reads one: a subject and an HTML body whose greeting
-/// comes from a `{{define}}` block in a sibling file.
+/// A template override folder as Kratos reads one: a subject (with Sprig functions) and an HTML
+/// body whose greeting comes from a `{{define}}` block in a sibling file.
 fn override_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "hoplite-templates-{}",
@@ -267,7 +267,7 @@ fn override_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
         folder.join("email.subject.gotmpl"),
-        "Your code is {{ .VerificationCode }}",
+        "Your code is {{ .VerificationCode }}, {{ .To | upper | trimSuffix \"@EXAMPLE.COM\" }}",
     )
     .unwrap();
     std::fs::write(
@@ -289,7 +289,7 @@ fn override_config() -> Value {
     // A configured URI wins over the folder, and over the built-in template.
     use base64::Engine as _;
     let plain = base64::engine::general_purpose::STANDARD
-        .encode("Code {{ .VerificationCode }} expires in {{ .ExpiresInMinutes }} minutes.");
+        .encode("Hi {{ .Identity.traits.name | default \"friend\" | title }}: code {{ .VerificationCode }} expires in {{ .ExpiresInMinutes }} minutes.");
     c["courier"]["templates"] = json!({"verification_code": {"valid": {"email": {"body": {"plaintext": format!("base64://{plain}")}}}}});
     c
 }
@@ -308,8 +308,9 @@ db_test!(
     .await
     .unwrap();
         let m = message(&app, id).await;
-        assert_eq!(m["subject"], "Your code is 424242");
-        assert_eq!(m["body"], "Code 424242 expires in 60 minutes.");
+        // Sprig functions work in both, as in Kratos.
+        assert_eq!(m["subject"], "Your code is 424242, IDA");
+        assert_eq!(m["body"], "Hi Friend: code 424242 expires in 60 minutes.");
         assert_eq!(dispatch_batch(&app.registry).await.unwrap(), 1);
         let mail = &sink.received()[0];
         let data = mail.data.replace("=\r\n", "").replace("=3D", "=");
