@@ -104,7 +104,10 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
             | (
                 "login",
                 "after",
-                "revoke_active_sessions" | "require_verified_address"
+                "revoke_active_sessions"
+                    | "require_verified_address"
+                    | "verification"
+                    | "show_verification_ui"
             )
             | (
                 "settings",

@@ -74,6 +74,28 @@ pub async fn after_registration(
     .await
 }
 
+/// The `verification` hook after a sign-in (configured under `selfservice.flows.login.after`):
+/// as after a registration, the first address not verified yet gets a code, and browser flows
+/// a fresh CSRF cookie.
+pub async fn after_login(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    after_registration(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        identity,
+        transient_payload,
+    )
+    .await
+}
+
 /// As [`after_registration`] for an enumeration-safe sign-up whose identifier or address is
 /// taken: the same verification flow, stored and announced, but no code or link goes out (the
 /// identity does not exist; the caller mails the owner instead).

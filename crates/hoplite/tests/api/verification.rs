@@ -505,6 +505,93 @@ db_test!(
     }
 );
 
+fn config_login_verification(port: u16) -> Value {
+    let mut c = config(port);
+    c["selfservice"]["flows"]["login"] = json!({"ui_url": "http://127.0.0.1:4455/login", "after": {"password": {"hooks": [{"hook": "verification"}, {"hook": "show_verification_ui"}]}}});
+    c
+}
+
+db_test!(
+    a_sign_in_with_an_unverified_address_mails_a_code_and_shows_verification,
+    config_login_verification(free_port()),
+    |app| {
+        let sink = sink(&app).await;
+        assert_eq!(
+            app.register_api("lou@example.com", PASSWORD).await.status(),
+            200
+        );
+        // The sign-up's own code goes out first (MySQL's whole-second times could otherwise
+        // deliver the two in either order).
+        code_sent_to(&app, &sink, "lou@example.com").await;
+        let r = app.login_api("lou@example.com", PASSWORD).await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_valid("successfulNativeLogin", &body);
+        assert!(body["session_token"].is_string(), "signed in all the same");
+        let items = body["continue_with"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{body}");
+        assert_eq!(items[0]["action"], "show_verification_ui");
+        assert_eq!(items[0]["flow"]["verifiable_address"], "lou@example.com");
+        let vf = items[0]["flow"]["id"].as_str().unwrap().to_string();
+        let code = code_sent_to(&app, &sink, "lou@example.com").await;
+        assert_eq!(sink.received().len(), 2);
+        let r = submit(&app, &vf, json!({"method": "code", "code": code})).await;
+        assert_eq!(r.status(), 200);
+        let done: Value = r.json().await.unwrap();
+        assert_eq!(done["state"], "passed_challenge");
+        assert_eq!(address_of(&app, "lou@example.com").await["verified"], true);
+
+        // Verified now: the next sign-in announces nothing.
+        let r = app.login_api("lou@example.com", PASSWORD).await;
+        let body: Value = r.json().await.unwrap();
+        assert!(body["continue_with"].is_null(), "{body}");
+
+        // A browser's form post with an unverified address lands on the verification page.
+        assert_eq!(
+            app.register_api("liv@example.com", PASSWORD).await.status(),
+            200
+        );
+        let browser = app.browser();
+        let flow = app.spa_flow(&browser, "/self-service/login/browser").await;
+        let csrf = node(&flow, "csrf_token").unwrap()["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = browser
+            .post(flow["ui"]["action"].as_str().unwrap())
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("method", "password"),
+                ("identifier", "liv@example.com"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            to.starts_with("http://127.0.0.1:4455/verification?flow="),
+            "{to}"
+        );
+        let id = to.split("flow=").nth(1).unwrap();
+        let shown = app
+            .spa_flow(
+                &browser,
+                &format!("/self-service/verification/flows?id={id}"),
+            )
+            .await;
+        assert_eq!(shown["state"], "sent_email");
+        assert_eq!(shown["type"], "browser");
+        let r = browser
+            .get(app.url("/sessions/whoami"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "the browser is signed in");
+    }
+);
+
 fn config_require_verified(port: u16, legacy: bool) -> Value {
     let mut c = config(port);
     c["selfservice"]["flows"]["login"] = json!({"ui_url": "http://127.0.0.1:4455/login", "after": {"hooks": [{"hook": "require_verified_address"}]}});

@@ -125,10 +125,51 @@ pub async fn post_login(
         .login
         .after_hooks_for(method)
         .to_vec();
-    if hooks.iter().any(|h| h == "require_verified_address")
-        && !identity.verifiable_addresses.iter().any(|a| a.verified)
-    {
-        return require_verified_address(reg, req, flow, &identity).await;
+    // The hooks in their configured order (spec §5): `require_verified_address` may end the
+    // sign-in; `verification` mails a code to the first unverified address (aal1 sign-ins
+    // only), and `show_verification_ui` announces that flow and sends browsers to it.
+    let mut return_to = return_to;
+    let mut verification_csrf = None;
+    let mut verification: Option<crate::hook::verification::Started> = None;
+    for hook in &hooks {
+        match hook.as_str() {
+            "require_verified_address"
+                if !identity.verifiable_addresses.iter().any(|a| a.verified) =>
+            {
+                return require_verified_address(reg, req, flow, &identity).await;
+            }
+            "verification" if flow.requested_aal == "aal1" => {
+                match crate::hook::verification::after_login(
+                    reg,
+                    req,
+                    flow.flow_type,
+                    &flow.request_url,
+                    &identity,
+                    flow.transient_payload.clone(),
+                )
+                .await
+                {
+                    Ok(Some(started)) => {
+                        verification_csrf = started.csrf_real.clone();
+                        verification = Some(started);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+                }
+            }
+            "show_verification_ui" => match &verification {
+                Some(started) => {
+                    continue_with.push(started.continue_with_item(reg));
+                    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+                        return_to = started.ui_url(reg);
+                    }
+                }
+                None => tracing::warn!(
+                    "ignoring hook show_verification_ui: no verification flow was started (configure the verification hook before it)"
+                ),
+            },
+            _ => {}
+        }
     }
 
     // A new session and the flow marked as used are written together; a renewed one is updated.
@@ -191,8 +232,10 @@ pub async fn post_login(
             };
             reply.set_cookies.push(cookie);
             // Kratos keeps the CSRF token when the request was signed in as this identity
-            // already (a refresh), so forms opened before the sign-in still submit.
+            // already (a refresh), so forms opened before the sign-in still submit; the
+            // verification hook's new cookie goes with its flow.
             reply.rotate_csrf = !renewed;
+            reply.issue_csrf = verification_csrf;
             reply
         }
     }
