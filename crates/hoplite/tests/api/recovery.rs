@@ -140,14 +140,31 @@ db_test!(
             400
         );
 
-        // A finished flow cannot be used again.
+        // A finished flow cannot be used again: with continue-with transitions a JSON caller
+        // gets a 400 naming a new flow that carries 4060001 (Kratos fails on this path).
         let r = submit(
             &app,
             &id,
             json!({"method": "code", "email": "ann@example.com"}),
         )
         .await;
-        assert_eq!(r.status(), 303);
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &err);
+        let next = err["error"]["details"]["continue_with"][0]["flow"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let fresh: Value = app
+            .api_client()
+            .get(app.url(&format!("/self-service/recovery/flows?id={next}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(message_ids(&fresh), [4060001]);
     }
 );
 
@@ -240,11 +257,22 @@ db_test!(
             let f: Value = r.json().await.unwrap();
             assert_eq!(message_ids(&f), [4060006]);
         }
-        // The sixth attempt is refused even with the right code: a new flow says why.
+        // The sixth attempt is refused even with the right code: a new flow says why. With
+        // continue-with transitions a JSON caller gets the error, naming the new flow.
         let r = submit(&app, &id, json!({"code": code})).await;
-        assert_eq!(r.status(), 303);
-        let to = r.headers()["location"].to_str().unwrap().to_string();
-        assert!(to.contains("/self-service/recovery/flows?id="), "{to}");
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_valid("errorGeneric", &err);
+        assert_eq!(
+            err["error"]["reason"],
+            "The request was submitted too often. Please request another code."
+        );
+        let item = &err["error"]["details"]["continue_with"][0];
+        assert_eq!(item["action"], "show_recovery_ui");
+        let to = app.url(&format!(
+            "/self-service/recovery/flows?id={}",
+            item["flow"]["id"].as_str().unwrap()
+        ));
         let fresh: Value = app
             .api_client()
             .get(&to)
@@ -443,6 +471,42 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(r.status(), 404);
+    }
+);
+
+db_test!(
+    expired_api_flows_with_transitions_answer_410,
+    config(free_port(), true),
+    |app| {
+        let flow = api_flow(&app).await;
+        let id = flow["id"].as_str().unwrap().to_string();
+        app.clock.advance(time::Duration::minutes(61));
+        let r = submit(
+            &app,
+            &id,
+            json!({"method": "code", "email": "x@example.com"}),
+        )
+        .await;
+        assert_eq!(r.status(), 410);
+        let err: Value = r.json().await.unwrap();
+        assert_valid("selfServiceFlowExpiredError", &err);
+        assert_eq!(err["error"]["id"], "self_service_flow_expired");
+        let new_id = err["use_flow_id"].as_str().unwrap().to_string();
+        assert_eq!(
+            err["error"]["details"]["continue_with"][0],
+            json!({"action": "show_recovery_ui", "flow": {"id": new_id}})
+        );
+        let fresh: Value = app
+            .api_client()
+            .get(app.url(&format!("/self-service/recovery/flows?id={new_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(fresh["type"], "api");
+        assert_eq!(message_ids(&fresh), [4060005]);
     }
 );
 

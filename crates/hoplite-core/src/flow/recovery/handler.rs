@@ -305,28 +305,79 @@ pub async fn expired(reg: &Registry, req: &RequestInfo, old: RecoveryFlow) -> Re
     if let Err(e) = reg.persister.create_recovery_flow(&fresh).await {
         return non_form_error(reg, req, Some(old.flow_type), e.into()).await;
     }
-    let mut reply = Reply::redirect(303, to_replacement(reg, req, old.flow_type, fresh.id));
+    let mut reply =
+        if reg.config.selfservice.continue_with_transitions && old.flow_type == FlowType::Api {
+            // The expired error itself, naming the new flow twice.
+            let err = expired_error(old.expires_at, now)
+                .with_detail("continue_with", show_recovery_ui(fresh.id));
+            crate::flow::errorx::expired_reply(req, err, old.expires_at, now, fresh.id)
+        } else if reg.config.selfservice.continue_with_transitions && !req.is_json_request {
+            Reply::redirect(303, ui_url(reg, fresh.id))
+        } else {
+            Reply::redirect(303, to_replacement(reg, req, old.flow_type, fresh.id))
+        };
     reply.issue_csrf = Some(real);
     reply
 }
 
-/// Kratos's `retryRecoveryFlow`: a new flow of the same type carrying `message`, announced as for
-/// an expired flow.
+/// The `show_recovery_ui` continue-with item for a flow (Kratos writes only its id).
+fn show_recovery_ui(id: Uuid) -> serde_json::Value {
+    json!([{"action": "show_recovery_ui", "flow": {"id": id}}])
+}
+
+/// Kratos's `retryRecoveryFlow` with a message: a new flow of the same type carrying it,
+/// announced as for an expired flow.
 pub async fn retry_with_message(
     reg: &Registry,
     req: &RequestInfo,
     flow_type: FlowType,
     message: crate::text::Message,
 ) -> Reply {
+    retry(reg, req, flow_type, message, None).await
+}
+
+/// Kratos's `retryRecoveryFlow` with an error (a code used too often or already): the new flow
+/// carries its reason as message 4000001; with `feature_flags.use_continue_with_transitions`,
+/// JSON callers get the error itself, naming the new flow in `details.continue_with`.
+pub async fn retry_with_error(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    err: ErrorObject,
+) -> Reply {
+    let message = messages::validation_generic(&err.reason);
+    retry(reg, req, flow_type, message, Some(err)).await
+}
+
+async fn retry(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    message: crate::text::Message,
+    err: Option<ErrorObject>,
+) -> Reply {
     let (mut fresh, real) = match fresh_flow(reg, req, flow_type) {
         Ok(f) => f,
         Err(e) => return non_form_error(reg, req, Some(flow_type), e).await,
     };
+    let text = message.text.clone();
     fresh.ui.messages.push(message);
     if let Err(e) = reg.persister.create_recovery_flow(&fresh).await {
         return non_form_error(reg, req, Some(flow_type), e.into()).await;
     }
-    let mut reply = Reply::redirect(303, to_replacement(reg, req, flow_type, fresh.id));
+    let mut reply = if reg.config.selfservice.continue_with_transitions {
+        if req.is_json_request {
+            // Kratos has no error to write for a retry with a message only (it fails there);
+            // hoplite answers a 400 with the message as the reason.
+            let err = err.unwrap_or_else(|| ErrorObject::bad_request().with_reason(text));
+            let err = err.with_detail("continue_with", show_recovery_ui(fresh.id));
+            Reply::error(&err, req.request_id.as_deref())
+        } else {
+            Reply::redirect(303, ui_url(reg, fresh.id))
+        }
+    } else {
+        Reply::redirect(303, to_replacement(reg, req, flow_type, fresh.id))
+    };
     reply.issue_csrf = Some(real);
     reply
 }

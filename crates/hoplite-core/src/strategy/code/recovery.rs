@@ -11,7 +11,8 @@ use crate::flow::errorx::non_form_error;
 use crate::flow::guard::active_session;
 use crate::flow::recovery::RecoveryFlow;
 use crate::flow::recovery::handler::{
-    already_signed_in, build_flow, completed, retry_with_message, signed_in_redirect, ui_url,
+    already_signed_in, build_flow, completed, retry_with_error, retry_with_message,
+    signed_in_redirect, ui_url,
 };
 use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
@@ -171,15 +172,7 @@ pub async fn submit(
                 reply.issue_csrf = Some(crate::x::csrf::generate_real_token());
                 reply
             }
-            SubmitError::Http(e) => {
-                retry_with_message(
-                    reg,
-                    req,
-                    FlowType::Browser,
-                    messages::validation_generic(&e.reason),
-                )
-                .await
-            }
+            SubmitError::Http(e) => retry_with_error(reg, req, FlowType::Browser, e).await,
             other => form_error(reg, req, flow, other).await,
         };
     }
@@ -351,24 +344,14 @@ async fn use_code(reg: &Registry, req: &RequestInfo, mut flow: RecoveryFlow, cod
             return Reply::json(200, flow.to_json());
         }
         Ok(RecoveryCodeUse::TooOften) => {
-            let reason = "The request was submitted too often. Please request another code.";
-            return retry_with_message(
-                reg,
-                req,
-                flow.flow_type,
-                messages::validation_generic(reason),
-            )
-            .await;
+            let err = ErrorObject::bad_request()
+                .with_reason("The request was submitted too often. Please request another code.");
+            return retry_with_error(reg, req, flow.flow_type, err).await;
         }
         Ok(RecoveryCodeUse::AlreadyUsed) => {
-            let reason = "The code was already used. Please request another code.";
-            return retry_with_message(
-                reg,
-                req,
-                flow.flow_type,
-                messages::validation_generic(reason),
-            )
-            .await;
+            let err = ErrorObject::bad_request()
+                .with_reason("The code was already used. Please request another code.");
+            return retry_with_error(reg, req, flow.flow_type, err).await;
         }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
