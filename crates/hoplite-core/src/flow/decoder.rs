@@ -267,6 +267,41 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>,
     Ok(fields)
 }
 
+/// Kratos's `HTTPDecoderUseQueryAndBody` for the verification and recovery methods (their links
+/// are GETs): the string `fields` from the query, then everything from the body (a GET has
+/// none), the body winning.
+pub fn decode_query_and_body(
+    req: &RequestInfo,
+    body: &[u8],
+    fields: &[(&str, PathType)],
+) -> Result<Value, ErrorObject> {
+    let mut doc = Map::new();
+    for (k, v) in &req.query {
+        let wanted = fields
+            .iter()
+            .any(|(name, kind)| *name == k.as_str() && *kind == PathType::String);
+        if wanted && !doc.contains_key(k) {
+            doc.insert(k.clone(), Value::String(v.clone()));
+        }
+    }
+    if req.method != "GET" {
+        let paths: Vec<KnownPath> = fields
+            .iter()
+            .map(|(name, kind)| KnownPath {
+                name: (*name).to_string(),
+                kind: *kind,
+                required: false,
+            })
+            .collect();
+        if let Value::Object(from_body) =
+            decode(&req.method, req.content_type.as_deref(), body, &paths)?
+        {
+            doc.extend(from_body);
+        }
+    }
+    Ok(Value::Object(doc))
+}
+
 /// Decodes a body into a JSON document typed by `paths`. Keys matching no path are ignored.
 pub fn decode(
     method: &str,

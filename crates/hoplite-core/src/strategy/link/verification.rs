@@ -6,7 +6,7 @@
 use super::{LinkToken, TokenKind, generate_token};
 use crate::error::ErrorObject;
 use crate::flow::csrf::check_csrf;
-use crate::flow::decoder::{self, KnownPath, PathType};
+use crate::flow::decoder::{self, PathType};
 use crate::flow::errorx::non_form_error;
 use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::verification::VerificationFlow;
@@ -203,44 +203,19 @@ pub async fn submit(
     mut flow: VerificationFlow,
     body: &[u8],
 ) -> Reply {
-    let paths: Vec<KnownPath> = [
+    let fields = [
         ("email", PathType::String),
         ("csrf_token", PathType::String),
         ("method", PathType::String),
         ("token", PathType::String),
         ("flow", PathType::String),
         ("transient_payload", PathType::Json),
-    ]
-    .into_iter()
-    .map(|(name, kind)| KnownPath {
-        name: name.into(),
-        kind,
-        required: false,
-    })
-    .collect();
-    // Query and body both count (the link in the mail is a GET with `flow` and `token`).
-    let mut doc = json!({});
-    for (k, v) in &req.query {
-        if ["email", "csrf_token", "method", "token"].contains(&k.as_str())
-            && let Value::Object(d) = &mut doc
-            && !d.contains_key(k)
-        {
-            d.insert(k.clone(), Value::String(v.clone()));
-        }
-    }
-    if req.method != "GET" {
-        match decoder::decode(&req.method, req.content_type.as_deref(), body, &paths) {
-            Ok(Value::Object(from_body)) => {
-                if let Value::Object(d) = &mut doc {
-                    for (k, v) in from_body {
-                        d.insert(k, v);
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(e) => return fail(reg, req, flow, "", SubmitError::Http(e)).await,
-        }
-    }
+    ];
+    // Query and body both count (the link in the mail is a GET).
+    let doc = match decoder::decode_query_and_body(req, body, &fields) {
+        Ok(d) => d,
+        Err(e) => return fail(reg, req, flow, "", SubmitError::Http(e)).await,
+    };
     let text = |k: &str| {
         doc.get(k)
             .and_then(Value::as_str)
