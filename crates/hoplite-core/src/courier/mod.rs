@@ -162,6 +162,19 @@ impl Mailer for NoMailer {
 }
 
 /// Queues an email of `template_type` to `to`, its subject and text rendered now from `data`
+/// The identity as mail templates see it (`.Identity`): its public JSON, or null when it is gone.
+pub async fn template_identity(
+    reg: &crate::registry::Registry,
+    id: Uuid,
+) -> Result<Value, crate::error::ErrorObject> {
+    Ok(reg
+        .persister
+        .get_identity(id)
+        .await?
+        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
+        .unwrap_or(Value::Null))
+}
+
 /// (the HTML part is rendered when it is sent), as Kratos's `QueueEmail`.
 pub async fn queue_email(
     reg: &crate::registry::Registry,

@@ -45,154 +45,55 @@ impl Started {
     }
 }
 
-/// Runs the hook for a new identity: its first address not verified yet; `None` when there is
-/// none.
-pub async fn after_registration(
-    reg: &Registry,
-    req: &RequestInfo,
-    flow_type: FlowType,
-    request_url: &str,
-    identity: &Identity,
-    transient_payload: Option<Value>,
-) -> Result<Option<Started>, ErrorObject> {
-    let Some(address) = identity
-        .verifiable_addresses
-        .iter()
-        .find(|a| !a.value.is_empty() && !a.verified)
-    else {
-        return Ok(None);
-    };
-    start(
-        reg,
-        req,
-        flow_type,
-        request_url,
-        (address, identity.id),
-        transient_payload,
-        Mode::Registration,
-    )
-    .await
-}
-
-/// The `verification` hook after a sign-in (configured under `selfservice.flows.login.after`):
-/// as after a registration, the first address not verified yet gets a code, and browser flows
-/// a fresh CSRF cookie.
-pub async fn after_login(
-    reg: &Registry,
-    req: &RequestInfo,
-    flow_type: FlowType,
-    request_url: &str,
-    identity: &Identity,
-    transient_payload: Option<Value>,
-) -> Result<Option<Started>, ErrorObject> {
-    after_registration(
-        reg,
-        req,
-        flow_type,
-        request_url,
-        identity,
-        transient_payload,
-    )
-    .await
-}
-
-/// As [`after_registration`] for an enumeration-safe sign-up whose identifier or address is
-/// taken: the same verification flow, stored and announced, but no code or link goes out (the
-/// identity does not exist; the caller mails the owner instead).
-pub async fn after_taken_registration(
-    reg: &Registry,
-    req: &RequestInfo,
-    flow_type: FlowType,
-    request_url: &str,
-    identity: &Identity,
-    transient_payload: Option<Value>,
-) -> Result<Option<Started>, ErrorObject> {
-    let Some(address) = identity
-        .verifiable_addresses
-        .iter()
-        .find(|a| !a.value.is_empty() && !a.verified)
-    else {
-        return Ok(None);
-    };
-    start(
-        reg,
-        req,
-        flow_type,
-        request_url,
-        (address, identity.id),
-        transient_payload,
-        Mode::TakenRegistration,
-    )
-    .await
-}
-
-/// Runs the hook after a settings change: the first address no code went to yet (`pending`: new
-/// or changed), so a password change sends nothing. Browser flows keep the current CSRF token.
-pub async fn after_settings(
-    reg: &Registry,
-    req: &RequestInfo,
-    flow_type: FlowType,
-    request_url: &str,
-    identity: &Identity,
-    transient_payload: Option<Value>,
-) -> Result<Option<Started>, ErrorObject> {
-    let Some(address) = identity
-        .verifiable_addresses
-        .iter()
-        .find(|a| !a.value.is_empty() && a.status == "pending")
-    else {
-        return Ok(None);
-    };
-    start(
-        reg,
-        req,
-        flow_type,
-        request_url,
-        (address, identity.id),
-        transient_payload,
-        Mode::Other,
-    )
-    .await
-}
-
-/// `require_verified_address` after a sign-in (spec §5.3): a verification flow for the identity's
-/// first address, its code sent, with the request's CSRF token.
-pub async fn before_login(
-    reg: &Registry,
-    req: &RequestInfo,
-    flow_type: FlowType,
-    request_url: &str,
-    identity: &Identity,
-    transient_payload: Option<Value>,
-) -> Result<Option<Started>, ErrorObject> {
-    let Some(address) = identity
-        .verifiable_addresses
-        .iter()
-        .find(|a| !a.value.is_empty())
-    else {
-        return Ok(None);
-    };
-    start(
-        reg,
-        req,
-        flow_type,
-        request_url,
-        (address, identity.id),
-        transient_payload,
-        Mode::Other,
-    )
-    .await
-}
-
-/// Which flow the hook runs after.
+/// What the hook runs after; it decides which address gets a code and whether a browser gets a
+/// fresh CSRF cookie (spec §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A registration: browser flows get a fresh CSRF cookie.
-    Registration,
-    /// A settings change or a sign-in: the request's CSRF token stays.
-    Other,
-    /// An enumeration-safe registration that stored nothing: as a registration, nothing sent.
+pub enum Trigger {
+    /// A registration, or the `verification` hook after a sign-in: the first address not
+    /// verified yet; browser flows get a fresh CSRF cookie.
+    RegistrationOrLogin,
+    /// An enumeration-safe sign-up whose identifier or address is taken: as a registration,
+    /// but nothing is sent (the identity does not exist; the caller mails the owner instead).
     TakenRegistration,
+    /// A settings change: the first address no code went to yet (`pending`: new or changed),
+    /// so a password change sends nothing; the request's CSRF token stays.
+    Settings,
+    /// `require_verified_address` (spec §5.3): the identity's first address; the request's CSRF
+    /// token stays.
+    RequireVerifiedAddress,
+}
+
+/// Runs the hook for `identity`: a verification flow of `flow_type` for the address `trigger`
+/// picks, its code or link sent; `None` when no address qualifies.
+pub async fn run(
+    reg: &Registry,
+    req: &RequestInfo,
+    trigger: Trigger,
+    flow_type: FlowType,
+    request_url: &str,
+    identity: &Identity,
+    transient_payload: Option<Value>,
+) -> Result<Option<Started>, ErrorObject> {
+    let Some(address) = identity.verifiable_addresses.iter().find(|a| {
+        !a.value.is_empty()
+            && match trigger {
+                Trigger::RegistrationOrLogin | Trigger::TakenRegistration => !a.verified,
+                Trigger::Settings => a.status == "pending",
+                Trigger::RequireVerifiedAddress => true,
+            }
+    }) else {
+        return Ok(None);
+    };
+    start(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        (address, identity.id),
+        transient_payload,
+        trigger,
+    )
+    .await
 }
 
 async fn start(
@@ -202,10 +103,13 @@ async fn start(
     request_url: &str,
     (address, identity_id): (&crate::identity::VerifiableAddress, uuid::Uuid),
     transient_payload: Option<Value>,
-    mode: Mode,
+    trigger: Trigger,
 ) -> Result<Option<Started>, ErrorObject> {
-    let fresh_csrf = mode != Mode::Other;
-    let send = mode != Mode::TakenRegistration;
+    let fresh_csrf = matches!(
+        trigger,
+        Trigger::RegistrationOrLogin | Trigger::TakenRegistration
+    );
+    let send = trigger != Trigger::TakenRegistration;
     let mut flow = build_flow(reg, req, flow_type)?;
     // The verification flow remembers where the caller's flow started (and so its return_to).
     flow.request_url = request_url.to_string();

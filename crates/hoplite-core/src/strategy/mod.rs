@@ -272,7 +272,8 @@ async fn submit_settings(
     }
 }
 
-fn method_disabled() -> crate::error::ErrorObject {
+/// Kratos's answer for a method or endpoint the configuration turned off.
+pub(crate) fn method_disabled() -> crate::error::ErrorObject {
     crate::error::ErrorObject::not_found().with_reason(
         "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",
     )

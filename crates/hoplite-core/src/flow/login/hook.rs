@@ -49,9 +49,10 @@ async fn require_verified_address(
     if reg.config.selfservice.legacy_require_verified_login_error {
         return write_flow_error(reg, req, flow, address_not_verified()).await;
     }
-    let started = crate::hook::verification::before_login(
+    let started = crate::hook::verification::run(
         reg,
         req,
+        crate::hook::verification::Trigger::RequireVerifiedAddress,
         flow.flow_type,
         &flow.request_url,
         identity,
@@ -138,25 +139,24 @@ pub async fn post_login(
             {
                 return require_verified_address(reg, req, flow, &identity).await;
             }
-            "verification" if flow.requested_aal == "aal1" => {
-                match crate::hook::verification::after_login(
-                    reg,
-                    req,
-                    flow.flow_type,
-                    &flow.request_url,
-                    &identity,
-                    flow.transient_payload.clone(),
-                )
-                .await
-                {
-                    Ok(Some(started)) => {
-                        verification_csrf = started.csrf_real.clone();
-                        verification = Some(started);
-                    }
-                    Ok(None) => {}
-                    Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+            "verification" if flow.requested_aal == "aal1" => match crate::hook::verification::run(
+                reg,
+                req,
+                crate::hook::verification::Trigger::RegistrationOrLogin,
+                flow.flow_type,
+                &flow.request_url,
+                &identity,
+                flow.transient_payload.clone(),
+            )
+            .await
+            {
+                Ok(Some(started)) => {
+                    verification_csrf = started.csrf_real.clone();
+                    verification = Some(started);
                 }
-            }
+                Ok(None) => {}
+                Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
+            },
             "show_verification_ui" => match &verification {
                 Some(started) => {
                     continue_with.push(started.continue_with_item(reg));

@@ -259,7 +259,7 @@ pub fn completed(reg: &Registry, req: &RequestInfo, flow: RecoveryFlow) -> Reply
     Reply::json(200, flow.to_json())
 }
 
-/// A new flow of `flow_type` with a fresh CSRF cookie, its form from the code method.
+/// A new flow of `flow_type` with a fresh CSRF cookie, its form from the active method.
 fn fresh_flow(
     reg: &Registry,
     req: &RequestInfo,
@@ -268,8 +268,7 @@ fn fresh_flow(
     let mut flow = build_flow(reg, req, flow_type, None)?;
     let (real, masked) = crate::x::csrf::fresh_token();
     flow.csrf_token = masked.clone();
-    flow.ui.nodes.clear();
-    populate(&mut flow, &masked);
+    flow.ui.set_csrf(&masked);
     Ok((flow, real))
 }
 

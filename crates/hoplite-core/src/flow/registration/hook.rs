@@ -166,27 +166,21 @@ pub async fn post_registration(
     let mut verification_csrf = None;
     let mut verification = None;
     if reg.config.selfservice.verification_enabled {
-        let started = if taken {
-            crate::hook::verification::after_taken_registration(
-                reg,
-                req,
-                flow.flow_type,
-                &flow.request_url,
-                &identity,
-                flow.transient_payload.clone(),
-            )
-            .await
+        let trigger = if taken {
+            crate::hook::verification::Trigger::TakenRegistration
         } else {
-            crate::hook::verification::after_registration(
-                reg,
-                req,
-                flow.flow_type,
-                &flow.request_url,
-                &identity,
-                flow.transient_payload.clone(),
-            )
-            .await
+            crate::hook::verification::Trigger::RegistrationOrLogin
         };
+        let started = crate::hook::verification::run(
+            reg,
+            req,
+            trigger,
+            flow.flow_type,
+            &flow.request_url,
+            &identity,
+            flow.transient_payload.clone(),
+        )
+        .await;
         match started {
             Ok(Some(started)) => {
                 // The answer shows the address as the hook left it.

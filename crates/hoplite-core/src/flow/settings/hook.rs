@@ -104,9 +104,10 @@ pub async fn post_settings(
     // With verification enabled, Kratos runs its verification hook first: a new or changed
     // address gets a code.
     if reg.config.selfservice.verification_enabled {
-        match crate::hook::verification::after_settings(
+        match crate::hook::verification::run(
             reg,
             req,
+            crate::hook::verification::Trigger::Settings,
             flow.flow_type,
             &flow.request_url,
             &updated,

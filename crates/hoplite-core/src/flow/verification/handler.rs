@@ -4,9 +4,10 @@
 
 use super::VerificationFlow;
 use crate::error::ErrorObject;
-use crate::flow::errorx::{expired_error, forward, non_form_error};
+use crate::flow::errorx::{expired_error, non_form_error};
 use crate::flow::redirect::secure_redirect_to;
 use crate::flow::return_to::{return_to_allow_list, return_to_of};
+use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::text::messages;
@@ -207,6 +208,31 @@ pub async fn update_verification_flow(reg: &Registry, req: &RequestInfo, body: &
     crate::strategy::code::verification::submit(reg, req, flow, body).await
 }
 
+/// The verification flow error writer (spec §4.8): form errors land in the flow (browsers are
+/// sent back to the UI), others go to JSON or the error UI.
+pub async fn write_flow_error(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    err: SubmitError,
+) -> Reply {
+    if flow.is_expired(reg.now()) {
+        return expired(reg, req, flow).await;
+    }
+    if let Err(e) = write_to_form(&mut flow.ui, err) {
+        return non_form_error(reg, req, Some(flow.flow_type), e).await;
+    }
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    if flow.flow_type == FlowType::Browser && !req.is_json_request {
+        return Reply::redirect(303, ui_url(reg, flow.id));
+    }
+    flow.transient_payload = None;
+    Reply::json(400, flow.to_json())
+}
+
 /// The answer after the method changed the flow without answering itself (§4.5 step 4):
 /// browsers are sent to the UI (API flows too when they did not ask for JSON), others get the
 /// flow as stored.
@@ -317,9 +343,4 @@ pub fn continue_url(reg: &Registry, flow: &VerificationFlow) -> String {
         flow.return_to.as_deref(),
     )
     .unwrap_or_else(|_| crate::flow::redirect::go_url_string(default))
-}
-
-/// `forward` for the code method's non-form errors.
-pub async fn forward_error(reg: &Registry, req: &RequestInfo, err: ErrorObject) -> Reply {
-    forward(reg, req, err).await
 }

@@ -15,7 +15,7 @@ use crate::flow::recovery::handler::{
     signed_in_redirect, ui_url,
 };
 use crate::flow::submit::{SubmitError, write_to_form};
-use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
+use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::text::messages;
@@ -291,12 +291,7 @@ async fn send_code(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
             expires_at: now + lifespan,
         })
         .await?;
-    let identity = reg
-        .persister
-        .get_identity(identity_id)
-        .await?
-        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
-        .unwrap_or(Value::Null);
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
     crate::courier::queue_email(
         reg,
         address,
@@ -557,7 +552,7 @@ pub async fn create_recovery_code_for_identity(
 ) -> Reply {
     let rid = req.request_id.as_deref();
     if !reg.config.selfservice.code_enabled {
-        let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+        let err = crate::strategy::method_disabled();
         return Reply::error(&err, rid);
     }
     #[derive(serde::Deserialize)]
@@ -659,14 +654,5 @@ pub async fn create_recovery_code_for_identity(
             "recovery_code": code,
             "expires_at": crate::x::timefmt::rfc3339_nano(flow.expires_at),
         }),
-    )
-}
-
-/// The public route an admin recovery link points at.
-pub fn submit_url(reg: &Registry, flow_id: Uuid) -> String {
-    with_query_param(
-        &public_url(reg.public_base(), crate::flow::recovery::ROUTE_SUBMIT),
-        "flow",
-        &flow_id.to_string(),
     )
 }

@@ -8,10 +8,11 @@ use crate::error::ErrorObject;
 use crate::flow::csrf::check_csrf;
 use crate::flow::decoder::{self, PathType};
 use crate::flow::errorx::non_form_error;
-use crate::flow::submit::{SubmitError, write_to_form};
+use crate::flow::submit::SubmitError;
 use crate::flow::verification::VerificationFlow;
 use crate::flow::verification::handler::{
     completed, continue_url, expired, is_browser_request, retry_with_message, ui_url,
+    write_flow_error,
 };
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
@@ -151,12 +152,7 @@ pub async fn send_code(
             expires_at: now + lifespan,
         })
         .await?;
-    let identity = reg
-        .persister
-        .get_identity(identity_id)
-        .await?
-        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
-        .unwrap_or(Value::Null);
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
     let link = with_query_param(
         &with_query_param(
             &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
@@ -187,31 +183,6 @@ pub async fn send_code(
     Ok(())
 }
 
-/// The verification flow error writer (spec §4.8): form errors land in the flow (browsers are
-/// sent back to the UI), others go to JSON or the error UI.
-async fn form_error(
-    reg: &Registry,
-    req: &RequestInfo,
-    mut flow: VerificationFlow,
-    err: SubmitError,
-) -> Reply {
-    if flow.is_expired(reg.now()) {
-        return expired(reg, req, flow).await;
-    }
-    if let Err(e) = write_to_form(&mut flow.ui, err) {
-        return non_form_error(reg, req, Some(flow.flow_type), e).await;
-    }
-    flow.updated_at = reg.now();
-    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
-        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-    }
-    if flow.flow_type == FlowType::Browser && !req.is_json_request {
-        return Reply::redirect(303, ui_url(reg, flow.id));
-    }
-    flow.transient_payload = None;
-    Reply::json(400, flow.to_json())
-}
-
 /// `handleVerificationError`: the CSRF node refreshed and the address input back with what was
 /// sent, then the error.
 async fn fail(
@@ -223,7 +194,7 @@ async fn fail(
 ) -> Reply {
     flow.ui.set_csrf(&req.masked_csrf_token());
     flow.ui.upsert(email_input(Some(email)));
-    form_error(reg, req, flow, err).await
+    write_flow_error(reg, req, flow, err).await
 }
 
 /// Handles a submission to a verification flow (the code method's `Verify`).
@@ -243,7 +214,7 @@ pub async fn submit(
     // Query and body both count (the link in the mail is a GET).
     let doc = match decoder::decode_query_and_body(req, body, &fields) {
         Ok(d) => d,
-        Err(e) => return form_error(reg, req, flow, SubmitError::Http(e)).await,
+        Err(e) => return write_flow_error(reg, req, flow, SubmitError::Http(e)).await,
     };
     let text = |k: &str| {
         doc.get(k)
@@ -268,7 +239,7 @@ pub async fn submit(
             field: "method".into(),
             message: messages::validation_generic("value must be one of \"code\", \"link\""),
         }]);
-        return form_error(reg, req, flow, err).await;
+        return write_flow_error(reg, req, flow, err).await;
     }
     if method != "code" {
         flow.active = "default".into();
@@ -279,7 +250,7 @@ pub async fn submit(
         return fail(reg, req, flow, &email, err).await;
     }
     if !reg.config.selfservice.code_enabled {
-        let err = ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+        let err = crate::strategy::method_disabled();
         return non_form_error(reg, req, Some(flow.flow_type), err).await;
     }
     if flow.is_expired(reg.now()) {

@@ -54,6 +54,58 @@ pub struct UsedToken {
     pub expires_at: OffsetDateTime,
 }
 
+/// `<public><route>?flow=<id>&token=<token>` (keys sorted, as Go writes them).
+pub fn link_url(
+    reg: &crate::registry::Registry,
+    route: &str,
+    flow_id: Uuid,
+    token: &str,
+) -> String {
+    use crate::flow::{public_url, with_query_param};
+    with_query_param(
+        &with_query_param(
+            &public_url(reg.public_base(), route),
+            "flow",
+            &flow_id.to_string(),
+        ),
+        "token",
+        token,
+    )
+}
+
+/// What opening a link found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// A live token of the flow, used up now.
+    Live(UsedToken),
+    /// No unused token of the flow matches (wrong, made up, or used before).
+    Invalid,
+    /// The token matched but expired at this time; it is used up all the same, as in Kratos.
+    Expired(OffsetDateTime),
+}
+
+/// Consumes the token of `flow_id` a link carried (Kratos's `Use*Token`, then `Valid`).
+pub async fn open(
+    reg: &crate::registry::Registry,
+    kind: TokenKind,
+    flow_id: Uuid,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Opened, crate::persistence::StoreError> {
+    let hmacs = crate::strategy::code::hmac_candidates(reg, token);
+    Ok(
+        match reg
+            .persister
+            .use_link_token(kind, flow_id, &hmacs, now)
+            .await?
+        {
+            None => Opened::Invalid,
+            Some(t) if t.expires_at < now => Opened::Expired(t.expires_at),
+            Some(t) => Opened::Live(t),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -3,7 +3,7 @@
 //! address (or comes from `POST /admin/recovery/link`); opening it signs the person in and opens a
 //! browser settings flow to set a new password.
 
-use super::{LinkToken, TokenKind, generate_token};
+use super::{LinkToken, Opened, TokenKind, generate_token};
 use crate::error::ErrorObject;
 use crate::flow::csrf::check_csrf;
 use crate::flow::decoder::{self, PathType};
@@ -17,7 +17,7 @@ use crate::flow::submit::{SubmitError, write_to_form};
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
-use crate::strategy::code::{hmac_candidates, hmac_code};
+use crate::strategy::code::hmac_code;
 use crate::text::messages;
 use crate::ui::{Node, group};
 use serde_json::{Value, json};
@@ -39,10 +39,6 @@ pub fn populate(flow: &mut RecoveryFlow, csrf: &str) {
     submit.attributes.value = Some(Value::String("link".into()));
     submit.meta.label = Some(messages::info_node_label_continue());
     flow.ui.nodes.push(submit);
-}
-
-fn disabled() -> ErrorObject {
-    ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
 }
 
 /// The link method's form on a new flow (every link retry and the admin link use it).
@@ -178,7 +174,13 @@ pub async fn submit(
     );
     if !token.is_empty() {
         if !reg.config.selfservice.link_enabled {
-            return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+            return non_form_error(
+                reg,
+                req,
+                Some(flow.flow_type),
+                crate::strategy::method_disabled(),
+            )
+            .await;
         }
         return use_token(reg, req, flow, &token).await;
     }
@@ -194,7 +196,13 @@ pub async fn submit(
         return no_strategy(reg, req, flow).await;
     }
     if !reg.config.selfservice.link_enabled {
-        return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+        return non_form_error(
+            reg,
+            req,
+            Some(flow.flow_type),
+            crate::strategy::method_disabled(),
+        )
+        .await;
     }
     match flow.state.as_str() {
         "choose_method" | "sent_email" => {}
@@ -252,12 +260,7 @@ async fn send_link(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
         }
         return Ok(());
     };
-    let identity = reg
-        .persister
-        .get_identity(identity_id)
-        .await?
-        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
-        .unwrap_or(Value::Null);
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
     let now = reg.now();
     let lifespan = time::Duration::try_from(reg.config.selfservice.link_lifespan)
         .unwrap_or(time::Duration::HOUR);
@@ -283,7 +286,7 @@ async fn send_link(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
         "recovery_valid",
         json!({
             "to": address,
-            "recovery_url": link_url(reg, flow.id, &token),
+            "recovery_url": super::link_url(reg, crate::flow::recovery::ROUTE_SUBMIT, flow.id, &token),
             "identity": identity,
             "request_url": flow.request_url,
             "transient_payload": payload,
@@ -294,34 +297,12 @@ async fn send_link(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
     Ok(())
 }
 
-/// `<public>/self-service/recovery?flow=<id>&token=<token>` (keys sorted, as Go writes them).
-fn link_url(reg: &Registry, flow_id: Uuid, token: &str) -> String {
-    with_query_param(
-        &with_query_param(
-            &public_url(reg.public_base(), crate::flow::recovery::ROUTE_SUBMIT),
-            "flow",
-            &flow_id.to_string(),
-        ),
-        "token",
-        token,
-    )
-}
-
 /// `recoveryUseToken`: the link was opened. Every retry here makes a browser flow.
 async fn use_token(reg: &Registry, req: &RequestInfo, flow: RecoveryFlow, token: &str) -> Reply {
     let now = reg.now();
-    let used = reg
-        .persister
-        .use_link_token(
-            TokenKind::Recovery,
-            flow.id,
-            &hmac_candidates(reg, token),
-            now,
-        )
-        .await;
-    let used = match used {
-        Ok(Some(t)) => t,
-        Ok(None) => {
+    let used = match super::open(reg, TokenKind::Recovery, flow.id, token, now).await {
+        Ok(Opened::Live(t)) => t,
+        Ok(Opened::Invalid) => {
             return retry(
                 reg,
                 req,
@@ -330,17 +311,17 @@ async fn use_token(reg: &Registry, req: &RequestInfo, flow: RecoveryFlow, token:
             )
             .await;
         }
+        Ok(Opened::Expired(at)) => {
+            return retry(
+                reg,
+                req,
+                FlowType::Browser,
+                messages::recovery_flow_expired(at, now),
+            )
+            .await;
+        }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
-    if used.expires_at < now {
-        return retry(
-            reg,
-            req,
-            FlowType::Browser,
-            messages::recovery_flow_expired(used.expires_at, now),
-        )
-        .await;
-    }
     let Some(identity_id) = used.identity_id else {
         return retry(
             reg,
@@ -462,7 +443,7 @@ pub async fn create_recovery_link_for_identity(
 ) -> Reply {
     let rid = req.request_id.as_deref();
     if !reg.config.selfservice.link_enabled {
-        return Reply::error(&disabled(), rid);
+        return Reply::error(&crate::strategy::method_disabled(), rid);
     }
     #[derive(serde::Deserialize)]
     struct Body {
@@ -553,7 +534,7 @@ pub async fn create_recovery_link_for_identity(
     let mut reply = Reply::json(
         200,
         json!({
-            "recovery_link": link_url(reg, flow.id, &token),
+            "recovery_link": super::link_url(reg, crate::flow::recovery::ROUTE_SUBMIT, flow.id, &token),
             "expires_at": crate::x::timefmt::rfc3339_nano(flow.expires_at),
         }),
     );

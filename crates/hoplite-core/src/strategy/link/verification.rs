@@ -3,18 +3,20 @@
 //! mails `<public>/self-service/verification?flow=<id>&token=<token>`, and opening it marks the
 //! address verified.
 
-use super::{LinkToken, TokenKind, generate_token};
+use super::{LinkToken, Opened, TokenKind, generate_token};
 use crate::error::ErrorObject;
 use crate::flow::csrf::check_csrf;
 use crate::flow::decoder::{self, PathType};
 use crate::flow::errorx::non_form_error;
-use crate::flow::submit::{SubmitError, write_to_form};
+use crate::flow::submit::SubmitError;
 use crate::flow::verification::VerificationFlow;
-use crate::flow::verification::handler::{build_flow, completed, continue_url, expired, ui_url};
+use crate::flow::verification::handler::{
+    build_flow, completed, continue_url, expired, ui_url, write_flow_error,
+};
 use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
-use crate::strategy::code::{hmac_candidates, hmac_code};
+use crate::strategy::code::hmac_code;
 use crate::text::messages;
 use crate::ui::{Container, Node, group};
 use serde_json::{Value, json};
@@ -103,20 +105,11 @@ pub async fn send_token(
             },
         )
         .await?;
-    let identity = reg
-        .persister
-        .get_identity(identity_id)
-        .await?
-        .map(|i| serde_json::to_value(i.public_view()).unwrap_or_default())
-        .unwrap_or(Value::Null);
-    // Query keys sorted, as Go's url.Values encodes them.
-    let link = with_query_param(
-        &with_query_param(
-            &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
-            "flow",
-            &flow.id.to_string(),
-        ),
-        "token",
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
+    let link = super::link_url(
+        reg,
+        crate::flow::verification::ROUTE_SUBMIT,
+        flow.id,
         &token,
     );
     crate::courier::queue_email(
@@ -145,23 +138,9 @@ async fn fail(
     email: &str,
     err: SubmitError,
 ) -> Reply {
-    if flow.is_expired(reg.now()) {
-        return expired(reg, req, flow).await;
-    }
     flow.ui.set_csrf(&req.masked_csrf_token());
     flow.ui.upsert(email_input(Some(email)));
-    if let Err(e) = write_to_form(&mut flow.ui, err) {
-        return non_form_error(reg, req, Some(flow.flow_type), e).await;
-    }
-    flow.updated_at = reg.now();
-    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
-        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-    }
-    if flow.flow_type == FlowType::Browser && !req.is_json_request {
-        return Reply::redirect(303, ui_url(reg, flow.id));
-    }
-    flow.transient_payload = None;
-    Reply::json(400, flow.to_json())
+    write_flow_error(reg, req, flow, err).await
 }
 
 /// A new flow carrying `message` (the link strategy's `retryVerificationFlowWithMessage`):
@@ -242,7 +221,13 @@ pub async fn submit(
     }
     if !token.is_empty() {
         if !reg.config.selfservice.link_enabled {
-            return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+            return non_form_error(
+                reg,
+                req,
+                Some(flow.flow_type),
+                crate::strategy::method_disabled(),
+            )
+            .await;
         }
         return use_token(reg, req, flow, &token).await;
     }
@@ -256,7 +241,13 @@ pub async fn submit(
         return fail(reg, req, flow, &email, err).await;
     }
     if !reg.config.selfservice.link_enabled {
-        return non_form_error(reg, req, Some(flow.flow_type), disabled()).await;
+        return non_form_error(
+            reg,
+            req,
+            Some(flow.flow_type),
+            crate::strategy::method_disabled(),
+        )
+        .await;
     }
     if flow.is_expired(reg.now()) {
         return expired(reg, req, flow).await;
@@ -311,10 +302,6 @@ pub async fn submit(
     completed(reg, req, flow)
 }
 
-fn disabled() -> ErrorObject {
-    ErrorObject::not_found().with_reason("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
-}
-
 /// `verificationUseToken`: the link was opened. Every retry here makes a browser flow.
 async fn use_token(
     reg: &Registry,
@@ -323,18 +310,9 @@ async fn use_token(
     token: &str,
 ) -> Reply {
     let now = reg.now();
-    let used = reg
-        .persister
-        .use_link_token(
-            TokenKind::Verification,
-            flow.id,
-            &hmac_candidates(reg, token),
-            now,
-        )
-        .await;
-    let used = match used {
-        Ok(Some(t)) => t,
-        Ok(None) => {
+    let used = match super::open(reg, TokenKind::Verification, flow.id, token, now).await {
+        Ok(Opened::Live(t)) => t,
+        Ok(Opened::Invalid) => {
             return retry(
                 reg,
                 req,
@@ -343,17 +321,17 @@ async fn use_token(
             )
             .await;
         }
+        Ok(Opened::Expired(at)) => {
+            return retry(
+                reg,
+                req,
+                FlowType::Browser,
+                messages::verification_flow_expired(at, now),
+            )
+            .await;
+        }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
-    if used.expires_at < now {
-        return retry(
-            reg,
-            req,
-            FlowType::Browser,
-            messages::verification_flow_expired(used.expires_at, now),
-        )
-        .await;
-    }
     let Some(address_id) = used.address_id else {
         // A token of a pending address change, which hoplite does not make.
         return retry(
