@@ -1445,7 +1445,15 @@ mod tests {
         ] {
             assert!(!funcs().contains_key(name), "{name}");
         }
-        assert!(run("{{ fail \"stop\" }}").contains("stop"));
-        assert!(run("{{ upper }}").contains("wrong number of args for upper"));
+        let failed = run("{{ fail \"stop\" }}");
+        assert!(
+            failed.starts_with("error:") && failed.contains("stop"),
+            "{failed}"
+        );
+        let arity = run("{{ upper }}");
+        assert!(
+            arity.starts_with("error:") && arity.contains("wrong number of args for upper"),
+            "{arity}"
+        );
     }
 }

@@ -117,6 +117,7 @@ db_test!(
         let (s1, b1) = register_spa(&app, "spa@example.com").await;
         let (s2, b2) = register_spa(&app, "spa@example.com").await;
         assert_eq!((s1, s2), (200, 200));
+        assert_ne!(b1["identity"]["id"], b2["identity"]["id"]);
         assert_eq!(mask(&b1), mask(&b2));
 
         // Nothing was stored for the second attempts.

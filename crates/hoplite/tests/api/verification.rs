@@ -543,7 +543,9 @@ db_test!(
 
         // Verified now: the next sign-in announces nothing.
         let r = app.login_api("lou@example.com", PASSWORD).await;
+        assert_eq!(r.status(), 200);
         let body: Value = r.json().await.unwrap();
+        assert!(body["session_token"].is_string(), "{body}");
         assert!(body["continue_with"].is_null(), "{body}");
 
         // A browser's form post with an unverified address lands on the verification page.

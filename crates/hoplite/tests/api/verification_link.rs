@@ -174,12 +174,22 @@ db_test!(
             stored.ui.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
             [4070001]
         );
-        // A made-up token too.
-        let forged = second.replace(token, &"A".repeat(32));
-        assert!(
-            open(&app, &forged)
-                .await
-                .starts_with(&format!("{UI}?flow="))
+        // A made-up token for this flow too.
+        let second_token = second.split("&token=").nth(1).unwrap();
+        let forged = second.replace(second_token, &"A".repeat(32));
+        assert_ne!(forged, second);
+        let to = open(&app, &forged).await;
+        let replacement = to.split("flow=").nth(1).unwrap();
+        let stored = app
+            .registry
+            .persister
+            .get_verification_flow(replacement.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored.ui.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [4070001]
         );
     }
 );
@@ -222,10 +232,9 @@ db_test!(
                 (v["state"].clone(), message_ids(&v))
             }
         };
-        assert_eq!(
-            ask("nobody@example.com").await,
-            ask("old@example.com").await
-        );
+        let known = ask("old@example.com").await;
+        assert_eq!(known, (json!("sent_email"), vec![1080001]));
+        assert_eq!(ask("nobody@example.com").await, known);
 
         // A code submission on a link flow is no method's: 4010006, and the flow is parked on
         // `default`, where every later submission gets the same answer.
