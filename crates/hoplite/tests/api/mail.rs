@@ -62,7 +62,8 @@ pub async fn link_sent_to(app: &TestApp, sink: &SmtpSink, to: &str, path: &str) 
                 .data
                 .replace("=\r\n", "")
                 .replace("=\n", "")
-                .replace("=3D", "=");
+                .replace("=3D", "=")
+                .replace("&amp;", "&");
             let at = body.find(&format!("{path}?"))?;
             let from = body[..at].rfind("http")?;
             let end = body[from..]

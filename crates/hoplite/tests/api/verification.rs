@@ -5,7 +5,7 @@
 
 use crate::app::{TestApp, node};
 use crate::db_test;
-use crate::mail::{code_sent_to as code_in_mail, free_port, message_ids, sink};
+use crate::mail::{code_sent_to as code_in_mail, free_port, link_sent_to, message_ids, sink};
 use crate::openapi::assert_valid;
 use crate::smtp_sink::SmtpSink;
 use hoplite_core::courier::worker::dispatch_batch;
@@ -289,8 +289,14 @@ db_test!(
         let code = code_sent_to(&app, &sink, "cid@example.com").await;
 
         // The link in the mail fills in the code; submitting it verifies.
-        let link = format!("/self-service/verification?code={code}&flow={id}");
-        let r = browser.get(app.url(&link)).send().await.unwrap();
+        let link = link_sent_to(&app, &sink, "cid@example.com", "/self-service/verification").await;
+        assert!(
+            link.starts_with(&app.url("/self-service/verification?"))
+                && link.contains(&format!("code={code}"))
+                && link.contains(&format!("flow={id}")),
+            "{link}"
+        );
+        let r = browser.get(&link).send().await.unwrap();
         assert_eq!(r.status(), 303);
         let shown = app
             .spa_flow(
@@ -337,16 +343,31 @@ db_test!(expired_verification_flows, config(free_port()), |app| {
     let err: Value = r.json().await.unwrap();
     assert_valid("errorGeneric", &err);
     assert!(err["error"].get("id").is_none());
-    // A submission gets a new browser flow carrying 4070005.
-    let r = submit(
-        &app,
-        &id,
-        json!({"method": "code", "email": "x@example.com"}),
-    )
-    .await;
+    // A submission gets a new browser flow carrying 4070005, and the CSRF cookie that lets the
+    // caller read it (Kratos's FromOldFlow turns an expired API flow into a browser flow).
+    let client = app.browser();
+    let r = client
+        .post(app.url(&format!("/self-service/verification?flow={id}")))
+        .header("accept", "application/json")
+        .json(&json!({"method": "code", "email": "x@example.com"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
-    let to = r.headers()["location"].to_str().unwrap();
-    assert!(to.contains("/self-service/verification/flows?id="), "{to}");
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&app.url("/self-service/verification/flows?id=")),
+        "{to}"
+    );
+    let r = app.api_client().get(&to).send().await.unwrap();
+    assert_eq!(r.status(), 403, "a browser flow without its CSRF cookie");
+    let r = client.get(&to).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let replacement: Value = r.json().await.unwrap();
+    assert_valid("verificationFlow", &replacement);
+    assert_eq!(replacement["type"], "browser");
+    assert_ne!(replacement["id"], id.as_str());
+    assert_eq!(message_ids(&replacement), vec![4070005]);
 });
 
 db_test!(verification_is_off_by_default, json!({}), |app| {
