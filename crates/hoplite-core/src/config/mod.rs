@@ -255,6 +255,16 @@ impl Login {
 }
 
 impl SelfService {
+    /// `code_lifespan` as a span to add to a time (an hour if it does not fit).
+    pub fn code_span(&self) -> time::Duration {
+        time::Duration::try_from(self.code_lifespan).unwrap_or(time::Duration::HOUR)
+    }
+
+    /// `link_lifespan` as a span to add to a time (an hour if it does not fit).
+    pub fn link_span(&self) -> time::Duration {
+        time::Duration::try_from(self.link_lifespan).unwrap_or(time::Duration::HOUR)
+    }
+
     /// The default return URL after signing in with `method` (Kratos's
     /// `SelfServiceFlowLoginReturnTo`): the method's, else the flow's, else the global default.
     pub fn login_return_url_for(&self, method: &str) -> &str {

@@ -8,7 +8,7 @@ use crate::flow::verification::handler::build_flow;
 use crate::flow::{FlowType, RequestInfo};
 use crate::identity::Identity;
 use crate::registry::Registry;
-use crate::strategy::code::verification::{send_code, to_sent_state};
+use crate::strategy::code::verification::{send_code_to, to_sent_state};
 use serde_json::Value;
 
 /// The verification flow the hook started, and for browser flows the new CSRF cookie's real
@@ -152,7 +152,7 @@ async fn start(
         to_sent_state(&mut flow, &csrf, &address.value);
         reg.persister.create_verification_flow(&flow).await?;
         if send {
-            send_code(reg, &flow, &address.value).await?;
+            send_code_to(reg, &flow, &address.value, address.id, identity_id).await?;
         }
     }
     flow.transient_payload = None;

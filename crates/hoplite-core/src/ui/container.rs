@@ -91,10 +91,20 @@ pub mod nodes {
     use crate::text::messages;
     use serde_json::Value;
 
-    fn submit(group: &str, name: &str, value: &str, label: crate::text::Message) -> Node {
+    /// A submit button `name=value` in `group` with its label.
+    pub fn submit(group: &str, name: &str, value: &str, label: crate::text::Message) -> Node {
         let mut n = Node::input(group, name, "submit");
         n.attributes.value = Some(Value::String(value.into()));
         n.meta.label = Some(label);
+        n
+    }
+
+    /// The required `email` input of the code and link methods (verification and recovery).
+    pub fn email_input(group: &str, value: Option<&str>) -> Node {
+        let mut n = Node::input(group, "email", "email");
+        n.attributes.required = true;
+        n.attributes.value = value.map(|v| Value::String(v.to_string()));
+        n.meta.label = Some(messages::info_node_label_email());
         n
     }
 

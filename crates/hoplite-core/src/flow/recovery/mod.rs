@@ -6,6 +6,7 @@
 
 pub mod flow;
 pub mod handler;
+pub mod hook;
 
 pub use flow::RecoveryFlow;
 

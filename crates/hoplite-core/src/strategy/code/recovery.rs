@@ -19,24 +19,10 @@ use crate::flow::{FlowType, Reply, RequestInfo, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::text::messages;
+use crate::ui::container::nodes;
 use crate::ui::{Node, group};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn submit_node(name: &str, value: &str, label: crate::text::Message) -> Node {
-    let mut n = Node::input(group::CODE, name, "submit");
-    n.attributes.value = Some(Value::String(value.to_string()));
-    n.meta.label = Some(label);
-    n
-}
-
-fn email_input(value: Option<&str>) -> Node {
-    let mut n = Node::input(group::CODE, "email", "email");
-    n.attributes.required = true;
-    n.attributes.value = value.map(|v| Value::String(v.to_string()));
-    n.meta.label = Some(messages::info_node_label_email());
-    n
-}
 
 fn code_input() -> Node {
     let mut n = Node::input(group::CODE, "code", "text");
@@ -58,15 +44,17 @@ pub fn populate(flow: &mut RecoveryFlow, csrf: &str) {
             let mut hidden = Node::input(group::CODE, "method", "hidden");
             hidden.attributes.value = Some(Value::String("code".into()));
             flow.ui.nodes.push(hidden);
-            flow.ui.nodes.push(submit_node(
+            flow.ui.nodes.push(nodes::submit(
+                group::CODE,
                 "method",
                 "code",
                 messages::info_node_label_continue(),
             ));
         }
         _ => {
-            flow.ui.nodes.push(email_input(None));
-            flow.ui.nodes.push(submit_node(
+            flow.ui.nodes.push(nodes::email_input(group::CODE, None));
+            flow.ui.nodes.push(nodes::submit(
+                group::CODE,
                 "method",
                 "code",
                 messages::info_node_label_continue(),
@@ -233,7 +221,8 @@ pub async fn submit(
     flow.state = "sent_email".into();
     let csrf = req.masked_csrf_token();
     populate(&mut flow, &csrf);
-    flow.ui.nodes.push(submit_node(
+    flow.ui.nodes.push(nodes::submit(
+        group::CODE,
         "email",
         &email,
         messages::info_node_resend_code(),
@@ -276,8 +265,7 @@ async fn send_code(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
         return Ok(());
     };
     let now = reg.now();
-    let lifespan = time::Duration::try_from(reg.config.selfservice.code_lifespan)
-        .unwrap_or(time::Duration::HOUR);
+    let lifespan = reg.config.selfservice.code_span();
     let code = generate_code();
     reg.persister
         .create_recovery_code(&RecoveryCode {
@@ -350,24 +338,10 @@ async fn use_code(reg: &Registry, req: &RequestInfo, mut flow: RecoveryFlow, cod
         }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
-    // A code the flow sent proves the address: the identity's verifiable address with that value
-    // is verified too.
-    if code_type == 2
-        && let Some(address_id) = address_id
+    let proved = if code_type == 2 { address_id } else { None };
+    if let Err(e) = crate::flow::recovery::hook::prove_address(reg, identity_id, proved, now).await
     {
-        match reg.persister.recovery_address_value(address_id).await {
-            Ok(Some(value)) => {
-                if let Err(e) = reg
-                    .persister
-                    .verify_addresses_with_value(identity_id, &value, now)
-                    .await
-                {
-                    return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
-        }
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
     }
     recovered(reg, req, flow, identity_id).await
 }
@@ -415,18 +389,7 @@ async fn recovered(
     let mut session =
         crate::session::manager::new_active_session(reg, req, &identity, "code_recovery");
     // The hooks run before the new session is stored, so this revokes every earlier one.
-    if reg
-        .config
-        .selfservice
-        .recovery
-        .after_hooks
-        .iter()
-        .any(|h| h == "revoke_active_sessions")
-        && let Err(e) = reg
-            .persister
-            .revoke_sessions_of_identity(identity_id, None)
-            .await
-    {
+    if let Err(e) = crate::flow::recovery::hook::run_before_session(reg, identity_id).await {
         return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
     }
     if let Err(e) = reg.persister.create_session(&session).await {
@@ -570,8 +533,7 @@ pub async fn create_recovery_code_for_identity(
         }
     };
     let lifespan = match parsed.expires_in.as_deref().filter(|e| !e.is_empty()) {
-        None => time::Duration::try_from(reg.config.selfservice.code_lifespan)
-            .unwrap_or(time::Duration::HOUR),
+        None => reg.config.selfservice.code_span(),
         Some(text) => match crate::config::duration::parse_signed_duration(text) {
             Ok(d) if d.is_positive() => d,
             Ok(_) => {
@@ -624,7 +586,12 @@ pub async fn create_recovery_code_for_identity(
     flow.skip_csrf_check = true;
     flow.ui.nodes = vec![
         code_input(),
-        submit_node("method", "code", messages::info_node_label_continue()),
+        nodes::submit(
+            group::CODE,
+            "method",
+            "code",
+            messages::info_node_label_continue(),
+        ),
     ];
     let now = reg.now();
     let code = generate_code();

@@ -18,24 +18,10 @@ use crate::flow::{FlowType, Reply, RequestInfo, public_url, with_query_param};
 use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::text::messages;
+use crate::ui::container::nodes;
 use crate::ui::{Container, Node, group};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn email_input(value: Option<&str>) -> Node {
-    let mut n = Node::input(group::CODE, "email", "email");
-    n.attributes.required = true;
-    n.attributes.value = value.map(|v| Value::String(v.to_string()));
-    n.meta.label = Some(messages::info_node_label_email());
-    n
-}
-
-fn submit_node(name: &str, value: &str, label: crate::text::Message) -> Node {
-    let mut n = Node::input(group::CODE, name, "submit");
-    n.attributes.value = Some(Value::String(value.to_string()));
-    n.meta.label = Some(label);
-    n
-}
 
 /// `PopulateMethod` for verification flows: the address form (`choose_method`) or the code form
 /// (`sent_email`), then the CSRF token on browser flows.
@@ -52,7 +38,8 @@ pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
             code.attributes.autocomplete = Some("one-time-code".into());
             code.meta.label = Some(messages::info_node_label_verification_code());
             nodes.push(code);
-            nodes.push(submit_node(
+            nodes.push(nodes::submit(
+                group::CODE,
                 "method",
                 "code",
                 messages::info_node_label_continue(),
@@ -62,8 +49,9 @@ pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
             flow.ui.messages = vec![messages::verification_code_sent()];
         }
         _ => {
-            flow.ui.nodes.push(email_input(None));
-            flow.ui.nodes.push(submit_node(
+            flow.ui.nodes.push(nodes::email_input(group::CODE, None));
+            flow.ui.nodes.push(nodes::submit(
+                group::CODE,
                 "method",
                 "code",
                 messages::info_node_label_continue(),
@@ -83,7 +71,8 @@ pub fn to_sent_state(flow: &mut VerificationFlow, csrf: &str, address: &str) {
     if channel_of(address) == "sms" {
         flow.ui.messages = vec![messages::verification_code_sent_sms()];
     }
-    flow.ui.nodes.push(submit_node(
+    flow.ui.nodes.push(nodes::submit(
+        group::CODE,
         "email",
         address,
         messages::info_node_resend_code(),
@@ -133,14 +122,26 @@ pub async fn send_code(
         }
         return Ok(());
     };
-    if via != "email" {
+    send_code_to(reg, flow, address, address_id, identity_id).await
+}
+
+/// Stores a new code for the known address `address_id` of `identity_id` on `flow`, queues the
+/// `verification_code_valid` mail and marks the address `sent` (the verification hook calls this
+/// directly: its flow is new and it knows the address).
+pub async fn send_code_to(
+    reg: &Registry,
+    flow: &VerificationFlow,
+    address: &str,
+    address_id: Uuid,
+    identity_id: Uuid,
+) -> Result<(), ErrorObject> {
+    if channel_of(address) != "email" {
         return Err(ErrorObject::internal().with_reason(
             "Sending verification codes by SMS needs a courier channel hoplite does not have yet.",
         ));
     }
     let now = reg.now();
-    let lifespan = time::Duration::try_from(reg.config.selfservice.code_lifespan)
-        .unwrap_or(time::Duration::HOUR);
+    let lifespan = reg.config.selfservice.code_span();
     let code = generate_code();
     reg.persister
         .create_verification_code(&VerificationCode {
@@ -193,7 +194,7 @@ async fn fail(
     err: SubmitError,
 ) -> Reply {
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(email_input(Some(email)));
+    flow.ui.upsert(nodes::email_input(group::CODE, Some(email)));
     write_flow_error(reg, req, flow, err).await
 }
 

@@ -19,26 +19,21 @@ use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::strategy::code::hmac_code;
 use crate::text::messages;
-use crate::ui::{Node, group};
+use crate::ui::container::nodes;
+use crate::ui::group;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn email_input(value: Option<&str>) -> Node {
-    let mut n = Node::input(group::LINK, "email", "email");
-    n.attributes.required = true;
-    n.attributes.value = value.map(|v| Value::String(v.to_string()));
-    n.meta.label = Some(messages::info_node_label_email());
-    n
-}
 
 /// `PopulateRecoveryMethod`: the CSRF token, the address and the submit button.
 pub fn populate(flow: &mut RecoveryFlow, csrf: &str) {
     flow.ui.set_csrf(csrf);
-    flow.ui.upsert(email_input(None));
-    let mut submit = Node::input(group::LINK, "method", "submit");
-    submit.attributes.value = Some(Value::String("link".into()));
-    submit.meta.label = Some(messages::info_node_label_continue());
-    flow.ui.nodes.push(submit);
+    flow.ui.upsert(nodes::email_input(group::LINK, None));
+    flow.ui.nodes.push(nodes::submit(
+        group::LINK,
+        "method",
+        "link",
+        messages::info_node_label_continue(),
+    ));
 }
 
 /// The link method's form on a new flow (every link retry and the admin link use it).
@@ -122,7 +117,7 @@ async fn fail(
     err: SubmitError,
 ) -> Reply {
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(email_input(Some(email)));
+    flow.ui.upsert(nodes::email_input(group::LINK, Some(email)));
     form_error(reg, req, flow, "link", err).await
 }
 
@@ -229,7 +224,8 @@ pub async fn submit(
         return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
     }
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(email_input(Some(&email)));
+    flow.ui
+        .upsert(nodes::email_input(group::LINK, Some(&email)));
     flow.active = "link".into();
     flow.state = "sent_email".into();
     flow.ui.messages = vec![messages::recovery_email_sent()];
@@ -262,8 +258,7 @@ async fn send_link(reg: &Registry, flow: &RecoveryFlow, address: &str) -> Result
     };
     let identity = crate::courier::template_identity(reg, identity_id).await?;
     let now = reg.now();
-    let lifespan = time::Duration::try_from(reg.config.selfservice.link_lifespan)
-        .unwrap_or(time::Duration::HOUR);
+    let lifespan = reg.config.selfservice.link_span();
     let token = generate_token();
     reg.persister
         .create_link_token(
@@ -331,23 +326,14 @@ async fn use_token(reg: &Registry, req: &RequestInfo, flow: RecoveryFlow, token:
         )
         .await;
     };
-    // A link the flow mailed proves the address: the identity's verifiable address with that
-    // value is verified too (not for links the admin API made).
-    if used.token_type == 2
-        && let Some(address_id) = used.address_id
+    let proved = if used.token_type == 2 {
+        used.address_id
+    } else {
+        None
+    };
+    if let Err(e) = crate::flow::recovery::hook::prove_address(reg, identity_id, proved, now).await
     {
-        let value = match reg.persister.recovery_address_value(address_id).await {
-            Ok(v) => v,
-            Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
-        };
-        if let Some(value) = value
-            && let Err(e) = reg
-                .persister
-                .verify_addresses_with_value(identity_id, &value, now)
-                .await
-        {
-            return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-        }
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
     }
     issue_session(reg, req, flow, identity_id).await
 }
@@ -390,18 +376,7 @@ async fn issue_session(
     }
     let mut session =
         crate::session::manager::new_active_session(reg, req, &identity, "link_recovery");
-    if reg
-        .config
-        .selfservice
-        .recovery
-        .after_hooks
-        .iter()
-        .any(|h| h == "revoke_active_sessions")
-        && let Err(e) = reg
-            .persister
-            .revoke_sessions_of_identity(identity_id, None)
-            .await
-    {
+    if let Err(e) = crate::flow::recovery::hook::run_before_session(reg, identity_id).await {
         return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
     }
     if let Err(e) = reg.persister.create_session(&session).await {
@@ -460,8 +435,7 @@ pub async fn create_recovery_link_for_identity(
     };
     let text = parsed.expires_in.unwrap_or_default();
     let lifespan = if text.is_empty() {
-        time::Duration::try_from(reg.config.selfservice.link_lifespan)
-            .unwrap_or(time::Duration::HOUR)
+        reg.config.selfservice.link_span()
     } else {
         match crate::config::duration::parse_signed_duration(&text) {
             Ok(d) => d,

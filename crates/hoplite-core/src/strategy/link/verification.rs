@@ -18,28 +18,23 @@ use crate::registry::Registry;
 use crate::schema::FieldMessage;
 use crate::strategy::code::hmac_code;
 use crate::text::messages;
+use crate::ui::container::nodes;
 use crate::ui::{Container, Node, group};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn email_input(value: Option<&str>) -> Node {
-    let mut n = Node::input(group::LINK, "email", "email");
-    n.attributes.required = true;
-    n.attributes.value = value.map(|v| Value::String(v.to_string()));
-    n.meta.label = Some(messages::info_node_label_email());
-    n
-}
 
 /// `PopulateVerificationMethod`: the CSRF token (on every flow type), the address and the
 /// submit button. Called twice on a flow (as the verification hook does), it appends a second
 /// submit button, as Kratos does.
 pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
     flow.ui.set_csrf(csrf);
-    flow.ui.upsert(email_input(None));
-    let mut submit = Node::input(group::LINK, "method", "submit");
-    submit.attributes.value = Some(Value::String("link".into()));
-    submit.meta.label = Some(messages::info_node_label_continue());
-    flow.ui.nodes.push(submit);
+    flow.ui.upsert(nodes::email_input(group::LINK, None));
+    flow.ui.nodes.push(nodes::submit(
+        group::LINK,
+        "method",
+        "link",
+        messages::info_node_label_continue(),
+    ));
 }
 
 /// Sends a link for `flow` to `address` (`SendVerificationLink`): an address no identity has gets
@@ -87,8 +82,7 @@ pub async fn send_token(
     identity_id: Uuid,
 ) -> Result<(), ErrorObject> {
     let now = reg.now();
-    let lifespan = time::Duration::try_from(reg.config.selfservice.link_lifespan)
-        .unwrap_or(time::Duration::HOUR);
+    let lifespan = reg.config.selfservice.link_span();
     let token = generate_token();
     reg.persister
         .create_link_token(
@@ -139,7 +133,7 @@ async fn fail(
     err: SubmitError,
 ) -> Reply {
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(email_input(Some(email)));
+    flow.ui.upsert(nodes::email_input(group::LINK, Some(email)));
     write_flow_error(reg, req, flow, err).await
 }
 
@@ -291,7 +285,8 @@ pub async fn submit(
         return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
     }
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(email_input(Some(&email)));
+    flow.ui
+        .upsert(nodes::email_input(group::LINK, Some(&email)));
     flow.active = "link".into();
     flow.state = "sent_email".into();
     flow.ui.messages = vec![messages::verification_email_sent()];
