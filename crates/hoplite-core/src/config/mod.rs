@@ -303,6 +303,10 @@ pub struct Settings {
     pub after_hooks: Vec<String>,
     /// `after.<method>`, keyed by method id.
     pub after_methods: std::collections::BTreeMap<String, AfterMethod>,
+    /// The `config.recipients` of a `notify_previous_addresses` hook in
+    /// `after.profile.hooks` (`removed`, the default, `all_verified` or `all`); `None` without
+    /// that hook.
+    pub notify_previous_addresses: Option<String>,
 }
 
 impl Settings {

@@ -134,6 +134,23 @@ impl Doc<'_> {
         Ok(after_methods)
     }
 
+    /// The recipients of the first `notify_previous_addresses` hook in the list at `path`
+    /// (the schema allows only Kratos's three values, `removed` by default).
+    fn notify_recipients(&self, path: &str) -> Option<String> {
+        let Some(Value::Array(items)) = self.get(path) else {
+            return None;
+        };
+        items
+            .iter()
+            .find(|h| h.get("hook").and_then(Value::as_str) == Some("notify_previous_addresses"))
+            .map(|h| {
+                h.pointer("/config/recipients")
+                    .and_then(Value::as_str)
+                    .unwrap_or("removed")
+                    .to_string()
+            })
+    }
+
     fn hook_names(&self, path: &str) -> Result<Vec<String>, ConfigError> {
         match self.get(path) {
             None => Ok(Vec::new()),
@@ -322,6 +339,8 @@ impl Config {
                     .opt_string(&format!("{after_key}.default_browser_return_url"))?,
                 after_hooks: d.hook_names(&format!("{after_key}.hooks"))?,
                 after_methods: d.after_methods(&after_key)?,
+                notify_previous_addresses: d
+                    .notify_recipients(&format!("{after_key}.profile.hooks")),
             }
         };
         let logout_after_return_url =

@@ -112,7 +112,7 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
             | (
                 "settings",
                 "after",
-                "revoke_active_sessions" | "show_verification_ui"
+                "revoke_active_sessions" | "show_verification_ui" | "notify_previous_addresses"
             )
             | ("recovery", "after", "revoke_active_sessions")
     )

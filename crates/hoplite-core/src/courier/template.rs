@@ -116,6 +116,19 @@ pub fn render(template_type: &str, data: &Value) -> Option<Rendered> {
             }
         }
         "recovery_invalid" => render("recovery_code_invalid", data)?,
+        "verifiable_address_changed" => {
+            let at = field(data, "changed_at");
+            Rendered {
+                subject: "A verifiable address on your account was changed".into(),
+                text: format!(
+                    "Hi,\n\nthe email addresses or phone numbers of your account changed at {at} (UTC). If you made this change, there is nothing to do. If you did not, recover your account right away and check its settings.\n"
+                ),
+                html: format!(
+                    "<p>Hi,</p><p>the email addresses or phone numbers of your account changed at {} (UTC). If you made this change, there is nothing to do.</p><p>If you did not, recover your account right away and check its settings.</p>",
+                    esc(at)
+                ),
+            }
+        }
         // hoplite's own (enumeration-safe sign-up); Kratos has no such template.
         "registration_taken" => {
             let login = field(data, "login_url");
@@ -158,6 +171,7 @@ fn directory(template_type: &str) -> Option<&'static str> {
         "login_code_valid" => "login_code/valid",
         "registration_code_valid" => "registration_code/valid",
         "registration_taken" => "registration_taken/valid",
+        "verifiable_address_changed" => "verifiable_address_changed",
         _ => return None,
     })
 }

@@ -18,6 +18,7 @@ mod recovery_link;
 mod registration;
 mod registration_enumeration;
 mod settings;
+mod settings_notify;
 mod smtp_sink;
 mod verification;
 mod verification_link;

@@ -66,6 +66,8 @@ pub async fn post_settings(
 
     let now = reg.now();
     updated.updated_at = now;
+    // The identity as it was, for the hooks that compare (notify_previous_addresses).
+    let previous = session.identity.clone();
     match reg.persister.update_identity(&updated).await {
         Ok(true) => {}
         Ok(false) => {
@@ -136,6 +138,15 @@ pub async fn post_settings(
             Ok(None) => {}
             Err(e) => return write_flow_error(reg, req, flow, e.into()).await,
         }
+    }
+
+    if method == "profile"
+        && let (Some(recipients), Some(previous)) = (
+            settings.notify_previous_addresses.as_deref(),
+            previous.as_ref(),
+        )
+    {
+        crate::hook::notify_previous_addresses::run(reg, recipients, previous, &updated).await;
     }
 
     let hooks = settings.after_hooks_for(method);
