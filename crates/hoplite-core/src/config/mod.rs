@@ -462,6 +462,15 @@ pub struct Courier {
     pub delivery_strategy: String,
     /// `courier.http.request_config`, for the `http` delivery strategy.
     pub http: Option<HttpRequestConfig>,
+    /// `courier.channels`: (channel id, its HTTP request); Kratos's schema allows only `sms`.
+    pub channels: Vec<(String, HttpRequestConfig)>,
+}
+
+impl Courier {
+    /// The HTTP request of the channel `id`.
+    pub fn channel(&self, id: &str) -> Option<&HttpRequestConfig> {
+        self.channels.iter().find(|(c, _)| c == id).map(|(_, r)| r)
+    }
 }
 
 /// An outgoing HTTP request's configuration (`httpRequestConfig`).

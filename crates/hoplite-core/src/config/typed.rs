@@ -570,32 +570,21 @@ impl Config {
             pull_wait: d.duration("courier.worker.pull_wait", Duration::from_secs(1))?,
             delivery_strategy: d.string("courier.delivery_strategy", "smtp")?,
             http: match d.get("courier.http.request_config") {
-                Some(Value::Object(rc)) => {
-                    let text = |k: &str| rc.get(k).and_then(Value::as_str).map(str::to_string);
-                    Some(super::HttpRequestConfig {
-                        url: text("url").unwrap_or_default(),
-                        method: text("method").unwrap_or_else(|| "POST".into()),
-                        headers: match rc.get("headers") {
-                            Some(Value::Object(h)) => h
-                                .iter()
-                                .map(|(k, v)| {
-                                    (k.clone(), v.as_str().unwrap_or_default().to_string())
-                                })
-                                .collect(),
-                            _ => Vec::new(),
-                        },
-                        // Kratos's schema default: a template with the message's main fields.
-                        body: text("body").unwrap_or_else(|| {
-                            super::config_schema()["definitions"]["httpRequestConfig"]["properties"]
-                                ["body"]["default"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string()
-                        }),
-                        auth: rc.get("auth").cloned(),
-                    })
-                }
+                Some(Value::Object(rc)) => Some(http_request_config(rc)),
                 _ => None,
+            },
+            channels: match d.get("courier.channels") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|c| {
+                        let id = c.get("id").and_then(Value::as_str)?;
+                        let Some(Value::Object(rc)) = c.get("request_config") else {
+                            return None;
+                        };
+                        Some((id.to_string(), http_request_config(rc)))
+                    })
+                    .collect(),
+                _ => Vec::new(),
             },
         };
 
@@ -632,5 +621,30 @@ impl Config {
             leak_sensitive_values: d.bool("log.leak_sensitive_values", false)?,
             raw: effective,
         })
+    }
+}
+
+/// A `httpRequestConfig` object (the courier's HTTP delivery and its channels).
+fn http_request_config(rc: &serde_json::Map<String, Value>) -> super::HttpRequestConfig {
+    let text = |k: &str| rc.get(k).and_then(Value::as_str).map(str::to_string);
+    super::HttpRequestConfig {
+        url: text("url").unwrap_or_default(),
+        method: text("method").unwrap_or_else(|| "POST".into()),
+        headers: match rc.get("headers") {
+            Some(Value::Object(h)) => h
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect(),
+            _ => Vec::new(),
+        },
+        // Kratos's schema default: a template with the message's main fields.
+        body: text("body").unwrap_or_else(|| {
+            super::config_schema()["definitions"]["httpRequestConfig"]["properties"]["body"]
+                ["default"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }),
+        auth: rc.get("auth").cloned(),
     }
 }

@@ -84,11 +84,6 @@ const UNSUPPORTED: &[Switch] = &[
         why: "the password migration web hook is not implemented yet",
     },
     Switch {
-        key: "courier.channels",
-        enabled: is_set,
-        why: "the courier is not implemented yet: no message is sent",
-    },
-    Switch {
         key: "oauth2_provider.url",
         enabled: is_set,
         why: "OAuth2 login challenges (Ory Hydra) are not implemented yet",
@@ -219,7 +214,6 @@ mod tests {
                 "selfservice.methods.totp.enabled",
                 "selfservice.methods.lookup_secret.enabled",
                 "selfservice.methods.password.config.migrate_hook.enabled",
-                "courier.channels",
                 "oauth2_provider.url",
             ]
         );
@@ -248,7 +242,6 @@ mod tests {
             [
                 "feature_flags.choose_recovery_address",
                 "selfservice.methods.totp.enabled",
-                "courier.channels",
                 "selfservice.flows.registration.after.password.hooks.1.hook = web_hook",
                 "selfservice.flows.login.after.hooks.1.hook = web_hook",
             ]

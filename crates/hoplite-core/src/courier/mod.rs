@@ -175,6 +175,19 @@ pub async fn template_identity(
         .unwrap_or(Value::Null))
 }
 
+fn render_failed(template_type: &str, e: String) -> crate::error::ErrorObject {
+    tracing::error!(template_type, error = %e, "courier: rendering a template failed");
+    crate::error::ErrorObject::internal().with_reason(format!(
+        "Unable to render the {template_type} template: {e}"
+    ))
+}
+
+fn unknown_template(template_type: &str) -> crate::error::ErrorObject {
+    crate::error::ErrorObject::internal()
+        .with_reason(format!("unknown courier template {template_type}"))
+}
+
+/// Queues an email: the subject and plain-text body are rendered now and stored with the data
 /// (the HTML part is rendered when it is sent), as Kratos's `QueueEmail`.
 pub async fn queue_email(
     reg: &crate::registry::Registry,
@@ -183,34 +196,53 @@ pub async fn queue_email(
     data: Value,
 ) -> Result<Uuid, crate::error::ErrorObject> {
     let part = |p| template::render_part(reg, template_type, p, &data);
-    let failed = |e: String| {
-        tracing::error!(template_type, error = %e, "courier: rendering a template failed");
-        crate::error::ErrorObject::internal().with_reason(format!(
-            "Unable to render the {template_type} template: {e}"
-        ))
-    };
-    let unknown = || {
-        crate::error::ErrorObject::internal()
-            .with_reason(format!("unknown courier template {template_type}"))
-    };
     let subject = part(template::Part::Subject)
         .await
-        .map_err(failed)?
-        .ok_or_else(unknown)?;
+        .map_err(|e| render_failed(template_type, e))?
+        .ok_or_else(|| unknown_template(template_type))?;
     let text = part(template::Part::Plaintext)
         .await
-        .map_err(failed)?
-        .ok_or_else(unknown)?;
+        .map_err(|e| render_failed(template_type, e))?
+        .ok_or_else(|| unknown_template(template_type))?;
+    let kind = (MessageType::Email, "email");
+    store(reg, kind, to, template_type, subject.trim(), text, data).await
+}
+
+/// Queues a text message for the `sms` channel (`courier.channels`): its body is rendered now
+/// and stored with the data, the subject empty, as Kratos's `QueueSMS`.
+pub async fn queue_sms(
+    reg: &crate::registry::Registry,
+    to: &str,
+    template_type: &str,
+    data: Value,
+) -> Result<Uuid, crate::error::ErrorObject> {
+    let body = template::render_part(reg, template_type, template::Part::Sms, &data)
+        .await
+        .map_err(|e| render_failed(template_type, e))?
+        .ok_or_else(|| unknown_template(template_type))?;
+    let kind = (MessageType::Sms, "sms");
+    store(reg, kind, to, template_type, "", body, data).await
+}
+
+async fn store(
+    reg: &crate::registry::Registry,
+    (message_type, channel): (MessageType, &str),
+    to: &str,
+    template_type: &str,
+    subject: &str,
+    body: String,
+    data: Value,
+) -> Result<Uuid, crate::error::ErrorObject> {
     let now = reg.now();
     let message = Message {
         id: Uuid::new_v4(),
         status: MessageStatus::Queued,
-        message_type: MessageType::Email,
+        message_type,
         recipient: to.to_string(),
-        body: text,
-        subject: subject.trim().to_string(),
+        body,
+        subject: subject.to_string(),
         template_type: template_type.to_string(),
-        channel: "email".into(),
+        channel: channel.into(),
         send_count: 0,
         dispatches: Vec::new(),
         created_at: now,

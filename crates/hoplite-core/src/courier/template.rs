@@ -176,12 +176,13 @@ fn directory(template_type: &str) -> Option<&'static str> {
     })
 }
 
-/// A part of an email.
+/// A part of a message: an email's three, or a text message's body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Subject,
     Html,
     Plaintext,
+    Sms,
 }
 
 impl Part {
@@ -191,14 +192,16 @@ impl Part {
             Part::Subject => "email.subject",
             Part::Html => "email.body",
             Part::Plaintext => "email.body.plaintext",
+            Part::Sms => "sms.body",
         }
     }
-    /// The key under `courier.templates.<group>.<valid|invalid>.email`.
+    /// The key under `courier.templates.<group>[.<valid|invalid>]`.
     fn config_key(self) -> &'static str {
         match self {
-            Part::Subject => "subject",
-            Part::Html => "body.html",
-            Part::Plaintext => "body.plaintext",
+            Part::Subject => "email.subject",
+            Part::Html => "email.body.html",
+            Part::Plaintext => "email.body.plaintext",
+            Part::Sms => "sms.body.plaintext",
         }
     }
 }
@@ -213,7 +216,7 @@ async fn operator_source(
         return Ok(None);
     };
     let key = format!(
-        "courier.templates.{}.email.{}",
+        "courier.templates.{}.{}",
         dir.replace('/', "."),
         part.config_key()
     );
@@ -377,11 +380,43 @@ pub async fn render_part(
     if let Some(source) = operator_source(reg, template_type, part).await? {
         return execute(&source, part, data).map(Some);
     }
+    if part == Part::Sms {
+        return Ok(render_sms(template_type, data));
+    }
     Ok(render(template_type, data).map(|r| match part {
         Part::Subject => r.subject,
         Part::Html => r.html,
-        Part::Plaintext => r.text,
+        Part::Plaintext | Part::Sms => r.text,
     }))
+}
+
+/// The built-in text message of `template_type`; `None` where hoplite has none. The code
+/// messages end with the Web OTP line (`@<domain> #<code>`) when the flow's domain is known, so
+/// browsers can offer the code.
+pub fn render_sms(template_type: &str, data: &Value) -> Option<String> {
+    let otp = |code: &str| {
+        let domain = field(data, "request_url_domain");
+        if domain.is_empty() {
+            String::new()
+        } else {
+            format!("\n\n@{domain} #{code}")
+        }
+    };
+    Some(match template_type {
+        "verification_code_valid" => {
+            let code = field(data, "verification_code");
+            format!(
+                "Your verification code is: {code}\nIt expires in {} minutes.{}",
+                minutes(data),
+                otp(code)
+            )
+        }
+        "verifiable_address_changed" => format!(
+            "The email addresses or phone numbers of your account changed at {} (UTC). If this was not you, recover your account now.",
+            field(data, "changed_at")
+        ),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -68,13 +68,18 @@ pub async fn dispatch_batch(reg: &Registry) -> Result<usize, StoreError> {
     Ok(batch.len())
 }
 
-/// Delivers through the message's channel (`email`; rows without a channel are email).
+/// Delivers through the message's channel (`email`, or a `courier.channels` entry such as
+/// `sms`; rows without a channel are email).
 async fn deliver(reg: &Registry, msg: &Message) -> Result<(), DeliveryError> {
     if !msg.channel.is_empty() && msg.channel != "email" {
-        return Err(DeliveryError {
-            reason: "failed to send message".into(),
-            message: format!("no courier channels configured for: {}", msg.channel),
-        });
+        // `courier.channels` (SMS): always over HTTP.
+        let Some(cfg) = reg.config.courier.channel(&msg.channel) else {
+            return Err(DeliveryError {
+                reason: "failed to send message".into(),
+                message: format!("no courier channels configured for: {}", msg.channel),
+            });
+        };
+        return super::http::deliver(reg, cfg, msg).await;
     }
     // The HTML part is rendered now; if that fails the mail goes out as text only, as in Kratos.
     if reg.config.courier.delivery_strategy == "http" {

@@ -42,8 +42,9 @@ pub fn targets<'a>(
         .collect()
 }
 
-/// Runs the hook: queues `verifiable_address_changed` to every email address [`targets`] picks.
-/// hoplite has no SMS channel, so phone numbers are skipped with a warning.
+/// Runs the hook: queues `verifiable_address_changed` to every address [`targets`] picks, by
+/// email or, for phone numbers, by text message (through the `sms` channel of
+/// `courier.channels`; skipped with a warning when there is none).
 pub async fn run(reg: &Registry, recipients: &str, previous: &Identity, updated: &Identity) {
     let to = targets(
         recipients,
@@ -58,23 +59,30 @@ pub async fn run(reg: &Registry, recipients: &str, previous: &Identity, updated:
     let now = reg.now().to_offset(time::UtcOffset::UTC);
     let changed_at = crate::x::timefmt::rfc3339_nano(now.replace_nanosecond(0).unwrap_or(now));
     for address in to {
-        if address.via != "email" {
-            tracing::warn!(
-                via = %address.via,
-                "notify_previous_addresses: no courier channel for this address; skipped"
-            );
-            continue;
-        }
         let data = json!({
             "to": address.value,
             "identity": identity,
             "changed_at": changed_at,
             "transient_payload": null,
         });
-        if let Err(e) =
-            crate::courier::queue_email(reg, &address.value, "verifiable_address_changed", data)
-                .await
-        {
+        let queued = match address.via.as_str() {
+            "email" => {
+                crate::courier::queue_email(reg, &address.value, "verifiable_address_changed", data)
+                    .await
+            }
+            "sms" if reg.config.courier.channel("sms").is_some() => {
+                crate::courier::queue_sms(reg, &address.value, "verifiable_address_changed", data)
+                    .await
+            }
+            via => {
+                tracing::warn!(
+                    via,
+                    "notify_previous_addresses: no courier channel for this address; skipped"
+                );
+                continue;
+            }
+        };
+        if let Err(e) = queued {
             tracing::warn!(
                 error = %e.reason,
                 "notify_previous_addresses: the notification could not be queued"

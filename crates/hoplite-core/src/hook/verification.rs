@@ -149,7 +149,7 @@ async fn start(
                 .await?;
         }
     } else {
-        to_sent_state(&mut flow, &csrf, &address.value);
+        to_sent_state(&mut flow, &csrf, &address.value, &address.via);
         reg.persister.create_verification_flow(&flow).await?;
         if send {
             send_code_to(reg, &flow, &address.value, address.id, identity_id).await?;

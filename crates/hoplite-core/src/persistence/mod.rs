@@ -354,6 +354,8 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<(Uuid, Uuid)>, StoreError>;
     /// The value of a recovery address.
     async fn recovery_address_value(&self, id: Uuid) -> Result<Option<String>, StoreError>;
+    /// The channel (`via`) of a verifiable address.
+    async fn verifiable_address_via(&self, id: Uuid) -> Result<Option<String>, StoreError>;
     /// Marks verified every verifiable address of `identity_id` whose value is `value`.
     async fn verify_addresses_with_value(
         &self,

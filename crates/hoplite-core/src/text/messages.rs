@@ -387,6 +387,11 @@ pub fn info_node_label_email() -> Message {
     Message::new(1070007, MessageType::Info, "Email")
 }
 
+/// 1070018 `Email or phone number`: the verification address input with an SMS channel.
+pub fn info_node_label_email_or_phone() -> Message {
+    Message::new(1070018, MessageType::Info, "Email or phone number")
+}
+
 /// 1070008 `Resend code`.
 pub fn info_node_resend_code() -> Message {
     Message::new(1070008, MessageType::Info, "Resend code")
@@ -408,6 +413,15 @@ pub fn verification_successful() -> Message {
         1080002,
         MessageType::Success,
         "You successfully verified your email address.",
+    )
+}
+
+/// 1080005: a phone number was verified.
+pub fn verification_phone_successful() -> Message {
+    Message::new(
+        1080005,
+        MessageType::Success,
+        "You successfully verified your phone number.",
     )
 }
 

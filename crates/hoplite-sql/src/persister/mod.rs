@@ -964,6 +964,10 @@ impl Persister for SqlPersister {
         recovery::address_value(self, id).await
     }
 
+    async fn verifiable_address_via(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+        verification::address_via(self, id).await
+    }
+
     async fn verify_addresses_with_value(
         &self,
         identity_id: Uuid,

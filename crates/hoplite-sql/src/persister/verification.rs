@@ -214,3 +214,15 @@ pub(super) async fn update_address_status(
     }
     Ok(())
 }
+
+/// The channel of a verifiable address.
+pub(super) async fn address_via(p: &SqlPersister, id: Uuid) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        p.q("SELECT via FROM identity_verifiable_addresses WHERE id = ?::uuid AND nid = ?::uuid"),
+    )
+    .bind(id.to_string())
+    .bind(p.nid()?)
+    .fetch_optional_kept(p)
+    .await?;
+    row.map(|r| s(&r, "via")).transpose()
+}

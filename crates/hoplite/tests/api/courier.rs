@@ -329,14 +329,14 @@ db_test!(
 
 /// One request the test's HTTP endpoint received.
 #[derive(Debug, Clone)]
-struct Received {
-    head: String,
-    body: String,
+pub(crate) struct Received {
+    pub head: String,
+    pub body: String,
 }
 
 /// A loopback HTTP endpoint that answers every request with the status `status` holds and keeps
 /// what it got.
-async fn http_endpoint(
+pub(crate) async fn http_endpoint(
     port: u16,
     status: std::sync::Arc<std::sync::atomic::AtomicU16>,
 ) -> (
@@ -344,9 +344,15 @@ async fn http_endpoint(
     tokio::task::JoinHandle<()>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let listener = match crate::mail::take_reserved(port) {
+        Some(l) => {
+            l.set_nonblocking(true).unwrap();
+            tokio::net::TcpListener::from_std(l).unwrap()
+        }
+        None => tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap(),
+    };
     let got: std::sync::Arc<std::sync::Mutex<Vec<Received>>> = Default::default();
     let store = got.clone();
     let task = tokio::spawn(async move {
@@ -395,7 +401,7 @@ fn http_config() -> Value {
     json!({"courier": {
         "delivery_strategy": "http",
         "http": {"request_config": {
-            "url": format!("http://127.0.0.1:{}/mail", free_port()),
+            "url": format!("http://127.0.0.1:{}/mail", crate::mail::reserved_port()),
             "headers": {"X-Tenant": "acme"},
             "auth": {"type": "basic_auth", "config": {"user": "courier", "password": "s3cret"}}
         }}

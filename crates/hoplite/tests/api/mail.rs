@@ -13,6 +13,27 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// Listeners bound by [`reserved_port`], waiting for the test's endpoint to take them over.
+static RESERVED: std::sync::Mutex<Vec<std::net::TcpListener>> = std::sync::Mutex::new(Vec::new());
+
+/// A port kept bound (and so taken by nothing else, unlike [`free_port`]'s) until an endpoint
+/// started on it takes the listener with [`take_reserved`].
+pub fn reserved_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    RESERVED.lock().unwrap().push(l);
+    port
+}
+
+/// The listener [`reserved_port`] keeps for `port`, if any.
+pub fn take_reserved(port: u16) -> Option<std::net::TcpListener> {
+    let mut kept = RESERVED.lock().unwrap();
+    let at = kept
+        .iter()
+        .position(|l| l.local_addr().map(|a| a.port()).ok() == Some(port))?;
+    Some(kept.swap_remove(at))
+}
+
 /// The SMTP port the server was configured with.
 pub fn smtp_port(app: &TestApp) -> u16 {
     let uri = &app.registry.config.courier.smtp_connection_uri;

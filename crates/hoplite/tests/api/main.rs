@@ -22,3 +22,4 @@ mod settings_notify;
 mod smtp_sink;
 mod verification;
 mod verification_link;
+mod verification_sms;

@@ -1467,7 +1467,7 @@ fn titled_email_schema() -> Value {
 
 /// Writes `schema` to a file named by its content and returns its `file://` URL. The tests share
 /// one directory, so that repeated runs reuse the same few files instead of leaving new ones.
-fn schema_url(schema: &Value) -> String {
+pub(crate) fn schema_url(schema: &Value) -> String {
     use std::hash::{Hash, Hasher};
     let text = serde_json::to_vec_pretty(schema).unwrap();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -90,7 +90,11 @@ pub fn build_flow(
     if flow.active == "link" {
         crate::strategy::link::verification::populate(&mut flow, &req.masked_csrf_token());
     } else {
-        crate::strategy::code::verification::populate(&mut flow, &req.masked_csrf_token());
+        crate::strategy::code::verification::populate(
+            &mut flow,
+            &req.masked_csrf_token(),
+            crate::strategy::code::verification::has_sms_channel(reg),
+        );
     }
     Ok(flow)
 }

@@ -23,9 +23,26 @@ use crate::ui::{Container, Node, group};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// `PopulateMethod` for verification flows: the address form (`choose_method`) or the code form
-/// (`sent_email`), then the CSRF token on browser flows.
-pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
+/// The address input of the code method: `email` typed `email`, or, with an SMS channel
+/// configured, typed `text` and labelled 1070018 ("Email or phone number"), as Kratos does.
+fn address_input(sms: bool, value: Option<&str>) -> Node {
+    let mut n = nodes::email_input(group::CODE, value);
+    if sms {
+        n.attributes.input_type = "text".into();
+        n.meta.label = Some(messages::info_node_label_email_or_phone());
+    }
+    n
+}
+
+/// Whether `courier.channels` has an `sms` channel.
+pub fn has_sms_channel(reg: &Registry) -> bool {
+    reg.config.courier.channel("sms").is_some()
+}
+
+/// `PopulateMethod` for verification flows: the address form (`choose_method`; see
+/// [`address_input`] for `sms`) or the code form (`sent_email`), then the CSRF token on browser
+/// flows.
+pub fn populate(flow: &mut VerificationFlow, csrf: &str, sms: bool) {
     flow.ui.reset_messages();
     match flow.state.as_str() {
         "sent_email" => {
@@ -49,7 +66,7 @@ pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
             flow.ui.messages = vec![messages::verification_code_sent()];
         }
         _ => {
-            flow.ui.nodes.push(nodes::email_input(group::CODE, None));
+            flow.ui.nodes.push(address_input(sms, None));
             flow.ui.nodes.push(nodes::submit(
                 group::CODE,
                 "method",
@@ -64,16 +81,17 @@ pub fn populate(flow: &mut VerificationFlow, csrf: &str) {
 }
 
 /// Moves a flow to `sent_email` for `address` (its form asks for the code and offers to send it
-/// again).
-pub fn to_sent_state(flow: &mut VerificationFlow, csrf: &str, address: &str) {
+/// again with a submit button named `resend_name`: `email` after a form submission, the
+/// address's channel after a hook, as Kratos names them).
+pub fn to_sent_state(flow: &mut VerificationFlow, csrf: &str, address: &str, resend_name: &str) {
     flow.state = "sent_email".into();
-    populate(flow, csrf);
+    populate(flow, csrf, false);
     if channel_of(address) == "sms" {
         flow.ui.messages = vec![messages::verification_code_sent_sms()];
     }
     flow.ui.nodes.push(nodes::submit(
         group::CODE,
-        "email",
+        resend_name,
         address,
         messages::info_node_resend_code(),
     ));
@@ -101,7 +119,9 @@ pub async fn send_code(
     let value = if via == "email" {
         address.trim().to_lowercase()
     } else {
-        address.trim().to_string()
+        // Stored numbers are E.164; a number typed otherwise is looked up in that form.
+        crate::schema::extension::strict_normalize(address, "sms")
+            .unwrap_or_else(|| address.trim().to_string())
     };
     let found = reg.persister.find_verifiable_address(via, &value).await?;
     let Some((address_id, identity_id)) = found else {
@@ -122,7 +142,8 @@ pub async fn send_code(
         }
         return Ok(());
     };
-    send_code_to(reg, flow, address, address_id, identity_id).await
+    // Sent to the address as stored (lower-case, E.164), as Kratos's sender does.
+    send_code_to(reg, flow, &value, address_id, identity_id).await
 }
 
 /// Stores a new code for the known address `address_id` of `identity_id` on `flow`, queues the
@@ -135,11 +156,7 @@ pub async fn send_code_to(
     address_id: Uuid,
     identity_id: Uuid,
 ) -> Result<(), ErrorObject> {
-    if channel_of(address) != "email" {
-        return Err(ErrorObject::internal().with_reason(
-            "Sending verification codes by SMS needs a courier channel hoplite does not have yet.",
-        ));
-    }
+    let sms = channel_of(address) == "sms";
     let now = reg.now();
     let lifespan = reg.config.selfservice.code_span();
     let code = generate_code();
@@ -154,6 +171,33 @@ pub async fn send_code_to(
         })
         .await?;
     let identity = crate::courier::template_identity(reg, identity_id).await?;
+    let transient_payload = flow.transient_payload.clone().unwrap_or_else(|| json!({}));
+    if sms {
+        // Kratos's SMS model: no link, and the flow's domain for the Web OTP line.
+        let domain = url::Url::parse(&flow.request_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        crate::courier::queue_sms(
+            reg,
+            address,
+            "verification_code_valid",
+            json!({
+                "to": address,
+                "verification_code": code,
+                "identity": identity,
+                "request_url": flow.request_url,
+                "request_url_domain": domain,
+                "transient_payload": transient_payload,
+                "expires_in_minutes": lifespan.whole_minutes(),
+            }),
+        )
+        .await?;
+        reg.persister
+            .update_verifiable_address_status(address_id, "sent", None, now)
+            .await?;
+        return Ok(());
+    }
     let link = with_query_param(
         &with_query_param(
             &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
@@ -173,7 +217,7 @@ pub async fn send_code_to(
             "verification_code": code,
             "identity": identity,
             "request_url": flow.request_url,
-            "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({})),
+            "transient_payload": transient_payload,
             "expires_in_minutes": lifespan.whole_minutes(),
         }),
     )
@@ -194,7 +238,8 @@ async fn fail(
     err: SubmitError,
 ) -> Reply {
     flow.ui.set_csrf(&req.masked_csrf_token());
-    flow.ui.upsert(nodes::email_input(group::CODE, Some(email)));
+    flow.ui
+        .upsert(address_input(has_sms_channel(reg), Some(email)));
     write_flow_error(reg, req, flow, err).await
 }
 
@@ -304,7 +349,7 @@ pub async fn submit(
     if let Err(e) = send_code(reg, &flow, &email).await {
         return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
     }
-    to_sent_state(&mut flow, &req.masked_csrf_token(), &email);
+    to_sent_state(&mut flow, &req.masked_csrf_token(), &email, "email");
     flow.updated_at = reg.now();
     if let Err(e) = reg.persister.update_verification_flow(&flow).await {
         return fail(reg, req, flow, &email, SubmitError::Http(e.into())).await;
@@ -398,13 +443,18 @@ async fn use_code(
     {
         return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
     }
+    let success = match reg.persister.verifiable_address_via(address_id).await {
+        Ok(Some(via)) if via == "sms" => messages::verification_phone_successful(),
+        Ok(_) => messages::verification_successful(),
+        Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+    };
     let to = continue_url(reg, &flow);
     flow.state = "passed_challenge".into();
     flow.ui = Container {
         action: to.clone(),
         method: "GET".into(),
         nodes: Vec::new(),
-        messages: vec![messages::verification_successful()],
+        messages: vec![success],
     };
     flow.ui.set_csrf(&req.masked_csrf_token());
     flow.ui.nodes.push(Node::anchor(
