@@ -1,12 +1,31 @@
-//! The Sprig template functions Kratos offers operator templates (`sprig.HermeticTxtFuncMap` /
-//! `HermeticHtmlFuncMap` in `ory/kratos: courier/template/load_template.go`): the repeatable
-//! ones, named and ordered as Sprig takes its arguments (the piped value last), so a Kratos
-//! template such as `{{ .Identity.traits.name | default "there" | title }}` renders the same.
+//! The Sprig v3 template functions Kratos offers operator templates (`sprig.HermeticTxtFuncMap` /
+//! `HermeticHtmlFuncMap` in `ory/kratos: courier/template/load_template.go`): Sprig's functions
+//! without the ones that depend on the clock, randomness or the environment (`now`, `date*`,
+//! `env`, `rand*`, `uuidv4`, `getHostByName`, ...), named and ordered as Sprig takes its arguments
+//! (the piped value last), so a Kratos template such as
+//! `{{ .Identity.traits.name | default "there" | title }}` renders the same.
 //!
-//! Left out: the functions Kratos itself removes (`now`, `date*`, `env`, `rand*`, `uuidv4`, ...),
-//! and the date, semver, certificate and crypto helpers (`ago`, `toDate`, `semver`, `genCA`,
-//! `bcrypt`, ...). Arguments are converted leniently (a number where a string is expected is
-//! printed as Go's `%v` would), where Go would refuse the call.
+//! Where hoplite differs from Go:
+//! - Arguments are converted leniently (a number where a string is expected is printed as Go's
+//!   `%v` would) where Go would refuse the call; the plain list functions (`first`, `rest`, ...)
+//!   treat a single value as a one-item list, while their `must*` forms refuse it as Sprig does.
+//! - gotmpl has no time type. A time is the text Go's `time.Time.String()` prints
+//!   (`2017-12-31 00:00:00 +0000 UTC`), which is also what printing a Go time gives; functions
+//!   taking a time also read RFC 3339 text and, where Sprig takes an `int`, Unix seconds. Go's
+//!   "Local" zone is UTC here, so `toDate` reads a layout without a zone as UTC. `duration`
+//!   counts any integer as seconds, where Go only does so for an `int64` (a template's `int`
+//!   literal gives `0s` there); `durationRound` counts any integer as nanoseconds, as Go does
+//!   for an `int64`. `ago` reads the system clock, not the registry's (movable) clock.
+//! - `semver` gives a map with `Major`, `Minor`, `Patch`, `Prerelease`, `Metadata`, `Original`
+//!   and `String`, so `(semver "1.2.3").Major` works as on Go's `*semver.Version`; printing it
+//!   prints the map, not the version.
+//! - Sprig's certificate and key generators (`genPrivateKey`, `genCA`, `genCAWithKey`,
+//!   `genSelfSignedCert`, `genSelfSignedCertWithKey`, `genSignedCert`, `genSignedCertWithKey`,
+//!   `buildCustomCert`) are registered so templates naming them parse, but calling one is an
+//!   error: hoplite has no RSA/DSA/ECDSA key generation or X.509 encoding.
+//! - Where Go would panic (`decryptAES` of a malformed ciphertext, `randInt` with an empty
+//!   range), the call is a template error. `decryptAES` output that is not UTF-8 has its bad
+//!   bytes replaced (U+FFFD), where Go keeps them.
 
 use base64::Engine as _;
 use gotmpl::{FuncMap, TemplateError, Value};
@@ -72,6 +91,15 @@ fn list(v: &Value) -> Vec<Value> {
         Value::List(l) => l.to_vec(),
         Value::Nil => Vec::new(),
         other => vec![other.clone()],
+    }
+}
+
+/// A list argument of a `must*` list function: anything else is refused as Sprig refuses it
+/// (`Cannot find first on type string`).
+fn strict_list(refusal: &str, v: &Value) -> Result<Vec<Value>, TemplateError> {
+    match v {
+        Value::List(l) => Ok(l.to_vec()),
+        other => Err(fail(format!("{refusal} {}", kind_name(other)))),
     }
 }
 
@@ -418,6 +446,11 @@ macro_rules! variadic {
     };
 }
 
+mod crypto;
+mod dates;
+mod semver;
+mod urls;
+
 fn strings_funcs(m: &mut FuncMap) {
     fixed!(m, "hello", 0, |_a| Ok(st("Hello!")));
     fixed!(m, "abbrev", 2, |a| {
@@ -641,6 +674,16 @@ fn strings_funcs(m: &mut FuncMap) {
         use sha2::Digest;
         Ok(st(hex(&sha2::Sha256::digest(s(&a[0]).as_bytes()))))
     });
+    fixed!(m, "sha512sum", 1, |a| {
+        use sha2::Digest;
+        Ok(st(hex(&sha2::Sha512::digest(s(&a[0]).as_bytes()))))
+    });
+    fixed!(m, "shuffle", 1, |a| {
+        use rand::seq::SliceRandom;
+        let mut chars: Vec<char> = s(&a[0]).chars().collect();
+        chars.shuffle(&mut rand::rng());
+        Ok(st(chars.into_iter().collect::<String>()))
+    });
     fixed!(m, "adler32sum", 1, |a| Ok(st(
         adler32(s(&a[0]).as_bytes()).to_string()
     )));
@@ -747,6 +790,15 @@ fn number_funcs(m: &mut FuncMap) {
         int(&a[1]),
         int(&a[2])
     ))));
+    fixed!(m, "randInt", 2, |a| {
+        use rand::Rng;
+        let (lo, hi) = (int(&a[0]), int(&a[1]));
+        let span = hi.wrapping_sub(lo);
+        if span <= 0 {
+            return Err(fail("invalid argument to Intn"));
+        }
+        Ok(Value::Int(lo + rand::rng().random_range(0..span)))
+    });
     fixed!(m, "add1", 1, |a| Ok(Value::Int(int(&a[0]).wrapping_add(1))));
     variadic!(m, "add", 0, |a| Ok(Value::Int(
         a.iter().fold(0i64, |acc, v| acc.wrapping_add(int(v)))
@@ -853,14 +905,17 @@ fn default_funcs(m: &mut FuncMap) {
     variadic!(m, "any", 0, |a| Ok(Value::Bool(
         a.iter().any(|v| !is_empty(v))
     )));
-    for name in ["compact", "mustCompact"] {
+    for (name, must) in [("compact", false), ("mustCompact", true)] {
         m.insert(
             name.into(),
             Arc::new(move |a: &[Value]| -> R {
                 arity(name, a, 1)?;
-                Ok(mk_list(
-                    list(&a[0]).into_iter().filter(|v| !is_empty(v)).collect(),
-                ))
+                let l = if must {
+                    strict_list("Cannot compact on type", &a[0])?
+                } else {
+                    list(&a[0])
+                };
+                Ok(mk_list(l.into_iter().filter(|v| !is_empty(v)).collect()))
             }),
         );
     }
@@ -1096,40 +1151,48 @@ fn list_funcs(m: &mut FuncMap) {
             Arc::new(|a: &[Value]| -> R { Ok(mk_list(a.to_vec())) }),
         );
     }
+    // Each operation gets the list (from argument `at`) and all the arguments. The plain form
+    // reads a non-list as a one-item list; the `must*` form refuses it with Sprig's message.
     type ListFn = fn(Vec<Value>, &[Value]) -> R;
-    let table: [(&str, usize, ListFn); 12] = [
-        ("append", 2, |mut l, a| {
+    let table: [(&str, usize, usize, &str, ListFn); 12] = [
+        ("append", 2, 0, "Cannot push on type", |mut l, a| {
             l.push(a[1].clone());
             Ok(mk_list(l))
         }),
-        ("push", 2, |mut l, a| {
+        ("push", 2, 0, "Cannot push on type", |mut l, a| {
             l.push(a[1].clone());
             Ok(mk_list(l))
         }),
-        ("prepend", 2, |mut l, a| {
+        ("prepend", 2, 0, "Cannot prepend on type", |mut l, a| {
             l.insert(0, a[1].clone());
             Ok(mk_list(l))
         }),
-        ("first", 1, |l, _| {
+        ("first", 1, 0, "Cannot find first on type", |l, _| {
             Ok(l.first().cloned().unwrap_or(Value::Nil))
         }),
-        ("last", 1, |l, _| {
+        ("last", 1, 0, "Cannot find last on type", |l, _| {
             Ok(l.last().cloned().unwrap_or(Value::Nil))
         }),
-        ("rest", 1, |l, _| {
+        ("rest", 1, 0, "Cannot find rest on type", |l, _| {
             Ok(mk_list(
                 l.get(1..).map(<[Value]>::to_vec).unwrap_or_default(),
             ))
         }),
-        ("initial", 1, |l, _| {
+        ("initial", 1, 0, "Cannot find initial on type", |l, _| {
             let n = l.len().saturating_sub(1);
             Ok(mk_list(l[..n].to_vec()))
         }),
-        ("reverse", 1, |mut l, _| {
-            l.reverse();
-            Ok(mk_list(l))
-        }),
-        ("uniq", 1, |l, _| {
+        (
+            "reverse",
+            1,
+            0,
+            "Cannot find reverse on type",
+            |mut l, _| {
+                l.reverse();
+                Ok(mk_list(l))
+            },
+        ),
+        ("uniq", 1, 0, "Cannot find uniq on type", |l, _| {
             let mut out: Vec<Value> = Vec::new();
             for v in l {
                 if !out.iter().any(|o| to_json(o) == to_json(&v)) {
@@ -1138,7 +1201,7 @@ fn list_funcs(m: &mut FuncMap) {
             }
             Ok(mk_list(out))
         }),
-        ("without", 1, |l, a| {
+        ("without", 1, 0, "Cannot find without on type", |l, a| {
             let drop: Vec<serde_json::Value> = a[1..].iter().map(to_json).collect();
             Ok(mk_list(
                 l.into_iter()
@@ -1146,47 +1209,68 @@ fn list_funcs(m: &mut FuncMap) {
                     .collect(),
             ))
         }),
-        ("slice", 1, |l, a| {
-            let len = l.len() as i64;
-            let start = a.get(1).map_or(0, int);
-            let end = a.get(2).map_or(len, int);
-            if start < 0 || end > len || start > end {
-                return Err(fail(format!("slice bounds out of range [{start}:{end}]")));
-            }
-            Ok(mk_list(l[start as usize..end as usize].to_vec()))
-        }),
-        ("chunk", 2, |_, a| {
+        (
+            "slice",
+            1,
+            0,
+            "list should be type of slice or array but",
+            |l, a| {
+                // Sprig gives nil for an empty list, whatever the indices.
+                if l.is_empty() {
+                    return Ok(Value::Nil);
+                }
+                let len = l.len() as i64;
+                let start = a.get(1).map_or(0, int);
+                let end = a.get(2).map_or(len, int);
+                if start < 0 || end > len || start > end {
+                    return Err(fail(format!("slice bounds out of range [{start}:{end}]")));
+                }
+                Ok(mk_list(l[start as usize..end as usize].to_vec()))
+            },
+        ),
+        ("chunk", 2, 1, "Cannot chunk type", |l, a| {
             let size = int(&a[0]).max(1) as usize;
             Ok(mk_list(
-                list(&a[1])
-                    .chunks(size)
-                    .map(|c| mk_list(c.to_vec()))
-                    .collect(),
+                l.chunks(size).map(|c| mk_list(c.to_vec())).collect(),
             ))
         }),
     ];
-    for (name, n, f) in table {
-        let run = move |a: &[Value]| -> R {
+    for (name, n, at, refusal, f) in table {
+        let check = move |a: &[Value]| {
             if matches!(name, "without" | "slice") {
-                at_least(name, a, n)?;
+                at_least(name, a, n)
             } else {
-                arity(name, a, n)?;
+                arity(name, a, n)
             }
-            f(list(&a[0]), a)
         };
         let must = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
-        m.insert(name.into(), Arc::new(run));
-        m.insert(must, Arc::new(run));
+        m.insert(
+            name.into(),
+            Arc::new(move |a: &[Value]| -> R {
+                check(a)?;
+                f(list(&a[at]), a)
+            }),
+        );
+        m.insert(
+            must,
+            Arc::new(move |a: &[Value]| -> R {
+                check(a)?;
+                f(strict_list(refusal, &a[at])?, a)
+            }),
+        );
     }
-    for name in ["has", "mustHas"] {
+    for (name, must) in [("has", false), ("mustHas", true)] {
         m.insert(
             name.into(),
             Arc::new(move |a: &[Value]| -> R {
                 arity(name, a, 2)?;
+                let haystack = match &a[1] {
+                    Value::Nil => Vec::new(),
+                    other if must => strict_list("Cannot find has on type", other)?,
+                    other => list(other),
+                };
                 let needle = to_json(&a[0]);
-                Ok(Value::Bool(
-                    list(&a[1]).iter().any(|v| to_json(v) == needle),
-                ))
+                Ok(Value::Bool(haystack.iter().any(|v| to_json(v) == needle)))
             }),
         );
     }
@@ -1286,9 +1370,23 @@ pub fn funcs() -> FuncMap {
             dict_funcs(&mut m);
             list_funcs(&mut m);
             regex_funcs(&mut m);
+            dates::register(&mut m);
+            semver::register(&mut m);
+            crypto::register(&mut m);
+            urls::register(&mut m);
             m
         })
         .clone()
+}
+
+/// A template rendered with these functions, or `error: ...`.
+#[cfg(test)]
+fn render(src: &str) -> String {
+    gotmpl::Template::new("t")
+        .funcs(funcs())
+        .parse(src)
+        .and_then(|t| t.execute_to_string(&gotmpl::tmap! { "input" => "hello world", "n" => 3 }))
+        .unwrap_or_else(|e| format!("error: {e}"))
 }
 
 #[cfg(test)]
@@ -1296,13 +1394,189 @@ mod tests {
     use super::*;
 
     fn run(src: &str) -> String {
-        gotmpl::Template::new("t")
-            .funcs(funcs())
-            .parse(src)
-            .and_then(|t| {
-                t.execute_to_string(&gotmpl::tmap! { "input" => "hello world", "n" => 3 })
-            })
-            .unwrap_or_else(|e| format!("error: {e}"))
+        render(src)
+    }
+
+    /// Every name in Sprig v3.3.0's `HermeticTxtFuncMap()` (its `genericMap` less the 17
+    /// non-hermetic names), as Go lists them.
+    const HERMETIC: &str = "\
+        abbrev abbrevboth add add1 add1f addf adler32sum ago all any append atoi b32dec b32enc \
+        b64dec b64enc base bcrypt biggest buildCustomCert camelcase cat ceil chunk clean \
+        coalesce compact concat contains decryptAES deepCopy deepEqual default derivePassword \
+        dict dig dir div divf duration durationRound empty encryptAES ext fail first float64 \
+        floor fromJson genCA genCAWithKey genPrivateKey genSelfSignedCert \
+        genSelfSignedCertWithKey genSignedCert genSignedCertWithKey get has hasKey hasPrefix \
+        hasSuffix hello htpasswd indent initial initials int int64 isAbs join kebabcase keys \
+        kindIs kindOf last list lower max maxf merge mergeOverwrite min minf mod mul mulf \
+        mustAppend mustChunk mustCompact mustDateModify mustDeepCopy mustFirst mustFromJson \
+        mustHas mustInitial mustLast mustMerge mustMergeOverwrite mustPrepend mustPush \
+        mustRegexFind mustRegexFindAll mustRegexMatch mustRegexReplaceAll \
+        mustRegexReplaceAllLiteral mustRegexSplit mustRest mustReverse mustSlice mustToDate \
+        mustToJson mustToPrettyJson mustToRawJson mustUniq mustWithout must_date_modify nindent \
+        nospace omit osBase osClean osDir osExt osIsAbs pick pluck plural prepend push quote \
+        randInt regexFind regexFindAll regexMatch regexQuoteMeta regexReplaceAll \
+        regexReplaceAllLiteral regexSplit repeat replace rest reverse round semver semverCompare \
+        seq set sha1sum sha256sum sha512sum shuffle slice snakecase sortAlpha split splitList \
+        splitn squote sub subf substr swapcase ternary title toDate toDecimal toJson \
+        toPrettyJson toRawJson toString toStrings trim trimAll trimPrefix trimSuffix trimall \
+        trunc tuple typeIs typeIsLike typeOf uniq unixEpoch unset until untilStep untitle upper \
+        urlJoin urlParse values without wrap wrapWith";
+
+    #[test]
+    fn every_hermetic_sprig_function_is_offered() {
+        let offered = funcs();
+        let names: Vec<&str> = HERMETIC.split_whitespace().collect();
+        assert_eq!(names.len(), 194);
+        let missing: Vec<&str> = names
+            .into_iter()
+            .filter(|n| !offered.contains_key(*n))
+            .collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+    }
+
+    #[test]
+    fn must_list_forms_refuse_what_is_not_a_list() {
+        for (src, want) in [
+            (
+                "{{ mustFirst \"abc\" }}",
+                "Cannot find first on type string",
+            ),
+            ("{{ mustLast 3 }}", "Cannot find last on type int"),
+            ("{{ mustRest (dict) }}", "Cannot find rest on type map"),
+            ("{{ mustInitial true }}", "Cannot find initial on type bool"),
+            (
+                "{{ mustReverse \"x\" }}",
+                "Cannot find reverse on type string",
+            ),
+            ("{{ mustUniq \"x\" }}", "Cannot find uniq on type string"),
+            (
+                "{{ mustWithout \"x\" 1 }}",
+                "Cannot find without on type string",
+            ),
+            ("{{ mustAppend \"x\" 1 }}", "Cannot push on type string"),
+            ("{{ mustPush \"x\" 1 }}", "Cannot push on type string"),
+            ("{{ mustPrepend \"x\" 1 }}", "Cannot prepend on type string"),
+            ("{{ mustChunk 2 \"x\" }}", "Cannot chunk type string"),
+            (
+                "{{ mustSlice \"x\" 1 }}",
+                "list should be type of slice or array but string",
+            ),
+            ("{{ mustHas 1 \"x\" }}", "Cannot find has on type string"),
+            ("{{ mustCompact \"x\" }}", "Cannot compact on type string"),
+        ] {
+            let got = run(src);
+            assert!(
+                got.starts_with("error:") && got.contains(want),
+                "{src}: {got}"
+            );
+        }
+        // On lists they are the plain forms (outputs as Go prints them).
+        for (src, want) in [
+            ("{{ mustFirst (list) }}", "<no value>"),
+            ("{{ mustRest (list) }}", "[]"),
+            ("{{ mustSlice (list) }}", "<no value>"),
+            ("{{ mustSlice (list 1 2 3) 1 }}", "[2 3]"),
+            ("{{ mustChunk 2 (list 1 2 3) }}", "[[1 2] [3]]"),
+            ("{{ mustPrepend (list 2) 1 }}", "[1 2]"),
+            ("{{ mustAppend (list 1) 2 }}", "[1 2]"),
+            ("{{ mustUniq (list 1 1 2) }}", "[1 2]"),
+            ("{{ mustWithout (list 1 2 3) 2 }}", "[1 3]"),
+            ("{{ mustInitial (list 1 2 3) }}", "[1 2]"),
+            ("{{ mustReverse (list 1 2 3) }}", "[3 2 1]"),
+            ("{{ mustLast (list 1 2 3) }}", "3"),
+            ("{{ mustHas 1 nil }}", "false"),
+            // The plain forms stay lenient: a single value is a one-item list.
+            ("{{ first \"abc\" }}", "abc"),
+            ("{{ reverse 3 }}", "[3]"),
+        ] {
+            assert_eq!(run(src), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn url_join_writes_urls_as_go_does() {
+        // Expected values from Go 1.26 with Sprig v3.3.0.
+        for (src, want) in [
+            (
+                r#"{{ urlJoin (dict "scheme" "https" "host" "example.com:8443" "path" "/a b/c?d" "query" "x=1&y=2" "fragment" "frag ment!") }}"#,
+                "https://example.com:8443/a%20b/c%3Fd?x=1&y=2#frag%20ment!",
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "mailto" "opaque" "joe@example.com" "query" "subject=hi") }}"#,
+                "mailto:joe@example.com?subject=hi",
+            ),
+            (r#"{{ urlJoin (dict "path" "a:b/c") }}"#, "./a:b/c"),
+            (
+                r#"{{ urlJoin (dict "host" "h" "userinfo" "bob") }}"#,
+                "//bob@h",
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "http" "userinfo" "a%41b:c%3Ad") }}"#,
+                "http://aAb:c%3Ad@",
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "http" "host" "h" "port" 8) }}"#,
+                "http://h",
+            ),
+            (
+                r#"{{ urlJoin (urlParse "https://u:p@example.com:8443/p/q?q=1#f") }}"#,
+                "https://u:p@example.com:8443/p/q?q=1#f",
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "http" "host" "[::1]:80" "path" "*") }}"#,
+                "http://[::1]:80/*",
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "file" "path" "/etc/hosts") }}"#,
+                "file:///etc/hosts",
+            ),
+        ] {
+            assert_eq!(run(src), want, "{src}");
+        }
+        for (src, want) in [
+            (
+                r#"{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "us er:p@ss") }}"#,
+                r#"unable to parse userinfo in dict: parse "proto://us er:p@ss@host": net/url: invalid userinfo"#,
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "http" "host" "h" "userinfo" "a%zz") }}"#,
+                r#"unable to parse userinfo in dict: parse "proto://a%zz@host": invalid URL escape "%zz""#,
+            ),
+            (
+                r#"{{ urlJoin (dict "scheme" "http" "host" 8) }}"#,
+                "unable to parse host key, must be of type string, but int found",
+            ),
+        ] {
+            let got = run(src);
+            assert!(
+                got.starts_with("error:") && got.contains(want),
+                "{src}: {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn sha512_shuffle_and_rand_int() {
+        assert_eq!(
+            run(r#"{{ "hello" | sha512sum }}"#),
+            "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043"
+        );
+        let shuffled = run(r#"{{ "héllo wörld" | shuffle }}"#);
+        let (mut got, mut want): (Vec<char>, Vec<char>) =
+            (shuffled.chars().collect(), "héllo wörld".chars().collect());
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{shuffled}");
+        for _ in 0..200 {
+            let n: i64 = run("{{ randInt 5 10 }}").parse().expect("an integer");
+            assert!((5..10).contains(&n), "{n}");
+        }
+        assert_eq!(run("{{ randInt -3 -2 }}"), "-3");
+        let empty = run("{{ randInt 5 5 }}");
+        assert!(
+            empty.starts_with("error:") && empty.contains("invalid argument to Intn"),
+            "{empty}"
+        );
     }
 
     #[test]
@@ -1434,13 +1708,24 @@ mod tests {
 
     #[test]
     fn kratos_s_non_hermetic_functions_are_not_offered() {
+        // Sprig's nonhermeticFunctions, all 17.
         for name in [
-            "now",
             "date",
+            "date_in_zone",
+            "date_modify",
+            "now",
+            "htmlDate",
+            "htmlDateInZone",
+            "dateInZone",
+            "dateModify",
+            "randAlphaNum",
+            "randAlpha",
+            "randAscii",
+            "randNumeric",
+            "randBytes",
+            "uuidv4",
             "env",
             "expandenv",
-            "uuidv4",
-            "randAlphaNum",
             "getHostByName",
         ] {
             assert!(!funcs().contains_key(name), "{name}");
