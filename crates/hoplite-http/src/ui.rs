@@ -355,6 +355,7 @@ fn success_json(reply: &hoplite_core::flow::Reply) -> Option<Value> {
     match (&reply.body, reply.status) {
         (ReplyBody::Json(v), 200) => Some(v.clone()),
         (ReplyBody::JsonText(text), 200) => serde_json::from_slice(text).ok(),
+        (ReplyBody::JsonShared(text), 200) => serde_json::from_slice(text).ok(),
         _ => None,
     }
 }

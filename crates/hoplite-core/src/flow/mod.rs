@@ -48,6 +48,9 @@ pub enum Body {
     Json(Value),
     /// A success body serialised already (as [`Body::Json`] once rendered).
     JsonText(Vec<u8>),
+    /// A success body rendered already, Go's escaping and newline included, shared with a cache
+    /// (the seed endpoint's flow views).
+    JsonShared(std::sync::Arc<[u8]>),
     /// A success value written without Go's HTML escaping (herodot's `UnescapedHTML`, for
     /// bodies carrying URLs with `&`).
     JsonUnescaped(Value),
@@ -87,6 +90,17 @@ impl Reply {
         }
     }
     /// A success reply whose body is JSON text serialised already.
+    pub fn json_shared(status: u16, body: std::sync::Arc<[u8]>) -> Reply {
+        Reply {
+            status,
+            body: Body::JsonShared(body),
+            set_cookies: Vec::new(),
+            rotate_csrf: false,
+            headers: Vec::new(),
+            issue_csrf: None,
+        }
+    }
+
     pub fn json_text(status: u16, body: Vec<u8>) -> Reply {
         Reply {
             status,

@@ -2,6 +2,7 @@
 //! outbound HTTP port, Go-compatible URLs and Go's string case mapping.
 
 pub mod csrf;
+pub mod gojson;
 pub mod gostrings;
 pub mod gourl;
 pub mod http_client;

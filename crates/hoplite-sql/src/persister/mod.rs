@@ -68,6 +68,9 @@ pub struct SqlPersister {
     /// Registration flow UIs in Kratos's key order, as last read from PostgreSQL or MySQL (see
     /// `registration::get_registration_flow_view`).
     kept_uis: std::sync::Arc<registration::KeptUis>,
+    /// Registration flow views as last read from PostgreSQL (see
+    /// `registration::get_view_unless_known`).
+    kept_views: std::sync::Arc<registration::KeptViews>,
     /// Connections kept between the hot paths' statements (see `kept.rs`).
     kept: std::sync::Arc<kept::Kept>,
 }
@@ -305,6 +308,7 @@ impl SqlPersister {
             _instance_lock: None,
             nid,
             kept_uis: Default::default(),
+            kept_views: Default::default(),
             kept: std::sync::Arc::new(kept::Kept::new(
                 pool.options().get_max_connections().saturating_sub(1) as usize,
             )),
@@ -376,9 +380,9 @@ impl SqlPersister {
     async fn read_registration_flow_view(
         &self,
         id: Uuid,
-    ) -> Result<Option<RegistrationFlowView>, StoreError> {
+    ) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
         match &self.fast {
-            Some(f) => f.get_registration_flow_view(id),
+            Some(f) => Ok(f.get_registration_flow_view(id)?.map(std::sync::Arc::new)),
             None => registration::get_registration_flow_view(self, id).await,
         }
     }
@@ -586,19 +590,13 @@ impl Persister for SqlPersister {
         id: Uuid,
     ) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
         let Some(cache) = &self.flow_cache else {
-            return Ok(self
-                .read_registration_flow_view(id)
-                .await?
-                .map(std::sync::Arc::new));
+            return self.read_registration_flow_view(id).await;
         };
         let ticket = match cache.get(id) {
             Ok(hit) => return Ok(Some(hit)),
             Err(ticket) => ticket,
         };
-        let read = self
-            .read_registration_flow_view(id)
-            .await?
-            .map(std::sync::Arc::new);
+        let read = self.read_registration_flow_view(id).await?;
         if let Some(flow) = &read {
             cache.fill(id, flow.clone(), flow.stored_len(), ticket);
         }

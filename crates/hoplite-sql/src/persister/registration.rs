@@ -82,7 +82,7 @@ fn flow_sql(kind: hoplite_core::config::DatabaseKind, cols: &[(&str, Ty)]) -> St
 pub(super) async fn get_registration_flow_view(
     p: &SqlPersister,
     id: Uuid,
-) -> Result<Option<RegistrationFlowView>, StoreError> {
+) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
     use hoplite_core::config::DatabaseKind;
     match p.kind {
         DatabaseKind::Postgres => get_view_unless_known(p, id).await,
@@ -102,12 +102,12 @@ pub(super) async fn get_registration_flow_view(
                     Some((text, ui)) if *text == *view.ui.get() => ui,
                     _ => {
                         let ui = in_kratos_order(&view.ui)?;
-                        p.kept_uis.keep(id, view.ui.get().to_string(), &ui);
+                        p.kept_uis.keep(id, view.ui.get().to_string(), ui.clone());
                         ui
                     }
                 };
             }
-            Ok(Some(view))
+            Ok(Some(std::sync::Arc::new(view)))
         }
     }
 }
@@ -124,54 +124,86 @@ pub(super) fn whole_flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'stat
     SQL.get(kind, || flow_sql(kind, &flow_cols()))
 }
 
-/// How many flows' UIs are kept (see [`get_view_unless_known`]).
-const KEPT_UIS: usize = 4096;
+/// How many flows are kept per persister (see [`get_view_unless_known`]).
+const KEPT: usize = 4096;
 
-/// A flow's UI as last read, in Kratos's key order, with the key it was read under: the row's
-/// `updated_at` on PostgreSQL, the stored text itself on MySQL.
-type KeptUi = (Box<str>, Box<serde_json::value::RawValue>);
+/// Per flow id, what was last read with the key it was read under: the stored UI text on MySQL,
+/// the row's `updated_at` on PostgreSQL.
+pub(super) struct Kept<V>(std::sync::Mutex<std::collections::HashMap<Uuid, (Box<str>, V)>>);
 
-/// Flows' UIs as last read from one database, by flow id.
-#[derive(Default)]
-pub(super) struct KeptUis(std::sync::Mutex<std::collections::HashMap<Uuid, KeptUi>>);
+impl<V> Default for Kept<V> {
+    fn default() -> Self {
+        Kept(Default::default())
+    }
+}
 
-impl KeptUis {
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, KeptUi>> {
+impl<V: Clone> Kept<V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, (Box<str>, V)>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The UI kept for flow `id` with its key.
-    fn get(&self, id: Uuid) -> Option<KeptUi> {
+    /// What is kept for flow `id`, with its key.
+    fn get(&self, id: Uuid) -> Option<(Box<str>, V)> {
         self.lock().get(&id).cloned()
     }
 
-    fn keep(&self, id: Uuid, key: String, ui: &serde_json::value::RawValue) {
+    fn keep(&self, id: Uuid, key: String, value: V) {
         let mut kept = self.lock();
-        if kept.len() >= KEPT_UIS {
+        if kept.len() >= KEPT {
             kept.clear();
         }
-        kept.insert(id, (key.into(), ui.to_owned()));
+        kept.insert(id, (key.into(), value));
     }
 
-    fn forget(&self, id: Uuid) {
+    pub(super) fn forget(&self, id: Uuid) {
         self.lock().remove(&id);
     }
 }
 
-/// The seed endpoint on PostgreSQL. The UI is most of a flow, and `jsonb` hands it back with its
-/// keys reordered, so serving it costs the database a serialisation of the document and hoplite a
-/// parse and a serialisation to put Kratos's order back. The UI of each flow read is kept here
-/// with the row's `updated_at` (to the microsecond; every change to a flow, by hoplite or by
-/// Kratos, sets it), and the read sends that stamp along: the database returns the UI only when
-/// the row's stamp differs, one round trip either way. Several instances may serve one
-/// database; each one's copy is checked against the row on every read.
+/// MySQL: flows' UIs in Kratos's key order, by the stored text they were made from.
+pub(super) type KeptUis = Kept<Box<serde_json::value::RawValue>>;
+
+/// PostgreSQL: whole flow views (with their rendered answer), by the row's `updated_at`.
+pub(super) type KeptViews = Kept<std::sync::Arc<RegistrationFlowView>>;
+
+/// The seed endpoint on PostgreSQL. Every change to a flow, by hoplite or by Kratos, sets its
+/// `updated_at` (to the microsecond), so a view read under a stamp is the row as long as the row
+/// carries that stamp. A flow this instance read before is checked with a read of `updated_at`
+/// alone, as cheap as a primary-key lookup gets, and answered from the kept view and its
+/// rendered body; a flow it never read, or one changed since, is read whole (the UI only when its
+/// stamp differs from a kept one) and kept. Several instances may serve one database: each
+/// one's copy is checked against the row on every read. This instance's own writes forget the
+/// flow, so its next read is one round trip.
 async fn get_view_unless_known(
     p: &SqlPersister,
     id: Uuid,
-) -> Result<Option<RegistrationFlowView>, StoreError> {
+) -> Result<Option<std::sync::Arc<RegistrationFlowView>>, StoreError> {
+    static STAMP_SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    // Taken before the read: another read may replace it meanwhile.
+    let known = p.kept_views.get(id);
+    if let Some((known_stamp, view)) = &known {
+        let sql = STAMP_SQL.get(p.kind, || {
+            format!(
+                "SELECT {} FROM selfservice_registration_flows WHERE id = ?::uuid AND nid = ?::nid",
+                crate::codec::select_list(p.kind, None, "", &[("updated_at", Ty::Ts)])
+            )
+        });
+        let row = sqlx::query(p.q(sql))
+            .bind(id.to_string())
+            .bind(p.nid()?)
+            .fetch_optional_kept(p)
+            .await?;
+        let Some(row) = row else {
+            p.kept_views.forget(id);
+            return Ok(None);
+        };
+        if *s(&row, "updated_at")? == **known_stamp {
+            return Ok(Some(view.clone()));
+        }
+    }
     let sql = SQL.get(p.kind, || {
         let cols: Vec<(&str, Ty)> = VIEW_COLS
             .iter()
@@ -184,8 +216,6 @@ async fn get_view_unless_known(
             crate::codec::select_list(p.kind, None, "", &cols)
         )
     });
-    // Taken before the read: another read may replace it meanwhile.
-    let known = p.kept_uis.get(id);
     let row = sqlx::query(p.q(sql))
         .bind(known.as_ref().map(|(stamp, _)| stamp.to_string()))
         .bind(id.to_string())
@@ -193,20 +223,21 @@ async fn get_view_unless_known(
         .fetch_optional_kept(p)
         .await?;
     let Some(row) = row else {
-        p.kept_uis.forget(id);
+        p.kept_views.forget(id);
         return Ok(None);
     };
     let stamp = s(&row, "updated_at")?;
     let mut view = view_from_row(&row)?;
-    // The database left the UI out exactly when the stamp sent is the row's.
-    if let Some((known_stamp, ui)) = known
-        && *known_stamp == *stamp
-    {
-        view.ui = ui;
-        return Ok(Some(view));
+    // The database left the UI out exactly when the stamp sent is the row's (the row changed
+    // back to the kept stamp between the two reads).
+    match known {
+        Some((known_stamp, kept)) if *known_stamp == *stamp => {
+            view.ui = kept.ui.to_owned();
+        }
+        _ => view.ui = in_kratos_order(&view.ui)?,
     }
-    view.ui = in_kratos_order(&view.ui)?;
-    p.kept_uis.keep(id, stamp, &view.ui);
+    let view = std::sync::Arc::new(view);
+    p.kept_views.keep(id, stamp, view.clone());
     Ok(Some(view))
 }
 
@@ -241,6 +272,8 @@ pub(super) async fn update_registration_flow(
     .bind(p.nid()?)
     .execute_kept(p)
     .await?;
+    // The next read of this flow is then one round trip (see `get_view_unless_known`).
+    p.kept_views.forget(f.id);
     Ok(())
 }
 
@@ -294,5 +327,6 @@ pub(super) fn view_from_row<R: Fields>(row: &R) -> Result<RegistrationFlowView, 
         state: get_opt("state")?.unwrap_or_default(),
         identity_schema: get_opt("identity_schema_id")?,
         csrf_token: get("csrf_token")?,
+        rendered: std::sync::OnceLock::new(),
     })
 }

@@ -84,6 +84,7 @@ impl RegistrationFlow {
             state: self.state.clone(),
             identity_schema: self.identity_schema.clone(),
             csrf_token: self.csrf_token.clone(),
+            rendered: std::sync::OnceLock::new(),
         }
     }
 }
@@ -115,6 +116,9 @@ pub struct RegistrationFlowView {
     /// As [`RegistrationFlow::csrf_token`]; never serialised.
     #[serde(skip)]
     pub csrf_token: String,
+    /// [`RegistrationFlowView::rendered`], once made.
+    #[serde(skip)]
+    pub rendered: std::sync::OnceLock<std::sync::Arc<[u8]>>,
 }
 
 impl RegistrationFlowView {
@@ -124,10 +128,10 @@ impl RegistrationFlowView {
     }
 
     /// About how many bytes the view holds: its text fields (the UI above all, which grows with
-    /// what was submitted) plus a fixed part.
+    /// what was submitted), its rendered answer once made (about as large again) and a fixed part.
     pub fn stored_len(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.ui.get().len()
+            + 2 * self.ui.get().len()
             + self.request_url.len()
             + self.return_to.as_ref().map_or(0, String::len)
             + self.active.len()
@@ -139,6 +143,14 @@ impl RegistrationFlowView {
     /// The flow as JSON text (before Go's HTML escaping, which rendering applies).
     pub fn to_json_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("flow serialises")
+    }
+
+    /// The seed endpoint's body for this view, as Go writes it (escaped, with the newline): made
+    /// once per view, so a view a persister keeps is answered without serialising it again.
+    pub fn rendered(&self) -> std::sync::Arc<[u8]> {
+        self.rendered
+            .get_or_init(|| crate::x::gojson::go_escape(self.to_json_bytes()).into())
+            .clone()
     }
 }
 

@@ -220,7 +220,7 @@ pub async fn get_registration_flow(reg: &Registry, req: &RequestInfo) -> Reply {
         }
         return Reply::error(&err, rid);
     }
-    Reply::json_text(200, flow.to_json_bytes())
+    Reply::json_shared(200, flow.rendered())
 }
 
 /// `POST /self-service/registration?flow=` (`updateRegistrationFlow`), spec §9.1.
