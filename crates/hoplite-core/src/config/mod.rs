@@ -307,6 +307,9 @@ pub struct Settings {
     /// `after.profile.hooks` (`removed`, the default, `all_verified` or `all`); `None` without
     /// that hook.
     pub notify_previous_addresses: Option<String>,
+    /// A `verify_new_address` hook in `after.profile.hooks`: a profile change that adds an
+    /// address waits until that address is verified.
+    pub verify_new_address: bool,
 }
 
 impl Settings {

@@ -341,6 +341,10 @@ impl Config {
                 after_methods: d.after_methods(&after_key)?,
                 notify_previous_addresses: d
                     .notify_recipients(&format!("{after_key}.profile.hooks")),
+                verify_new_address: d
+                    .hook_names(&format!("{after_key}.profile.hooks"))?
+                    .iter()
+                    .any(|h| h == "verify_new_address"),
             }
         };
         let logout_after_return_url =

@@ -107,7 +107,10 @@ fn hook_supported(flow: &str, position: &str, hook: &str) -> bool {
             | (
                 "settings",
                 "after",
-                "revoke_active_sessions" | "show_verification_ui" | "notify_previous_addresses"
+                "revoke_active_sessions"
+                    | "show_verification_ui"
+                    | "notify_previous_addresses"
+                    | "verify_new_address"
             )
             | ("recovery", "after", "revoke_active_sessions")
     )

@@ -2,3 +2,4 @@
 
 pub mod notify_previous_addresses;
 pub mod verification;
+pub mod verify_new_address;

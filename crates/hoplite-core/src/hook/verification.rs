@@ -130,18 +130,19 @@ async fn start(
         // message, and a resend button in the code group.
         flow.state = "sent_email".into();
         crate::strategy::link::verification::populate(&mut flow, &csrf);
-        let mut resend = crate::ui::Node::input(crate::ui::group::CODE, "email", "submit");
+        let mut resend = crate::ui::Node::input(crate::ui::group::CODE, &address.via, "submit");
         resend.attributes.value = Some(Value::String(address.value.clone()));
         resend.meta.label = Some(crate::text::messages::info_node_resend_code());
         flow.ui.nodes.push(resend);
         reg.persister.create_verification_flow(&flow).await?;
         if send {
+            let identity = crate::courier::template_identity(reg, identity_id).await?;
             crate::strategy::link::verification::send_token(
                 reg,
                 &flow,
                 &address.value,
-                address.id,
-                identity_id,
+                Some(address.id),
+                identity,
             )
             .await?;
             reg.persister
@@ -152,7 +153,8 @@ async fn start(
         to_sent_state(&mut flow, &csrf, &address.value, &address.via);
         reg.persister.create_verification_flow(&flow).await?;
         if send {
-            send_code_to(reg, &flow, &address.value, address.id, identity_id).await?;
+            let identity = crate::courier::template_identity(reg, identity_id).await?;
+            send_code_to(reg, &flow, &address.value, Some(address.id), identity).await?;
         }
     }
     flow.transient_payload = None;

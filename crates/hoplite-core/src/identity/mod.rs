@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod handler;
 pub mod manager;
+pub mod pending;
 
 use crate::x::timefmt::serde_rfc3339;
 use serde::{Deserialize, Serialize};

@@ -155,6 +155,13 @@ pub trait Persister: Send + Sync + 'static {
     /// transaction. `Ok(false)` when there is no such identity; a unique violation on an
     /// identifier, address or external id is [`StoreError::Conflict`] and changes nothing.
     async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError>;
+    /// [`Persister::update_identity`] only while the stored traits still hash to
+    /// `traits_hash` (checked in the same transaction); `Ok(None)` when they changed.
+    async fn update_identity_if_traits(
+        &self,
+        identity: &Identity,
+        traits_hash: &str,
+    ) -> Result<Option<bool>, StoreError>;
     /// Deletes the identity with its credentials, addresses, sessions and devices in one
     /// transaction; `Ok(false)` when there was none.
     async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError>;
@@ -354,6 +361,19 @@ pub trait Persister: Send + Sync + 'static {
     ) -> Result<Option<(Uuid, Uuid)>, StoreError>;
     /// The value of a recovery address.
     async fn recovery_address_value(&self, id: Uuid) -> Result<Option<String>, StoreError>;
+    /// Stores a change waiting for its new address to be verified.
+    async fn create_pending_change(
+        &self,
+        change: &crate::identity::pending::PendingTraitsChange,
+    ) -> Result<(), StoreError>;
+    /// The change a verification flow was started for.
+    async fn pending_change_of_verification_flow(
+        &self,
+        flow_id: Uuid,
+    ) -> Result<Option<crate::identity::pending::PendingTraitsChange>, StoreError>;
+    /// Drops every waiting change of an identity (a new one replaces them).
+    async fn delete_pending_changes_of_identity(&self, identity_id: Uuid)
+    -> Result<(), StoreError>;
     /// The channel (`via`) of a verifiable address.
     async fn verifiable_address_via(&self, id: Uuid) -> Result<Option<String>, StoreError>;
     /// Marks verified every verifiable address of `identity_id` whose value is `value`.

@@ -387,6 +387,15 @@ pub fn info_node_label_email() -> Message {
     Message::new(1070007, MessageType::Info, "Email")
 }
 
+/// 4050002: a profile change under `verify_new_address` changed more than one address.
+pub fn settings_too_many_address_changes() -> Message {
+    Message::new(
+        4050002,
+        MessageType::Error,
+        "You can only change one address at a time. Please update each address separately.",
+    )
+}
+
 /// 1070018 `Email or phone number`: the verification address input with an SMS channel.
 pub fn info_node_label_email_or_phone() -> Message {
     Message::new(1070018, MessageType::Info, "Email or phone number")

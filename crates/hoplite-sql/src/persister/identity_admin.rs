@@ -53,6 +53,53 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     if !exists(p, &mut tx, &id).await? {
         return Ok(false);
     }
+    write_identity(p, &mut tx, i).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(true)
+}
+
+/// [`update_identity`] only while the stored traits still hash to `traits_hash`
+/// ([`hoplite_core::identity::pending::hash_traits`]), checked in the same transaction with the
+/// identity's row locked (PostgreSQL, MySQL; SQLite writes one transaction at a time).
+pub(super) async fn update_identity_if_traits(
+    p: &SqlPersister,
+    i: &Identity,
+    traits_hash: &str,
+) -> Result<Option<bool>, StoreError> {
+    let mut tx = p.pool.begin().await.map_err(db_err)?;
+    let lock = match p.kind {
+        hoplite_core::config::DatabaseKind::Sqlite => "",
+        _ => " FOR UPDATE",
+    };
+    let sql = format!(
+        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid{lock}",
+        crate::codec::select_list(p.kind, None, "", &[("traits", crate::codec::Ty::Json)])
+    );
+    let row = sqlx::query(p.q(&sql))
+        .bind(i.id.to_string())
+        .bind(p.nid()?)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let Some(row) = row else {
+        return Ok(Some(false));
+    };
+    let stored = crate::codec::parse_json(&row.text("traits")?)?;
+    if hoplite_core::identity::pending::hash_traits(&stored) != traits_hash {
+        return Ok(None);
+    }
+    write_identity(p, &mut tx, i).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(Some(true))
+}
+
+/// The identity's row and every part, replaced inside `tx`.
+async fn write_identity(
+    p: &SqlPersister,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    i: &Identity,
+) -> Result<(), StoreError> {
+    let id = i.id.to_string();
     sqlx::query(p.q(
         "UPDATE identities SET schema_id = ?, traits = ?::json, state = ?, state_changed_at = ?::ts, metadata_public = ?::json, metadata_admin = ?::json, available_aal = ?, organization_id = ?::uuid, external_id = ?, updated_at = ?::ts WHERE id = ?::uuid",
     ))
@@ -67,7 +114,7 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     .bind(i.external_id.clone())
     .bind(p.ts(i.updated_at))
     .bind(&id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .map_err(db_err)?;
     // Replacing every part is simpler than Kratos's diff and gives the same rows; the unique
@@ -75,13 +122,12 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     for table in PART_TABLES {
         sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?::uuid")))
             .bind(&id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(db_err)?;
     }
-    insert_parts(p, &mut tx, std::slice::from_ref(i)).await?;
-    tx.commit().await.map_err(db_err)?;
-    Ok(true)
+    insert_parts(p, tx, std::slice::from_ref(i)).await?;
+    Ok(())
 }
 
 pub(super) async fn delete_identity(p: &SqlPersister, id: Uuid) -> Result<bool, StoreError> {

@@ -18,6 +18,7 @@ mod link_tokens;
 mod login;
 mod migrator;
 mod onetime;
+mod pending;
 mod recovery;
 mod registration;
 mod session;
@@ -662,6 +663,19 @@ impl Persister for SqlPersister {
             .await
     }
 
+    async fn update_identity_if_traits(
+        &self,
+        i: &Identity,
+        traits_hash: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        let i = i.clone();
+        let hash = traits_hash.to_string();
+        self.detached(
+            |p| async move { identity_admin::update_identity_if_traits(&p, &i, &hash).await },
+        )
+        .await
+    }
+
     async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
         self.detached(move |p| async move { identity_admin::delete_identity(&p, id).await })
             .await
@@ -960,6 +974,30 @@ impl Persister for SqlPersister {
 
     async fn recovery_address_value(&self, id: Uuid) -> Result<Option<String>, StoreError> {
         recovery::address_value(self, id).await
+    }
+
+    async fn create_pending_change(
+        &self,
+        change: &hoplite_core::identity::pending::PendingTraitsChange,
+    ) -> Result<(), StoreError> {
+        let change = change.clone();
+        self.detached(move |p| async move { pending::create(&p, &change).await })
+            .await
+    }
+
+    async fn pending_change_of_verification_flow(
+        &self,
+        flow_id: Uuid,
+    ) -> Result<Option<hoplite_core::identity::pending::PendingTraitsChange>, StoreError> {
+        pending::of_verification_flow(self, flow_id).await
+    }
+
+    async fn delete_pending_changes_of_identity(
+        &self,
+        identity_id: Uuid,
+    ) -> Result<(), StoreError> {
+        self.detached(move |p| async move { pending::delete_of_identity(&p, identity_id).await })
+            .await
     }
 
     async fn verifiable_address_via(&self, id: Uuid) -> Result<Option<String>, StoreError> {

@@ -137,7 +137,7 @@ pub(super) async fn create_code(p: &SqlPersister, c: &VerificationCode) -> Resul
     ))
     .bind(c.id.to_string())
     .bind(&c.code_hmac)
-    .bind(c.address_id.to_string())
+    .bind(c.address_id.map(|a| a.to_string()))
     .bind(p.ts(c.expires_at))
     .bind(p.ts(c.issued_at))
     .bind(c.flow_id.to_string())
@@ -162,11 +162,10 @@ pub(super) async fn use_code(
             Attempt::TooOften => CodeUse::TooOften,
             Attempt::NotFound => CodeUse::NotFound,
             Attempt::AlreadyUsed => CodeUse::AlreadyUsed,
-            Attempt::Used(row) => match opt(&row, "identity_verifiable_address_id")? {
-                Some(a) => CodeUse::Used {
-                    address_id: parse_uuid(&a)?,
-                },
-                None => CodeUse::NotFound,
+            Attempt::Used(row) => CodeUse::Used {
+                address_id: opt(&row, "identity_verifiable_address_id")?
+                    .map(|a| parse_uuid(&a))
+                    .transpose()?,
             },
         },
     )

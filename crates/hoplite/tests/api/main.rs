@@ -19,6 +19,7 @@ mod registration;
 mod registration_enumeration;
 mod settings;
 mod settings_notify;
+mod settings_verify_new_address;
 mod smtp_sink;
 mod verification;
 mod verification_link;

@@ -551,7 +551,7 @@ db_test!(expired_flows_are_replaced, json!({}), |app| {
 });
 
 /// A browser (cookie jar) signed up and in as `email` through the browser registration form.
-async fn browser_signed_up(app: &TestApp, email: &str) -> reqwest::Client {
+pub(crate) async fn browser_signed_up(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.browser();
     let flow = app
         .spa_flow(&browser, "/self-service/registration/browser")

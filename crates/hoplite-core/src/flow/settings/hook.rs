@@ -64,10 +64,25 @@ pub async fn post_settings(
         Err(e) => return write_flow_error(reg, req, flow, e.into()).await,
     };
 
-    let now = reg.now();
-    updated.updated_at = now;
     // The identity as it was, for the hooks that compare (notify_previous_addresses).
     let previous = session.identity.clone();
+    // Pre-persist: `verify_new_address` parks a change that adds an address.
+    if method == "profile"
+        && settings.verify_new_address
+        && let Some(original) = previous.as_ref()
+    {
+        match crate::hook::verify_new_address::run(
+            reg, req, &mut flow, &session, original, &updated,
+        )
+        .await
+        {
+            Ok(None) => {}
+            Ok(Some(reply)) => return reply,
+            Err(e) => return write_flow_error(reg, req, flow, e).await,
+        }
+    }
+    let now = reg.now();
+    updated.updated_at = now;
     match reg.persister.update_identity(&updated).await {
         Ok(true) => {}
         Ok(false) => {

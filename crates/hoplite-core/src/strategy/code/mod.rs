@@ -77,8 +77,9 @@ pub struct VerificationCode {
     pub id: uuid::Uuid,
     /// [`hmac_code`] of the code.
     pub code_hmac: String,
-    /// The address it verifies.
-    pub address_id: uuid::Uuid,
+    /// The address it verifies; `None` for a code sent to the new address of a pending profile
+    /// change (`verify_new_address`), which has no row yet.
+    pub address_id: Option<uuid::Uuid>,
     pub flow_id: uuid::Uuid,
     pub issued_at: time::OffsetDateTime,
     pub expires_at: time::OffsetDateTime,
@@ -87,8 +88,9 @@ pub struct VerificationCode {
 /// What submitting a code did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeUse {
-    /// A live code of the flow matched and is now used up; the address it verifies.
-    Used { address_id: uuid::Uuid },
+    /// A live code of the flow matched and is now used up; the address it verifies (`None`:
+    /// the flow's pending profile change).
+    Used { address_id: Option<uuid::Uuid> },
     /// No live code of the flow matches (wrong, expired or never sent).
     NotFound,
     /// It matched a code used before.

@@ -143,18 +143,21 @@ pub async fn send_code(
         return Ok(());
     };
     // Sent to the address as stored (lower-case, E.164), as Kratos's sender does.
-    send_code_to(reg, flow, &value, address_id, identity_id).await
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
+    send_code_to(reg, flow, &value, Some(address_id), identity).await
 }
 
-/// Stores a new code for the known address `address_id` of `identity_id` on `flow`, queues the
-/// `verification_code_valid` mail and marks the address `sent` (the verification hook calls this
-/// directly: its flow is new and it knows the address).
+/// Stores a new code on `flow` for the address `address_id`, queues the
+/// `verification_code_valid` message (by email, or text for a phone number) with `identity` as
+/// the template's identity, and marks the address `sent` (the verification hooks call this
+/// directly: their flow is new and they know the address). `address_id` is `None` for the new
+/// address of a pending profile change (`verify_new_address`), which has no row yet.
 pub async fn send_code_to(
     reg: &Registry,
     flow: &VerificationFlow,
     address: &str,
-    address_id: Uuid,
-    identity_id: Uuid,
+    address_id: Option<Uuid>,
+    identity: Value,
 ) -> Result<(), ErrorObject> {
     let sms = channel_of(address) == "sms";
     let now = reg.now();
@@ -170,7 +173,6 @@ pub async fn send_code_to(
             expires_at: now + lifespan,
         })
         .await?;
-    let identity = crate::courier::template_identity(reg, identity_id).await?;
     let transient_payload = flow.transient_payload.clone().unwrap_or_else(|| json!({}));
     if sms {
         // Kratos's SMS model: no link, and the flow's domain for the Web OTP line.
@@ -193,9 +195,11 @@ pub async fn send_code_to(
             }),
         )
         .await?;
-        reg.persister
-            .update_verifiable_address_status(address_id, "sent", None, now)
-            .await?;
+        if let Some(address_id) = address_id {
+            reg.persister
+                .update_verifiable_address_status(address_id, "sent", None, now)
+                .await?;
+        }
         return Ok(());
     }
     let link = with_query_param(
@@ -222,9 +226,11 @@ pub async fn send_code_to(
         }),
     )
     .await?;
-    reg.persister
-        .update_verifiable_address_status(address_id, "sent", None, now)
-        .await?;
+    if let Some(address_id) = address_id {
+        reg.persister
+            .update_verifiable_address_status(address_id, "sent", None, now)
+            .await?;
+    }
     Ok(())
 }
 
@@ -346,7 +352,28 @@ pub async fn submit(
     ) {
         return fail(reg, req, flow, &email, e).await;
     }
-    if let Err(e) = send_code(reg, &flow, &email).await {
+    // A flow of a pending profile change sends its code again to the new address, as long as
+    // nobody else has taken it meanwhile.
+    let pending = match reg
+        .persister
+        .pending_change_of_verification_flow(flow.id)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return fail(reg, req, flow, &email, SubmitError::Http(e.into())).await,
+    };
+    let sent = match pending {
+        None => send_code(reg, &flow, &email).await,
+        Some(change) => match resend_pending(reg, &flow, &change).await {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                let m = messages::duplicate_credentials();
+                return with_message(reg, req, flow, m, 400).await;
+            }
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = sent {
         return fail(reg, req, flow, &email, SubmitError::Http(e)).await;
     }
     to_sent_state(&mut flow, &req.masked_csrf_token(), &email, "email");
@@ -381,6 +408,49 @@ async fn link_click(
     reply
 }
 
+/// Sends a new code for the pending change `change` to its new address (the flow's earlier
+/// codes dropped); `false`, sending nothing, when another identity has that address by now.
+async fn resend_pending(
+    reg: &Registry,
+    flow: &VerificationFlow,
+    change: &crate::identity::pending::PendingTraitsChange,
+) -> Result<bool, ErrorObject> {
+    let (via, value) = (&change.new_address_via, &change.new_address_value);
+    if let Some((_, owner)) = reg.persister.find_verifiable_address(via, value).await?
+        && owner != change.identity_id
+    {
+        return Ok(false);
+    }
+    reg.persister.delete_verification_codes(flow.id).await?;
+    let mut shown = crate::courier::template_identity(reg, change.identity_id).await?;
+    if shown.is_object() {
+        shown["traits"] = change.proposed_traits.clone();
+    }
+    send_code_to(reg, flow, value, None, shown).await?;
+    Ok(true)
+}
+
+/// `updateVerificationFlowWithMessage`: the flow stored with `message` as its only message;
+/// browsers go back to the UI, JSON callers get the flow with `status`.
+async fn with_message(
+    reg: &Registry,
+    req: &RequestInfo,
+    mut flow: VerificationFlow,
+    message: crate::text::Message,
+    status: u16,
+) -> Reply {
+    flow.ui.messages = vec![message];
+    flow.updated_at = reg.now();
+    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+    }
+    if is_browser_request(req) {
+        return Reply::redirect(303, ui_url(reg, flow.id));
+    }
+    // Written from memory, so the submitted payload shows (`{}` when none).
+    Reply::json(status, flow.to_json())
+}
+
 /// `verificationUseCode`.
 async fn use_code(
     reg: &Registry,
@@ -401,16 +471,7 @@ async fn use_code(
     let address_id = match outcome {
         Ok(CodeUse::Used { address_id }) => address_id,
         Ok(CodeUse::NotFound) => {
-            flow.ui.messages = vec![messages::verification_code_invalid()];
-            flow.updated_at = now;
-            if let Err(e) = reg.persister.update_verification_flow(&flow).await {
-                return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-            }
-            if is_browser_request(req) {
-                return Reply::redirect(303, ui_url(reg, flow.id));
-            }
-            // Written from memory, so the submitted payload shows (`{}` when none).
-            return Reply::json(200, flow.to_json());
+            return with_message(reg, req, flow, messages::verification_code_invalid(), 200).await;
         }
         Ok(CodeUse::TooOften) => {
             let reason = "The request was submitted too often. Please request another code.";
@@ -436,17 +497,43 @@ async fn use_code(
         }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
-    if let Err(e) = reg
-        .persister
-        .update_verifiable_address_status(address_id, "completed", Some(now), now)
-        .await
-    {
-        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-    }
-    let success = match reg.persister.verifiable_address_via(address_id).await {
-        Ok(Some(via)) if via == "sms" => messages::verification_phone_successful(),
-        Ok(_) => messages::verification_successful(),
-        Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+    let via = match address_id {
+        Some(address_id) => {
+            if let Err(e) = reg
+                .persister
+                .update_verifiable_address_status(address_id, "completed", Some(now), now)
+                .await
+            {
+                return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+            }
+            match reg.persister.verifiable_address_via(address_id).await {
+                Ok(via) => via.unwrap_or_default(),
+                Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
+            }
+        }
+        // The code of a pending profile change: the change is written now.
+        None => {
+            use crate::hook::verify_new_address::{ApplyError, apply};
+            match apply(reg, flow.id).await {
+                Ok(via) => via,
+                Err(ApplyError::Missing | ApplyError::Invalid) => {
+                    let m = messages::verification_code_invalid();
+                    return with_message(reg, req, flow, m, 200).await;
+                }
+                Err(ApplyError::Duplicate) => {
+                    let m = messages::duplicate_credentials();
+                    return with_message(reg, req, flow, m, 400).await;
+                }
+                Err(ApplyError::Other(e)) => {
+                    return non_form_error(reg, req, Some(flow.flow_type), e).await;
+                }
+            }
+        }
+    };
+    let success = if via == "sms" {
+        messages::verification_phone_successful()
+    } else {
+        messages::verification_successful()
     };
     let to = continue_url(reg, &flow);
     flow.state = "passed_challenge".into();

@@ -66,20 +66,23 @@ pub async fn send_link(
         }
         return Ok(());
     };
-    send_token(reg, flow, address, address_id, identity_id).await?;
+    let identity = crate::courier::template_identity(reg, identity_id).await?;
+    send_token(reg, flow, address, Some(address_id), identity).await?;
     reg.persister
         .update_verifiable_address_status(address_id, "sent", None, reg.now())
         .await?;
     Ok(())
 }
 
-/// Stores a token for the address and mails the link (`SendVerificationTokenTo`).
+/// Stores a token for the address and mails the link with `identity` as the template's
+/// identity (`SendVerificationTokenTo`); `address_id` is `None` for the new address of a pending
+/// profile change.
 pub async fn send_token(
     reg: &Registry,
     flow: &VerificationFlow,
     address: &str,
-    address_id: Uuid,
-    identity_id: Uuid,
+    address_id: Option<Uuid>,
+    identity: serde_json::Value,
 ) -> Result<(), ErrorObject> {
     let now = reg.now();
     let lifespan = reg.config.selfservice.link_span();
@@ -90,7 +93,7 @@ pub async fn send_token(
             &LinkToken {
                 id: Uuid::new_v4(),
                 token_hmac: hmac_code(reg, &token),
-                address_id: Some(address_id),
+                address_id,
                 identity_id: None,
                 flow_id: flow.id,
                 token_type: 0,
@@ -99,7 +102,6 @@ pub async fn send_token(
             },
         )
         .await?;
-    let identity = crate::courier::template_identity(reg, identity_id).await?;
     let link = super::link_url(
         reg,
         crate::flow::verification::ROUTE_SUBMIT,
@@ -327,30 +329,59 @@ async fn use_token(
         }
         Err(e) => return non_form_error(reg, req, Some(flow.flow_type), e.into()).await,
     };
-    let Some(address_id) = used.address_id else {
-        // A token of a pending address change, which hoplite does not make.
-        return retry(
-            reg,
-            req,
-            FlowType::Browser,
-            messages::verification_token_invalid(),
-        )
-        .await;
+    let via = match used.address_id {
+        Some(address_id) => {
+            if let Err(e) = reg
+                .persister
+                .update_verifiable_address_status(address_id, "completed", Some(now), now)
+                .await
+            {
+                return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+            }
+            String::from("email")
+        }
+        // The link of a pending profile change: the change is written now.
+        None => {
+            use crate::hook::verify_new_address::{ApplyError, apply};
+            match apply(reg, flow.id).await {
+                Ok(via) => via,
+                Err(ApplyError::Missing) => {
+                    let m = messages::verification_token_invalid();
+                    return retry(reg, req, FlowType::Browser, m).await;
+                }
+                // As Kratos: this flow says so, and browsers go back to its UI.
+                Err(ApplyError::Invalid) => {
+                    flow.ui.messages = vec![messages::verification_token_invalid()];
+                    flow.updated_at = now;
+                    if let Err(e) = reg.persister.update_verification_flow(&flow).await {
+                        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
+                    }
+                    if crate::flow::verification::handler::is_browser_request(req) {
+                        return Reply::redirect(303, ui_url(reg, flow.id));
+                    }
+                    return Reply::json(200, flow.to_json());
+                }
+                Err(ApplyError::Duplicate) => {
+                    let m = messages::duplicate_credentials();
+                    return retry(reg, req, FlowType::Browser, m).await;
+                }
+                Err(ApplyError::Other(e)) => {
+                    return non_form_error(reg, req, Some(flow.flow_type), e).await;
+                }
+            }
+        }
     };
-    if let Err(e) = reg
-        .persister
-        .update_verifiable_address_status(address_id, "completed", Some(now), now)
-        .await
-    {
-        return non_form_error(reg, req, Some(flow.flow_type), e.into()).await;
-    }
     let to = continue_url(reg, &flow);
     flow.state = "passed_challenge".into();
     flow.ui = Container {
         action: to.clone(),
         method: "GET".into(),
         nodes: Vec::new(),
-        messages: vec![messages::verification_successful()],
+        messages: vec![if via == "sms" {
+            messages::verification_phone_successful()
+        } else {
+            messages::verification_successful()
+        }],
     };
     // Kratos sets the flow's CSRF token from the request (a browser without one gets a cookie).
     let mut issue = None;
