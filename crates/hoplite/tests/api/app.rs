@@ -380,6 +380,32 @@ impl TestApp {
         body["session_token"].as_str().unwrap().to_string()
     }
 
+    /// Submits `traits` with the profile method on a new API settings flow of the session
+    /// `token`; returns the status and the body.
+    pub async fn change_profile_api(&self, token: &str, traits: Value) -> (u16, Value) {
+        let r = self
+            .api_client()
+            .get(self.url("/self-service/settings/api"))
+            .header("X-Session-Token", token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let flow: Value = r.json().await.unwrap();
+        let r = self
+            .api_client()
+            .post(self.url(&format!(
+                "/self-service/settings?flow={}",
+                flow["id"].as_str().unwrap()
+            )))
+            .header("X-Session-Token", token)
+            .json(&json!({"method": "profile", "traits": traits}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     /// `GET /sessions/whoami` with a session token; returns the status and body.
     pub async fn whoami(&self, token: &str) -> (u16, Value) {
         let r = self

@@ -95,6 +95,20 @@ pub async fn link_sent_to(app: &TestApp, sink: &SmtpSink, to: &str, path: &str) 
         .unwrap_or_else(|| panic!("no mail to {to} with a link to {path}"))
 }
 
+/// Delivers the queue; the subjects of the mails to `to` received so far, oldest first.
+pub async fn subjects_to(app: &TestApp, sink: &SmtpSink, to: &str) -> Vec<String> {
+    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
+    sink.received()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t.contains(to)))
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_string))
+        })
+        .collect()
+}
+
 /// The ids of a flow's form messages.
 pub fn message_ids(flow: &Value) -> Vec<i64> {
     flow["ui"]["messages"]

@@ -4,10 +4,8 @@
 
 use crate::app::TestApp;
 use crate::db_test;
-use crate::mail::{free_port, sink};
+use crate::mail::{free_port, sink, subjects_to};
 use crate::openapi::assert_valid;
-use crate::smtp_sink::SmtpSink;
-use hoplite_core::courier::worker::dispatch_batch;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-93";
@@ -25,44 +23,9 @@ fn config(port: u16, recipients: Option<&str>) -> Value {
 
 /// Changes the signed-in identity's email (and first name) over the API settings flow.
 async fn change_email(app: &TestApp, token: &str, email: &str, first: &str) {
-    let r = app
-        .api_client()
-        .get(app.url("/self-service/settings/api"))
-        .header("X-Session-Token", token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let flow: Value = r.json().await.unwrap();
-    let r = app
-        .api_client()
-        .post(app.url(&format!(
-            "/self-service/settings?flow={}",
-            flow["id"].as_str().unwrap()
-        )))
-        .header("X-Session-Token", token)
-        .json(&json!({
-            "method": "profile",
-            "traits": {"email": email, "name": {"first": first, "last": "Lovelace"}}
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-}
-
-/// Delivers the queue; the subjects of the mails to `to` received so far.
-async fn subjects_to(app: &TestApp, sink: &SmtpSink, to: &str) -> Vec<String> {
-    while dispatch_batch(&app.registry).await.unwrap() > 0 {}
-    sink.received()
-        .into_iter()
-        .filter(|m| m.to.iter().any(|t| t.contains(to)))
-        .filter_map(|m| {
-            m.data
-                .lines()
-                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_string))
-        })
-        .collect()
+    let traits = json!({"email": email, "name": {"first": first, "last": "Lovelace"}});
+    let (status, body) = app.change_profile_api(token, traits).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// The courier messages of `template_type`, as the admin API lists them.

@@ -275,26 +275,9 @@ db_test!(
         let signed_in: Value = r.json().await.unwrap();
         let token = signed_in["session_token"].as_str().unwrap().to_string();
         texted_code(&app, &got, "+14155550122").await;
-        let r = app
-            .api_client()
-            .get(app.url("/self-service/settings/api"))
-            .header("X-Session-Token", &token)
-            .send()
-            .await
-            .unwrap();
-        let settings: Value = r.json().await.unwrap();
-        let r = app
-            .api_client()
-            .post(app.url(&format!(
-                "/self-service/settings?flow={}",
-                settings["id"].as_str().unwrap()
-            )))
-            .header("X-Session-Token", &token)
-            .json(&json!({"method": "profile", "traits": {"email": "ray@example.com", "phone": "+14155550133"}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let traits = json!({"email": "ray@example.com", "phone": "+14155550133"});
+        let (status, body) = app.change_profile_api(&token, traits).await;
+        assert_eq!(status, 200, "{body}");
         while dispatch_batch(&app.registry).await.unwrap() > 0 {}
         let to_old: Vec<Value> = got
             .lock()
