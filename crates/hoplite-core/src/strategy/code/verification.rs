@@ -173,59 +173,35 @@ pub async fn send_code_to(
             expires_at: now + lifespan,
         })
         .await?;
-    let transient_payload = flow.transient_payload.clone().unwrap_or_else(|| json!({}));
+    let mut data = json!({
+        "to": address,
+        "verification_code": code,
+        "identity": identity,
+        "request_url": flow.request_url,
+        "transient_payload": flow.transient_payload.clone().unwrap_or_else(|| json!({})),
+        "expires_in_minutes": lifespan.whole_minutes(),
+    });
     if sms {
         // Kratos's SMS model: no link, and the flow's domain for the Web OTP line.
-        let domain = url::Url::parse(&flow.request_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        crate::courier::queue_sms(
-            reg,
-            address,
-            "verification_code_valid",
-            json!({
-                "to": address,
-                "verification_code": code,
-                "identity": identity,
-                "request_url": flow.request_url,
-                "request_url_domain": domain,
-                "transient_payload": transient_payload,
-                "expires_in_minutes": lifespan.whole_minutes(),
-            }),
-        )
-        .await?;
-        if let Some(address_id) = address_id {
-            reg.persister
-                .update_verifiable_address_status(address_id, "sent", None, now)
-                .await?;
-        }
-        return Ok(());
+        data["request_url_domain"] = json!(
+            url::Url::parse(&flow.request_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default()
+        );
+        crate::courier::queue_sms(reg, address, "verification_code_valid", data).await?;
+    } else {
+        data["verification_url"] = json!(with_query_param(
+            &with_query_param(
+                &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
+                "code",
+                &code,
+            ),
+            "flow",
+            &flow.id.to_string(),
+        ));
+        crate::courier::queue_email(reg, address, "verification_code_valid", data).await?;
     }
-    let link = with_query_param(
-        &with_query_param(
-            &public_url(reg.public_base(), crate::flow::verification::ROUTE_SUBMIT),
-            "code",
-            &code,
-        ),
-        "flow",
-        &flow.id.to_string(),
-    );
-    crate::courier::queue_email(
-        reg,
-        address,
-        "verification_code_valid",
-        json!({
-            "to": address,
-            "verification_url": link,
-            "verification_code": code,
-            "identity": identity,
-            "request_url": flow.request_url,
-            "transient_payload": transient_payload,
-            "expires_in_minutes": lifespan.whole_minutes(),
-        }),
-    )
-    .await?;
     if let Some(address_id) = address_id {
         reg.persister
             .update_verifiable_address_status(address_id, "sent", None, now)
