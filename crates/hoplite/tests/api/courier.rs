@@ -344,15 +344,7 @@ pub(crate) async fn http_endpoint(
     tokio::task::JoinHandle<()>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = match crate::mail::take_reserved(port) {
-        Some(l) => {
-            l.set_nonblocking(true).unwrap();
-            tokio::net::TcpListener::from_std(l).unwrap()
-        }
-        None => tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap(),
-    };
+    let listener = crate::mail::listen_on(port).await;
     let got: std::sync::Arc<std::sync::Mutex<Vec<Received>>> = Default::default();
     let store = got.clone();
     let task = tokio::spawn(async move {
@@ -401,7 +393,7 @@ fn http_config() -> Value {
     json!({"courier": {
         "delivery_strategy": "http",
         "http": {"request_config": {
-            "url": format!("http://127.0.0.1:{}/mail", crate::mail::reserved_port()),
+            "url": format!("http://127.0.0.1:{}/mail", free_port()),
             "headers": {"X-Tenant": "acme"},
             "auth": {"type": "basic_auth", "config": {"user": "courier", "password": "s3cret"}}
         }}

@@ -6,32 +6,37 @@ use crate::smtp_sink::SmtpSink;
 use hoplite_core::courier::worker::dispatch_batch;
 use serde_json::Value;
 
-/// A port nothing listens on yet (bound, then released): the test's SMTP server starts there
-/// when the test wants it up.
+/// Sockets bound by [`free_port`] and not listening yet, until the test's server on that port
+/// takes them over ([`listen_on`]).
+static RESERVED: std::sync::Mutex<Vec<tokio::net::TcpSocket>> = std::sync::Mutex::new(Vec::new());
+
+/// A port nothing listens on yet, for a server the test starts later (an SMTP sink, an HTTP
+/// endpoint). The port stays bound until that server takes the socket, so nothing else (another
+/// test's listener) can take it meanwhile, and connections to it are refused as to a server that
+/// is down.
 pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Listeners bound by [`reserved_port`], waiting for the test's endpoint to take them over.
-static RESERVED: std::sync::Mutex<Vec<std::net::TcpListener>> = std::sync::Mutex::new(Vec::new());
-
-/// A port kept bound (and so taken by nothing else, unlike [`free_port`]'s) until an endpoint
-/// started on it takes the listener with [`take_reserved`].
-pub fn reserved_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    RESERVED.lock().unwrap().push(l);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    RESERVED.lock().unwrap().push(socket);
     port
 }
 
-/// The listener [`reserved_port`] keeps for `port`, if any.
-pub fn take_reserved(port: u16) -> Option<std::net::TcpListener> {
-    let mut kept = RESERVED.lock().unwrap();
-    let at = kept
-        .iter()
-        .position(|l| l.local_addr().map(|a| a.port()).ok() == Some(port))?;
-    Some(kept.swap_remove(at))
+/// A listener on `port`: the socket [`free_port`] kept for it, else a new bind (a server that
+/// was stopped and starts again).
+pub async fn listen_on(port: u16) -> tokio::net::TcpListener {
+    let kept = {
+        let mut kept = RESERVED.lock().unwrap();
+        kept.iter()
+            .position(|s| s.local_addr().map(|a| a.port()).ok() == Some(port))
+            .map(|at| kept.swap_remove(at))
+    };
+    match kept {
+        Some(socket) => socket.listen(1024).unwrap(),
+        None => tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap(),
+    }
 }
 
 /// The SMTP port the server was configured with.

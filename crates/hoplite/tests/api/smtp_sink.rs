@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 /// One received mail.
 #[derive(Debug, Clone)]
@@ -30,7 +29,7 @@ impl SmtpSink {
     /// Starts a sink on `port` (chosen before the server under test was configured; also for a
     /// mail server that was down and comes back).
     pub async fn start_at(port: u16) -> SmtpSink {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let listener = crate::mail::listen_on(port).await;
         let mails: Arc<Mutex<Vec<Mail>>> = Arc::default();
         let store = mails.clone();
         let task = tokio::spawn(async move {

@@ -6,7 +6,7 @@
 use crate::app::{TestApp, node};
 use crate::courier::{Received, http_endpoint};
 use crate::db_test;
-use crate::mail::{free_port, message_ids, reserved_port};
+use crate::mail::{free_port, message_ids};
 use crate::openapi::assert_valid;
 use crate::registration::schema_url;
 use hoplite_core::courier::worker::dispatch_batch;
@@ -118,7 +118,7 @@ async fn flow(app: &TestApp, id: &str) -> Value {
 
 db_test!(
     a_phone_number_is_verified_by_text,
-    config(reserved_port()),
+    config(free_port()),
     |app| {
         let got = endpoint(&app).await;
         let signed_up = register(&app, "pat@example.com", "+1 415 555 0100").await;
@@ -196,50 +196,46 @@ db_test!(
     }
 );
 
-db_test!(
-    the_form_takes_a_phone_number,
-    config(reserved_port()),
-    |app| {
-        let got = endpoint(&app).await;
-        register(&app, "quinn@example.com", "+14155550111").await;
-        texted_code(&app, &got, "+14155550111").await;
+db_test!(the_form_takes_a_phone_number, config(free_port()), |app| {
+    let got = endpoint(&app).await;
+    register(&app, "quinn@example.com", "+14155550111").await;
+    texted_code(&app, &got, "+14155550111").await;
 
-        // With an SMS channel the address input is text, labelled "Email or phone number".
-        let r = app
-            .api_client()
-            .get(app.url("/self-service/verification/api"))
-            .send()
-            .await
-            .unwrap();
-        let fresh: Value = r.json().await.unwrap();
-        assert_valid("verificationFlow", &fresh);
-        let input = node(&fresh, "email").unwrap();
-        assert_eq!(input["attributes"]["type"], "text");
-        assert_eq!(input["meta"]["label"]["id"], 1070018);
-        let id = fresh["id"].as_str().unwrap().to_string();
+    // With an SMS channel the address input is text, labelled "Email or phone number".
+    let r = app
+        .api_client()
+        .get(app.url("/self-service/verification/api"))
+        .send()
+        .await
+        .unwrap();
+    let fresh: Value = r.json().await.unwrap();
+    assert_valid("verificationFlow", &fresh);
+    let input = node(&fresh, "email").unwrap();
+    assert_eq!(input["attributes"]["type"], "text");
+    assert_eq!(input["meta"]["label"]["id"], 1070018);
+    let id = fresh["id"].as_str().unwrap().to_string();
 
-        // The number typed another way still finds the address; a text goes out.
-        let r = submit(
-            &app,
-            &id,
-            json!({"method": "code", "email": "+1 (415) 555-0111"}),
-        )
-        .await;
-        assert_eq!(r.status(), 200);
-        let sent: Value = r.json().await.unwrap();
-        assert_eq!(message_ids(&sent), [1080004]);
-        assert_eq!(
-            node(&sent, "email").unwrap()["attributes"]["type"],
-            "submit"
-        );
-        let before = got.lock().unwrap().len();
-        let (code, _) = texted_code(&app, &got, "+14155550111").await;
-        assert_eq!(got.lock().unwrap().len(), before + 1);
-        let r = submit(&app, &id, json!({"method": "code", "code": code})).await;
-        let done: Value = r.json().await.unwrap();
-        assert_eq!(message_ids(&done), [1080005]);
-    }
-);
+    // The number typed another way still finds the address; a text goes out.
+    let r = submit(
+        &app,
+        &id,
+        json!({"method": "code", "email": "+1 (415) 555-0111"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let sent: Value = r.json().await.unwrap();
+    assert_eq!(message_ids(&sent), [1080004]);
+    assert_eq!(
+        node(&sent, "email").unwrap()["attributes"]["type"],
+        "submit"
+    );
+    let before = got.lock().unwrap().len();
+    let (code, _) = texted_code(&app, &got, "+14155550111").await;
+    assert_eq!(got.lock().unwrap().len(), before + 1);
+    let r = submit(&app, &id, json!({"method": "code", "code": code})).await;
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(message_ids(&done), [1080005]);
+});
 
 db_test!(
     without_a_channel_the_form_asks_for_an_email,
@@ -261,7 +257,7 @@ db_test!(
 db_test!(
     a_replaced_number_hears_of_the_change,
     {
-        let mut c = config(reserved_port());
+        let mut c = config(free_port());
         c["selfservice"]["flows"]["settings"] = json!({"after": {"profile": {"hooks": [
             {"hook": "notify_previous_addresses"}
         ]}}});
@@ -295,7 +291,7 @@ db_test!(
     an_sms_template_override_is_used,
     {
         use base64::Engine as _;
-        let mut c = config(reserved_port());
+        let mut c = config(free_port());
         let t = base64::engine::general_purpose::STANDARD
             .encode("Code {{ .VerificationCode }} for {{ .To }} ({{ .RequestURLDomain }})");
         c["courier"]["templates"] = json!({"verification_code": {"valid": {"email": {}, "sms": {"body": {"plaintext": format!("base64://{t}")}}}}});
