@@ -2,7 +2,8 @@
 codes read from mail that hoplite's courier (`serve --watch-courier`) delivers to an SMTP server
 the test runs on loopback: a new account verifies its address from the welcome page; a person
 who forgot the password recovers the account from the sign-in page, sets a new password on the
-settings page it leads to, and signs in with it."""
+settings page it leads to, and signs in with it; with `verify_new_address`, a new address typed
+on the settings page counts only once its code from the mail is entered."""
 
 from __future__ import annotations
 
@@ -131,3 +132,53 @@ def test_verify_then_recover_on_the_built_in_pages(server, browser):  # noqa: F8
     browser.find_element(By.NAME, "password").send_keys(NEW_PASSWORD)
     _submit(browser, "button[name=method][value=password]")
     assert "forgetful@example.com" in browser.find_element(By.ID, "signed-in").text
+
+
+@pytest.fixture()
+def verify_new_address_server(mail_server):
+    env = {
+        "SELFSERVICE_FLOWS_VERIFICATION_ENABLED": "true",
+        "SELFSERVICE_FLOWS_SETTINGS_AFTER_PROFILE_HOOKS": '[{"hook": "verify_new_address"}]',
+        "COURIER_SMTP_CONNECTION_URI": f"smtp://127.0.0.1:{mail_server}/?disable_starttls=true",
+        "COURIER_WORKER_PULL_WAIT": "100ms",
+    }
+    yield from start_server(env, ("--watch-courier",))
+
+
+def test_a_new_address_is_verified_before_it_counts(verify_new_address_server, browser):  # noqa: F811
+    """verify_new_address on the built-in pages: the settings page sends the new address to the
+    verification page, and only its code from the mail makes it the account's address."""
+    from selenium.webdriver.common.by import By
+
+    server = verify_new_address_server
+    seen = len(MAILS)
+    browser.get(f"{server}/self-service/registration/browser")
+    browser.find_element(By.NAME, "traits.email").send_keys("mover@example.com")
+    _submit(browser, "button[name=method][value=profile]")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    _submit(browser, "button[name=method][value=password]")
+    assert "mover@example.com" in browser.find_element(By.ID, "signed-in").text
+    _code("verify", seen)
+
+    _submit(browser, "#settings")
+    email = browser.find_element(By.NAME, "traits.email")
+    email.clear()
+    email.send_keys("moved@example.com")
+    seen = len(MAILS)
+    _submit(browser, "button[name=method][value=profile]")
+    assert "/ui/verification?flow=" in browser.current_url
+    verification_page = browser.current_url
+    assert browser.find_element(By.CSS_SELECTOR, "[data-message-id='1080003']")
+    _screenshot(browser, "verify-new-address")
+    code = _code("verify", seen)
+    assert any("moved@example.com" in m for m in MAILS[seen:]), "the code goes to the new address"
+
+    # Not changed yet.
+    browser.get(f"{server}/ui/welcome")
+    assert "mover@example.com" in browser.find_element(By.ID, "signed-in").text
+    browser.get(verification_page)
+    browser.find_element(By.NAME, "code").send_keys(code)
+    _submit(browser, "button[name=method][value=code]")
+    assert browser.find_element(By.CSS_SELECTOR, "[data-message-id='1080002']")
+    browser.get(f"{server}/ui/welcome")
+    assert "moved@example.com" in browser.find_element(By.ID, "signed-in").text
