@@ -15,6 +15,16 @@ pub enum SubmitError {
     Http(ErrorObject),
 }
 
+impl SubmitError {
+    /// "Property `field` is missing." on the field `field` (Kratos's `schema.NewRequiredError`).
+    pub fn required(field: &str) -> SubmitError {
+        SubmitError::Form(vec![FieldMessage {
+            field: field.into(),
+            message: crate::text::messages::validation_required(field),
+        }])
+    }
+}
+
 impl From<ErrorObject> for SubmitError {
     fn from(e: ErrorObject) -> Self {
         SubmitError::Http(e)

@@ -96,6 +96,40 @@ pub async fn run(
     .await
 }
 
+/// A new verification flow of `flow_type` in its "sent" state for the address `(value, via)`,
+/// as the hooks start one (not stored yet): it remembers where the caller's flow started (and so
+/// its `return_to`) and its transient payload, and shows the primary method's sent form with a
+/// resend button named after the channel. The link method's form is populated a second time (its
+/// submit button twice) without a message, as Kratos does.
+pub(crate) fn sent_flow(
+    reg: &Registry,
+    req: &RequestInfo,
+    flow_type: FlowType,
+    request_url: &str,
+    transient_payload: Option<Value>,
+    csrf: &str,
+    (value, via): (&str, &str),
+) -> Result<VerificationFlow, ErrorObject> {
+    let mut flow = build_flow(reg, req, flow_type)?;
+    flow.request_url = request_url.to_string();
+    flow.return_to = crate::flow::return_to::return_to_of(request_url);
+    flow.transient_payload = transient_payload;
+    flow.csrf_token = csrf.to_string();
+    if flow.active == "link" {
+        flow.state = "sent_email".into();
+        crate::strategy::link::verification::populate(&mut flow, csrf);
+        flow.ui.nodes.push(crate::ui::container::nodes::submit(
+            crate::ui::group::CODE,
+            via,
+            value,
+            crate::text::messages::info_node_resend_code(),
+        ));
+    } else {
+        to_sent_state(&mut flow, csrf, value, via);
+    }
+    Ok(flow)
+}
+
 async fn start(
     reg: &Registry,
     req: &RequestInfo,
@@ -110,11 +144,6 @@ async fn start(
         Trigger::RegistrationOrLogin | Trigger::TakenRegistration
     );
     let send = trigger != Trigger::TakenRegistration;
-    let mut flow = build_flow(reg, req, flow_type)?;
-    // The verification flow remembers where the caller's flow started (and so its return_to).
-    flow.request_url = request_url.to_string();
-    flow.return_to = crate::flow::return_to::return_to_of(request_url);
-    flow.transient_payload = transient_payload;
     // Browser flows after registration get a fresh CSRF token, as Kratos regenerates the cookie.
     let (csrf, csrf_real) = match flow_type {
         FlowType::Browser if !fresh_csrf => (req.masked_csrf_token(), None),
@@ -124,19 +153,20 @@ async fn start(
         }
         FlowType::Api => (String::new(), None),
     };
-    flow.csrf_token = csrf.clone();
-    if flow.active == "link" {
-        // As Kratos: the link form populated a second time (its submit button twice), no
-        // message, and a resend button in the code group.
-        flow.state = "sent_email".into();
-        crate::strategy::link::verification::populate(&mut flow, &csrf);
-        let mut resend = crate::ui::Node::input(crate::ui::group::CODE, &address.via, "submit");
-        resend.attributes.value = Some(Value::String(address.value.clone()));
-        resend.meta.label = Some(crate::text::messages::info_node_resend_code());
-        flow.ui.nodes.push(resend);
-        reg.persister.create_verification_flow(&flow).await?;
-        if send {
-            let identity = crate::courier::template_identity(reg, identity_id).await?;
+    let to = (address.value.as_str(), address.via.as_str());
+    let mut flow = sent_flow(
+        reg,
+        req,
+        flow_type,
+        request_url,
+        transient_payload,
+        &csrf,
+        to,
+    )?;
+    reg.persister.create_verification_flow(&flow).await?;
+    if send {
+        let identity = crate::courier::template_identity(reg, identity_id).await?;
+        if flow.active == "link" {
             crate::strategy::link::verification::send_token(
                 reg,
                 &flow,
@@ -148,12 +178,7 @@ async fn start(
             reg.persister
                 .update_verifiable_address_status(address.id, "sent", None, reg.now())
                 .await?;
-        }
-    } else {
-        to_sent_state(&mut flow, &csrf, &address.value, &address.via);
-        reg.persister.create_verification_flow(&flow).await?;
-        if send {
-            let identity = crate::courier::template_identity(reg, identity_id).await?;
+        } else {
             send_code_to(reg, &flow, &address.value, Some(address.id), identity).await?;
         }
     }

@@ -10,7 +10,6 @@ use crate::error::ErrorObject;
 use crate::flow::settings::SettingsFlow;
 use crate::flow::settings::error::UpdateError;
 use crate::flow::settings::hook::is_privileged;
-use crate::flow::verification::handler::build_flow;
 use crate::flow::{FlowType, Reply, RequestInfo};
 use crate::identity::Identity;
 use crate::identity::pending::{PendingTraitsChange, hash_traits};
@@ -101,27 +100,19 @@ pub async fn run(
         .map_err(ErrorObject::from)?;
 
     // The verification flow, of the settings flow's type, in its "sent" state.
-    let mut vflow = build_flow(reg, req, flow.flow_type)?;
-    vflow.request_url = flow.request_url.clone();
-    vflow.return_to = flow.return_to.clone();
-    vflow.transient_payload = flow.transient_payload.clone();
     let csrf = match flow.flow_type {
         FlowType::Browser => req.masked_csrf_token(),
         FlowType::Api => String::new(),
     };
-    vflow.csrf_token = csrf.clone();
-    if vflow.active == "link" {
-        vflow.state = "sent_email".into();
-        crate::strategy::link::verification::populate(&mut vflow, &csrf);
-        vflow.ui.nodes.push(crate::ui::container::nodes::submit(
-            crate::ui::group::CODE,
-            via,
-            value,
-            messages::info_node_resend_code(),
-        ));
-    } else {
-        crate::strategy::code::verification::to_sent_state(&mut vflow, &csrf, value, via);
-    }
+    let vflow = crate::hook::verification::sent_flow(
+        reg,
+        req,
+        flow.flow_type,
+        &flow.request_url,
+        flow.transient_payload.clone(),
+        &csrf,
+        (value, via),
+    )?;
     reg.persister
         .create_verification_flow(&vflow)
         .await

@@ -36,11 +36,14 @@ const COLS: &[(&str, Ty)] = &[
 ];
 
 pub(super) async fn take(p: &SqlPersister, id: Uuid) -> Result<Option<Container>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM continuity_containers WHERE id = ?::uuid AND nid = ?::nid",
-        crate::codec::select_list(p.kind, None, "", COLS)
-    );
-    let row = sqlx::query(p.q(&sql))
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let sql = SQL.get(p.kind, || {
+        format!(
+            "SELECT {} FROM continuity_containers WHERE id = ?::uuid AND nid = ?::nid",
+            crate::codec::select_list(p.kind, None, "", COLS)
+        )
+    });
+    let row = sqlx::query(p.q(sql))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional_kept(p)

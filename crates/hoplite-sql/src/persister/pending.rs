@@ -49,11 +49,14 @@ pub(super) async fn of_verification_flow(
     p: &SqlPersister,
     flow_id: Uuid,
 ) -> Result<Option<PendingTraitsChange>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM identity_pending_traits_changes WHERE verification_flow_id = ?::uuid AND nid = ?::uuid",
-        crate::codec::select_list(p.kind, None, "", COLS)
-    );
-    let row = sqlx::query(p.q(&sql))
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let sql = SQL.get(p.kind, || {
+        format!(
+            "SELECT {} FROM identity_pending_traits_changes WHERE verification_flow_id = ?::uuid AND nid = ?::uuid",
+            crate::codec::select_list(p.kind, None, "", COLS)
+        )
+    });
+    let row = sqlx::query(p.q(sql))
         .bind(flow_id.to_string())
         .bind(p.nid()?)
         .fetch_optional_kept(p)

@@ -62,11 +62,14 @@ pub(super) async fn get_flow(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<VerificationFlow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM selfservice_verification_flows WHERE id = ?::uuid AND nid = ?::nid",
-        crate::codec::select_list(p.kind, None, "", FLOW_COLS)
-    );
-    let row = sqlx::query(p.q(&sql))
+    static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let sql = SQL.get(p.kind, || {
+        format!(
+            "SELECT {} FROM selfservice_verification_flows WHERE id = ?::uuid AND nid = ?::nid",
+            crate::codec::select_list(p.kind, None, "", FLOW_COLS)
+        )
+    });
+    let row = sqlx::query(p.q(sql))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional_kept(p)

@@ -208,10 +208,7 @@ pub async fn submit(
         }
     }
     if email.is_empty() {
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: "email".into(),
-            message: messages::validation_required("email"),
-        }]);
+        let err = SubmitError::required("email");
         return form_error(reg, req, flow, err).await;
     }
     if let Err(e) = send_code(reg, &flow, &email).await {

@@ -315,10 +315,7 @@ pub async fn submit(
         return use_code(reg, req, flow, &code).await;
     }
     if email.is_empty() {
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: "email".into(),
-            message: messages::validation_required("email"),
-        }]);
+        let err = SubmitError::required("email");
         return fail(reg, req, flow, &email, err).await;
     }
     if let Err(e) = check_csrf(

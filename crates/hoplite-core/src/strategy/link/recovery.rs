@@ -207,10 +207,7 @@ pub async fn submit(
         _ => return retry(reg, req, flow.flow_type, messages::recovery_state_failure()).await,
     }
     if email.is_empty() {
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: "email".into(),
-            message: messages::validation_required("email"),
-        }]);
+        let err = SubmitError::required("email");
         return fail(reg, req, flow, &email, err).await;
     }
     if let Err(e) = check_csrf(

@@ -270,10 +270,7 @@ pub async fn submit(
         }
     }
     if email.is_empty() {
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: "email".into(),
-            message: messages::validation_required("email"),
-        }]);
+        let err = SubmitError::required("email");
         return fail(reg, req, flow, &email, err).await;
     }
     if let Err(e) = check_csrf(

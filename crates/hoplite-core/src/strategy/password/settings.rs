@@ -147,10 +147,7 @@ pub async fn continue_flow(
     }
     let password = payload.password.clone();
     if password.is_empty() {
-        let err = SubmitError::Form(vec![FieldMessage {
-            field: "password".into(),
-            message: messages::validation_required("password"),
-        }]);
+        let err = SubmitError::required("password");
         return fail(reg, req, flow, err.into()).await;
     }
     let Some(current) = session.identity.clone() else {
