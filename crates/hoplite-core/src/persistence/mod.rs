@@ -143,6 +143,17 @@ pub trait Persister: Send + Sync + 'static {
     /// The session a token names, with its devices and its identity (without credentials), in
     /// as few reads as the storage allows; `None` when the token or the identity is unknown.
     async fn get_session_with_identity(&self, token: &str) -> Result<Option<Session>, StoreError>;
+    /// [`Self::get_session_with_identity`] as whoami answers it. A storage may hand out one view
+    /// for as long as the rows it was made from are unchanged; every call still reads them.
+    async fn get_whoami_view(
+        &self,
+        token: &str,
+    ) -> Result<Option<std::sync::Arc<crate::session::WhoamiView>>, StoreError> {
+        Ok(self
+            .get_session_with_identity(token)
+            .await?
+            .map(|s| std::sync::Arc::new(crate::session::WhoamiView::of(s))))
+    }
     /// Identities ordered by id, after `after`, at most `limit`.
     async fn list_identities(
         &self,

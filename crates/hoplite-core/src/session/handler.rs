@@ -2,7 +2,7 @@
 //! and the admin session API.
 
 use super::Session;
-use super::manager::fetch_public_from_request;
+use super::manager::{fetch_public_from_request, fetch_whoami_view};
 use crate::error::ErrorObject;
 use crate::flow::{Reply, RequestInfo};
 use crate::persistence::{SessionCursor, SessionFilter};
@@ -35,16 +35,12 @@ fn to_json(s: &Session) -> Value {
 /// `GET /sessions/whoami` (`toSession`): the request's session with its identity, or 401.
 pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
     let rid = req.request_id.as_deref();
-    match fetch_public_from_request(reg, req).await {
-        Ok(Some(mut session)) => {
-            let identity_id = session.identity_id.to_string();
-            session.identity = session.identity.map(|i| i.public_view());
-            // Serialised straight from the session (no JSON tree in between: whoami is the
-            // hottest read).
-            let body = serde_json::to_vec(&session).expect("session serialises");
-            Reply::json_text(200, body)
-                .with_header("x-kratos-authenticated-identity-id", identity_id)
-        }
+    // The hottest read: the answer is rendered once per version of the rows and shared.
+    match fetch_whoami_view(reg, req).await {
+        Ok(Some(view)) => Reply::json_shared(200, view.body.clone()).with_header(
+            "x-kratos-authenticated-identity-id",
+            view.identity_id.to_string(),
+        ),
         Ok(None) => Reply::error(&no_session_found(), rid),
         Err(e) => Reply::error(&e, rid),
     }

@@ -50,6 +50,18 @@ pub async fn fetch_public_from_request(
     Ok(session.filter(|s| s.is_active(reg.now())))
 }
 
+/// [`fetch_public_from_request`] as whoami answers it (see [`super::WhoamiView`]).
+pub async fn fetch_whoami_view(
+    reg: &Registry,
+    req: &RequestInfo,
+) -> Result<Option<std::sync::Arc<super::WhoamiView>>, ErrorObject> {
+    let Some(token) = token_of(req) else {
+        return Ok(None);
+    };
+    let view = reg.persister.get_whoami_view(token).await?;
+    Ok(view.filter(|v| v.is_active(reg.now())))
+}
+
 /// The error an inactive identity gets when a session would be issued (`ErrIdentityDisabled`).
 pub fn identity_disabled(identity_id: Uuid) -> ErrorObject {
     ErrorObject::bad_request()

@@ -36,6 +36,45 @@ pub struct Session {
     pub logout_token: String,
 }
 
+/// A session as `whoami` answers it: what decides whether it authenticates a request, and the
+/// rendered answer (the identity's public view, no credentials or admin metadata), made once.
+/// A storage may hand the same view to every whoami that reads the same rows.
+#[derive(Debug)]
+pub struct WhoamiView {
+    pub identity_id: Uuid,
+    active: bool,
+    expires_at: OffsetDateTime,
+    identity_active: bool,
+    pub body: std::sync::Arc<[u8]>,
+}
+
+impl WhoamiView {
+    /// The view of `session` (read with its identity).
+    pub fn of(mut session: Session) -> Self {
+        let identity_active = session
+            .identity
+            .as_ref()
+            .is_none_or(|i| i.state == "active");
+        session.identity = session.identity.map(|i| i.public_view());
+        WhoamiView {
+            identity_id: session.identity_id,
+            active: session.active,
+            expires_at: session.expires_at,
+            identity_active,
+            // As Go writes it (escaped, with the newline).
+            body: crate::x::gojson::go_escape(
+                serde_json::to_vec(&session).expect("session serialises"),
+            )
+            .into(),
+        }
+    }
+
+    /// [`Session::is_active`] of the session this view was made from.
+    pub fn is_active(&self, now: OffsetDateTime) -> bool {
+        self.active && self.expires_at > now && self.identity_active
+    }
+}
+
 /// `sessionAuthenticationMethod`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthenticationMethod {

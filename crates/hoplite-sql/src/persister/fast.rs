@@ -14,7 +14,7 @@ use hoplite_core::flow::login::LoginFlow;
 use hoplite_core::flow::registration::{RegistrationFlow, RegistrationFlowView};
 use hoplite_core::identity::Identity;
 use hoplite_core::persistence::StoreError;
-use hoplite_core::session::Session;
+use hoplite_core::session::{Session, WhoamiView};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::sync::Mutex;
@@ -416,6 +416,69 @@ impl FastReader {
             session.identity = Some(identity);
             Ok(Some(session))
         })
+    }
+
+    /// whoami on SQLite, as on the other databases (see `session::get_whoami_view`): the
+    /// session with its identity, its devices and both kinds of addresses are read on every call,
+    /// in one snapshot, and the kept view is answered when every value read is the one it was
+    /// made from.
+    pub(crate) fn get_whoami_view(
+        &self,
+        p: &SqlPersister,
+        token: &str,
+    ) -> Result<Option<std::sync::Arc<WhoamiView>>, StoreError> {
+        let nid = self.nid()?;
+        let read = self.snapshot(|c| {
+            let mut first = Self::all(c, &self.sql.session_with_identity, &[token, nid])?;
+            let Some(row) = first.pop() else {
+                return Ok(None);
+            };
+            let devices = Self::all(c, &self.sql.devices, &[&row.text("id")?])?;
+            let identity_id = row.text("i_id")?;
+            let verifiable = Self::all(c, &self.sql.parts[0], &[&identity_id])?;
+            let recovery = Self::all(c, &self.sql.parts[1], &[&identity_id])?;
+            Ok(Some((row, devices, verifiable, recovery)))
+        })?;
+        let kept = &p.kept_whoami;
+        let key = kept.token_key(token);
+        let Some((row, devices, verifiable, recovery)) = read else {
+            kept.forget(key);
+            return Ok(None);
+        };
+        let mut h = kept.hasher();
+        for r in std::iter::once(&row)
+            .chain(&devices)
+            .chain(&verifiable)
+            .chain(&recovery)
+        {
+            for (_, v) in &r.values {
+                match v {
+                    SqlValue::Null => h.null(),
+                    SqlValue::Integer(n) => h.int(*n),
+                    SqlValue::Real(x) => h.float(*x),
+                    SqlValue::Text(t) => h.text(t.as_bytes()),
+                    SqlValue::Blob(b) => h.blob(b),
+                }
+            }
+            h.end_row();
+        }
+        let fingerprint = h.finish();
+        if let Some(view) = kept.get(key, fingerprint) {
+            return Ok(Some(view));
+        }
+        let mut session = super::session::session_from_row(&row)?;
+        let mut identity = identity_from_row(p, &super::Prefixed("i_", &row))?;
+        for d in &devices {
+            session.devices.push(super::session::device_from_row(d)?);
+        }
+        assemble_parts(
+            std::slice::from_mut(&mut identity),
+            [verifiable, recovery, Vec::new(), Vec::new()],
+        )?;
+        session.identity = Some(identity);
+        let view = std::sync::Arc::new(WhoamiView::of(session));
+        kept.keep(key, fingerprint, view.clone());
+        Ok(Some(view))
     }
 
     /// An identity with its addresses and credentials.

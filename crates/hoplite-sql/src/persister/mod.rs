@@ -74,6 +74,8 @@ pub struct SqlPersister {
     kept_views: std::sync::Arc<registration::KeptViews>,
     /// Connections kept between the hot paths' statements (see `kept.rs`).
     kept: std::sync::Arc<kept::Kept>,
+    /// whoami's answers by the rows they were made from (see `session::get_whoami_view`).
+    kept_whoami: std::sync::Arc<session::KeptWhoami>,
 }
 
 /// The pool size on PostgreSQL and MySQL when the DSN has no `max_conns`: twice the CPUs this
@@ -310,6 +312,7 @@ impl SqlPersister {
             nid,
             kept_uis: Default::default(),
             kept_views: Default::default(),
+            kept_whoami: Default::default(),
             kept: std::sync::Arc::new(kept::Kept::new(
                 pool.options().get_max_connections().saturating_sub(1) as usize,
             )),
@@ -639,6 +642,16 @@ impl Persister for SqlPersister {
         match &self.fast {
             Some(f) => f.get_session_with_identity(self, token),
             None => session::get_session_with_identity(self, token).await,
+        }
+    }
+
+    async fn get_whoami_view(
+        &self,
+        token: &str,
+    ) -> Result<Option<std::sync::Arc<hoplite_core::session::WhoamiView>>, StoreError> {
+        match &self.fast {
+            Some(f) => f.get_whoami_view(self, token),
+            None => session::get_whoami_view(self, token).await,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::codec::{Ty, db_err, parse_ts, parse_uuid};
 use hoplite_core::persistence::{
     SessionCursor, SessionFilter, SessionPage, SessionTarget, StoreError,
 };
-use hoplite_core::session::{Device, Session};
+use hoplite_core::session::{Device, Session, WhoamiView};
 use uuid::Uuid;
 
 pub(super) async fn create_session(p: &SqlPersister, s_: &Session) -> Result<(), StoreError> {
@@ -136,11 +136,180 @@ pub(super) async fn get_session_with_identity(
     row.map(|r| whoami_from_row(p, &r)).transpose()
 }
 
+/// How many whoami views a persister keeps (see [`KeptWhoami`]).
+const KEPT_WHOAMI: usize = 2048;
+
+/// whoami's answers as last made, by token, each with a fingerprint of every value of the rows
+/// it was made from (see [`get_whoami_view`]).
+#[derive(Default)]
+pub(super) struct KeptWhoami {
+    views: std::sync::Mutex<std::collections::HashMap<u64, (u128, std::sync::Arc<WhoamiView>)>>,
+    /// Random keys: the map holds no token, and nobody outside can aim two rows at one
+    /// fingerprint.
+    tokens: std::collections::hash_map::RandomState,
+    rows: [std::collections::hash_map::RandomState; 2],
+}
+
+impl KeptWhoami {
+    pub(super) fn token_key(&self, token: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.tokens, token)
+    }
+
+    /// A fingerprint of every value of some rows (see [`RowsHasher`]).
+    pub(super) fn hasher(&self) -> RowsHasher {
+        use std::hash::BuildHasher as _;
+        RowsHasher([self.rows[0].build_hasher(), self.rows[1].build_hasher()])
+    }
+
+    /// A 128-bit fingerprint of every column of `rows`, in order. `None` for a value of a type
+    /// not read here (nothing is kept then).
+    fn fingerprint(&self, rows: &[sqlx::any::AnyRow]) -> Option<u128> {
+        use sqlx::{Row as _, ValueRef as _};
+        let mut h = self.hasher();
+        for row in rows {
+            for i in 0..row.len() {
+                if row.try_get_raw(i).ok()?.is_null() {
+                    h.null();
+                } else if let Ok(text) = row.try_get::<&str, _>(i) {
+                    h.text(text.as_bytes());
+                } else if let Ok(n) = row.try_get::<i64, _>(i) {
+                    h.int(n);
+                } else {
+                    h.blob(row.try_get::<&[u8], _>(i).ok()?);
+                }
+            }
+            h.end_row();
+        }
+        Some(h.finish())
+    }
+
+    pub(super) fn get(&self, key: u64, fingerprint: u128) -> Option<std::sync::Arc<WhoamiView>> {
+        let views = self
+            .views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        views
+            .get(&key)
+            .filter(|(kept, _)| *kept == fingerprint)
+            .map(|(_, view)| view.clone())
+    }
+
+    pub(super) fn keep(&self, key: u64, fingerprint: u128, view: std::sync::Arc<WhoamiView>) {
+        let mut views = self
+            .views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if views.len() >= KEPT_WHOAMI {
+            views.clear();
+        }
+        views.insert(key, (fingerprint, view));
+    }
+
+    pub(super) fn forget(&self, key: u64) {
+        self.views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&key);
+    }
+}
+
+/// Two randomly keyed SipHash states fed the same values, each tagged with its kind and length:
+/// rows with one value different (a NULL and an empty text too) get different fingerprints.
+pub(super) struct RowsHasher([std::collections::hash_map::DefaultHasher; 2]);
+
+impl RowsHasher {
+    fn feed(&mut self, tag: u8, bytes: &[u8]) {
+        use std::hash::Hasher as _;
+        for h in &mut self.0 {
+            h.write_u8(tag);
+            h.write_usize(bytes.len());
+            h.write(bytes);
+        }
+    }
+    pub(super) fn null(&mut self) {
+        self.feed(0, &[]);
+    }
+    pub(super) fn text(&mut self, text: &[u8]) {
+        self.feed(1, text);
+    }
+    pub(super) fn int(&mut self, n: i64) {
+        self.feed(2, &n.to_le_bytes());
+    }
+    pub(super) fn blob(&mut self, bytes: &[u8]) {
+        self.feed(3, bytes);
+    }
+    pub(super) fn float(&mut self, x: f64) {
+        self.feed(4, &x.to_le_bytes());
+    }
+    pub(super) fn end_row(&mut self) {
+        self.feed(5, &[]);
+    }
+    pub(super) fn finish(&self) -> u128 {
+        use std::hash::Hasher as _;
+        (u128::from(self.0[0].finish()) << 64) | u128::from(self.0[1].finish())
+    }
+}
+
+/// whoami on PostgreSQL and MySQL: the rows of [`get_session_with_identity`] are read on every
+/// call, and the view is made from them only when they differ from the rows the kept view was
+/// made from (a fingerprint of every value). No stamp is trusted: Kratos changes addresses and
+/// sessions without touching `updated_at` (a verified address, a revoked session), and any such
+/// change, by any instance, changes a value read here. What is saved is hoplite's own work:
+/// taking the rows apart, building the session and serialising it.
+pub(super) async fn get_whoami_view(
+    p: &SqlPersister,
+    token: &str,
+) -> Result<Option<std::sync::Arc<WhoamiView>>, StoreError> {
+    let rows = if p.kind == hoplite_core::config::DatabaseKind::Mysql {
+        whoami_joined_rows(p, token).await?
+    } else {
+        sqlx::query(p.q(whoami_sql(p.kind)))
+            .bind(token)
+            .bind(p.nid()?)
+            .fetch_optional_kept(p)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let key = p.kept_whoami.token_key(token);
+    if rows.is_empty() {
+        p.kept_whoami.forget(key);
+        return Ok(None);
+    }
+    let fingerprint = p.kept_whoami.fingerprint(&rows);
+    if let Some(view) = fingerprint.and_then(|f| p.kept_whoami.get(key, f)) {
+        return Ok(Some(view));
+    }
+    let session = if p.kind == hoplite_core::config::DatabaseKind::Mysql {
+        whoami_from_joined_rows(p, &rows)?
+    } else {
+        whoami_from_row(p, &rows[0])?
+    };
+    let view = std::sync::Arc::new(WhoamiView::of(session));
+    match fingerprint {
+        Some(f) => p.kept_whoami.keep(key, f, view.clone()),
+        None => p.kept_whoami.forget(key),
+    }
+    Ok(Some(view))
+}
+
 /// whoami on MySQL. MariaDB builds JSON arrays slowly (the statement of [`whoami_sql`] costs it six
 /// times a plain join of the session and its identity), so there the devices and addresses come
 /// as joined rows instead: one row per combination (one for a session with a device and an
 /// identity with one address of each kind), taken apart by id.
 async fn whoami_joined(p: &SqlPersister, token: &str) -> Result<Option<Session>, StoreError> {
+    let rows = whoami_joined_rows(p, token).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    whoami_from_joined_rows(p, &rows).map(Some)
+}
+
+/// The rows of [`whoami_joined`] (none when the token is unknown).
+async fn whoami_joined_rows(
+    p: &SqlPersister,
+    token: &str,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     let sql = SQL.get(p.kind, || {
         let [verifiable, recovery, ..] = &super::identity::PART_QUERIES;
@@ -158,21 +327,26 @@ async fn whoami_joined(p: &SqlPersister, token: &str) -> Result<Option<Session>,
             crate::codec::select_list(p.kind, Some("ra"), "ra_", recovery.cols),
         )
     });
-    let rows = sqlx::query(p.q(sql))
+    sqlx::query(p.q(sql))
         .bind(token)
         .bind(p.nid()?)
         .fetch_all_kept(p)
-        .await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
+        .await
+}
+
+/// The session of [`whoami_joined`] from its rows (at least one).
+fn whoami_from_joined_rows(
+    p: &SqlPersister,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Session, StoreError> {
+    let first = &rows[0];
     let mut session = session_from_row(first)?;
     let mut identity = super::identity::identity_from_row(p, &super::Prefixed("i_", first))?;
     // Each part's distinct rows, in the order the other databases give them.
     let distinct = |prefix: &'static str, order: &[&str]| -> Result<Vec<_>, StoreError> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for r in &rows {
+        for r in rows {
             let part = super::Prefixed(prefix, r);
             if let Some(id) = opt(&part, "id")?
                 && seen.insert(id)
@@ -200,7 +374,7 @@ async fn whoami_joined(p: &SqlPersister, token: &str) -> Result<Option<Session>,
         ],
     )?;
     session.identity = Some(identity);
-    Ok(Some(session))
+    Ok(session)
 }
 
 /// The session with its devices and identity from a row of [`whoami_sql`].

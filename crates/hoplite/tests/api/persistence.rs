@@ -1416,3 +1416,85 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    whoami_answers_rows_changed_behind_its_back,
+    json!({}),
+    |app| {
+        // whoami may hand out the answer it made for the same rows before; any change to those
+        // rows, even one that leaves every `updated_at` alone as Kratos's column updates and
+        // revocations do, must show in the next answer.
+        const PASSWORD: &str = "Correct-Horse-Battery-Staple-93";
+        let raw = |token: String| {
+            let app = &app;
+            async move {
+                let r = app
+                    .api_client()
+                    .get(app.url("/sessions/whoami"))
+                    .header("X-Session-Token", token)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        let ann = app
+            .registered_and_signed_in("ann@example.com", PASSWORD)
+            .await;
+        let bob = app
+            .registered_and_signed_in("bob@example.com", PASSWORD)
+            .await;
+        let (status, first) = raw(ann.clone()).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(raw(ann.clone()).await, (200, first.clone()));
+        let body: serde_json::Value = serde_json::from_str(&first).unwrap();
+        let address = &body["identity"]["verifiable_addresses"][0];
+        assert_eq!(address["value"], "ann@example.com");
+        assert_eq!(address["verified"], false);
+        let (status, other) = raw(bob.clone()).await;
+        assert_eq!(status, 200);
+        let other: serde_json::Value = serde_json::from_str(&other).unwrap();
+        assert_eq!(
+            other["identity"]["traits"]["email"], "bob@example.com",
+            "each token gets its own session"
+        );
+
+        // An address verified by a column update (Kratos's `UpdateVerifiableAddress`).
+        app.exec_sql(
+            "UPDATE identity_verifiable_addresses SET verified = true, status = 'completed' WHERE value = 'ann@example.com'",
+        )
+        .await;
+        let (status, text) = raw(ann.clone()).await;
+        assert_eq!(status, 200);
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let address = &body["identity"]["verifiable_addresses"][0];
+        assert_eq!(address["verified"], true, "{text}");
+        assert_eq!(address["status"], "completed");
+
+        // Public metadata set without touching `updated_at`.
+        app.exec_sql(
+            r#"UPDATE identities SET metadata_public = '{"plan":"pro"}' WHERE id IN (SELECT identity_id FROM identity_verifiable_addresses WHERE value = 'ann@example.com')"#,
+        )
+        .await;
+        let (_, text) = raw(ann.clone()).await;
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["identity"]["metadata_public"], json!({"plan": "pro"}));
+
+        // A revocation (Kratos sets `active` alone), then the session back.
+        app.exec_sql("UPDATE sessions SET active = false").await;
+        assert_eq!(raw(ann.clone()).await.0, 401);
+        assert_eq!(raw(bob.clone()).await.0, 401);
+        app.exec_sql("UPDATE sessions SET active = true").await;
+        assert_eq!(raw(ann.clone()).await.0, 200);
+
+        // An identity disabled, a session gone.
+        app.exec_sql(
+            "UPDATE identities SET state = 'inactive' WHERE id IN (SELECT identity_id FROM identity_verifiable_addresses WHERE value = 'bob@example.com')",
+        )
+        .await;
+        assert_eq!(raw(bob.clone()).await.0, 401);
+        app.exec_sql("DELETE FROM session_devices").await;
+        app.exec_sql("DELETE FROM sessions").await;
+        assert_eq!(raw(ann).await.0, 401);
+    }
+);
