@@ -147,9 +147,11 @@ db_test!(
             Some("A verifiable address on your account was changed")
         );
 
-        // The same code again: already used.
-        let (_, again) = verify(&app, &flow_id, &code).await;
-        assert_ne!(again["state"], "passed_challenge");
+        // The same code again: the flow has passed, so Kratos answers with a replacement flow.
+        let (status, again) = verify(&app, &flow_id, &code).await;
+        assert_eq!(status, 410, "{again}");
+        assert_eq!(again["error"]["id"], "self_service_flow_replaced");
+        assert!(again["use_flow_id"].is_string());
 
         // A change that adds no address goes through at once.
         let (status, body) = change(&app, &token, traits("amy.new@example.com", "Amelia")).await;
