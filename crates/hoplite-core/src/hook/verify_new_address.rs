@@ -12,7 +12,7 @@ use crate::flow::settings::error::UpdateError;
 use crate::flow::settings::hook::is_privileged;
 use crate::flow::{FlowType, Reply, RequestInfo};
 use crate::identity::Identity;
-use crate::identity::pending::{PendingTraitsChange, hash_traits};
+use crate::identity::pending::{PendingTraitsChange, hash_stored_traits, hash_traits};
 use crate::persistence::StoreError;
 use crate::registry::Registry;
 use crate::session::Session;
@@ -118,6 +118,22 @@ pub async fn run(
         .await
         .map_err(ErrorObject::from)?;
 
+    // Kratos hashes the traits as the session read them; hoplite hashes the stored text they
+    // were read from (so that either server can apply the change the other parked), unless
+    // the identity changed since, when the hash of the copy makes sure it never applies.
+    let stored = reg
+        .persister
+        .stored_traits(original.id)
+        .await
+        .map_err(ErrorObject::from)?;
+    let original_traits_hash = match stored {
+        Some(text)
+            if serde_json::from_str::<Value>(&text).ok().as_ref() == Some(&original.traits) =>
+        {
+            hash_stored_traits(&text)
+        }
+        _ => hash_traits(&original.traits),
+    };
     let now = reg.now();
     reg.persister
         .create_pending_change(&PendingTraitsChange {
@@ -125,7 +141,7 @@ pub async fn run(
             identity_id: original.id,
             new_address_value: value.to_string(),
             new_address_via: via.to_string(),
-            original_traits_hash: hash_traits(&original.traits),
+            original_traits_hash,
             proposed_traits: proposed.traits.clone(),
             verification_flow_id: vflow.id,
             status: "pending".into(),
@@ -212,7 +228,11 @@ pub async fn apply(reg: &Registry, flow_id: Uuid) -> Result<String, ApplyError> 
     let Some(current) = reg.persister.get_identity(change.identity_id).await? else {
         return Err(ApplyError::Invalid);
     };
-    if current.state != "active" || hash_traits(&current.traits) != change.original_traits_hash {
+    let stored = reg.persister.stored_traits(change.identity_id).await?;
+    if current.state != "active"
+        || stored.map(|t| hash_stored_traits(&t)).as_deref()
+            != Some(change.original_traits_hash.as_str())
+    {
         return Err(ApplyError::Invalid);
     }
     let mut updated = current.clone();

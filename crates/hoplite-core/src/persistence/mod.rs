@@ -166,8 +166,12 @@ pub trait Persister: Send + Sync + 'static {
     /// transaction. `Ok(false)` when there is no such identity; a unique violation on an
     /// identifier, address or external id is [`StoreError::Conflict`] and changes nothing.
     async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError>;
-    /// [`Persister::update_identity`] only while the stored traits still hash to
-    /// `traits_hash` (checked in the same transaction); `Ok(None)` when they changed.
+    /// [`Persister::update_identity`] only while the stored traits still hash to `traits_hash`
+    /// ([`crate::identity::pending::hash_stored_traits`], checked in the same transaction);
+    /// `Ok(None)` when they changed.
+    /// The identity's `traits` column as stored (text), for Kratos's traits hash
+    /// ([`crate::identity::pending::hash_stored_traits`]); `None` when there is no such identity.
+    async fn stored_traits(&self, identity_id: Uuid) -> Result<Option<String>, StoreError>;
     async fn update_identity_if_traits(
         &self,
         identity: &Identity,

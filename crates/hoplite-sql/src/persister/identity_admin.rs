@@ -58,8 +58,26 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     Ok(true)
 }
 
+/// The `traits` column of identity `id` as stored.
+pub(super) async fn stored_traits(
+    p: &SqlPersister,
+    id: Uuid,
+) -> Result<Option<String>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid",
+        crate::codec::select_list(p.kind, None, "", &[("traits", crate::codec::Ty::Json)])
+    );
+    let row = sqlx::query(p.q(&sql))
+        .bind(id.to_string())
+        .bind(p.nid()?)
+        .fetch_optional(&p.pool)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| r.text("traits")).transpose()
+}
+
 /// [`update_identity`] only while the stored traits still hash to `traits_hash`
-/// ([`hoplite_core::identity::pending::hash_traits`]), checked in the same transaction with the
+/// ([`hoplite_core::identity::pending::hash_stored_traits`]), checked in the same transaction with the
 /// identity's row locked (PostgreSQL, MySQL; SQLite writes one transaction at a time).
 pub(super) async fn update_identity_if_traits(
     p: &SqlPersister,
@@ -84,8 +102,7 @@ pub(super) async fn update_identity_if_traits(
     let Some(row) = row else {
         return Ok(Some(false));
     };
-    let stored = crate::codec::parse_json(&row.text("traits")?)?;
-    if hoplite_core::identity::pending::hash_traits(&stored) != traits_hash {
+    if hoplite_core::identity::pending::hash_stored_traits(&row.text("traits")?) != traits_hash {
         return Ok(None);
     }
     write_identity(p, &mut tx, i).await?;

@@ -676,6 +676,10 @@ impl Persister for SqlPersister {
             .await
     }
 
+    async fn stored_traits(&self, identity_id: Uuid) -> Result<Option<String>, StoreError> {
+        identity_admin::stored_traits(self, identity_id).await
+    }
+
     async fn update_identity_if_traits(
         &self,
         i: &Identity,

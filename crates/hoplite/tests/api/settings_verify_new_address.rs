@@ -349,3 +349,74 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_change_is_parked_with_kratos_hash_of_the_stored_traits,
+    config(free_port()),
+    |app| {
+        // Kratos's `HashTraits` is SHA-256 over the traits column's text with the whitespace
+        // between tokens removed (Go's `json.Compact`), keys and escapes as stored: so a change
+        // Kratos parked applies in hoplite, and the reverse. Go writes `<` as `\u003c` in the
+        // text it stores in SQLite; PostgreSQL and MySQL store their own normal form.
+        let sink = sink(&app).await;
+        let token = app
+            .registered_and_signed_in("cat@example.com", PASSWORD)
+            .await;
+        code_sent_to(&app, &sink, "cat@example.com", "verify").await;
+        let go_text =
+            r#"{"email":"cat@example.com","name":{"first":"a \u003c b","last":"Lovelace"}}"#;
+        let literal = if app.dsn.starts_with("mysql") {
+            go_text.replace('\\', "\\\\")
+        } else {
+            go_text.to_string()
+        };
+        app.exec_sql(&format!("UPDATE identities SET traits = '{literal}'"))
+            .await;
+        let as_text = if app.dsn.starts_with("postgres") {
+            "traits::text"
+        } else if app.dsn.starts_with("mysql") {
+            "CAST(traits AS CHAR)"
+        } else {
+            "traits"
+        };
+        let stored = app
+            .query_text(&format!("SELECT {as_text} FROM identities"))
+            .await;
+        if app.dsn.starts_with("sqlite") {
+            assert_eq!(stored, go_text);
+        }
+
+        let (status, body) = change(&app, &token, traits("cat.new@example.com", "a < b")).await;
+        assert_eq!(status, 200, "{body}");
+        let flow_id = announced(&body);
+        // The stored text without the spaces PostgreSQL and MySQL print after `:` and `,` (no
+        // value here contains either), hashed as it is.
+        let compact = if app.dsn.starts_with("sqlite") {
+            stored.clone()
+        } else {
+            stored.replace(": ", ":").replace(", ", ",")
+        };
+        let expected: String = {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(compact.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(
+            app.query_text("SELECT original_traits_hash FROM identity_pending_traits_changes")
+                .await,
+            expected,
+            "stored traits: {stored}"
+        );
+
+        // And the change applies.
+        let code = code_sent_to(&app, &sink, "cat.new@example.com", "verify").await;
+        let (status, done) = verify(&app, &flow_id, &code).await;
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["state"], "passed_challenge");
+        assert_eq!(email_of(&app, &token).await, "cat.new@example.com");
+        let (_, session) = app.whoami(&token).await;
+        assert_eq!(session["identity"]["traits"]["name"]["first"], "a < b");
+    }
+);
