@@ -4,7 +4,10 @@
 //! Queries are written once with `?` placeholders. A placeholder that fills a column of a native
 //! type is marked with its type: `?::uuid`, `?::ts`, `?::json`. PostgreSQL gets `$n::uuid`,
 //! `$n::timestamp`, `$n::jsonb` (sqlx's `Any` driver binds text, which PostgreSQL does not assign
-//! to those types by itself); SQLite and MySQL get a plain `?`. Columns are read through
+//! to those types by itself); SQLite and MySQL get a plain `?`. `?::rawjson` marks JSON that
+//! Kratos scans into a plain `json.RawMessage` (`proposed_traits`, `selfservice_errors.errors`):
+//! Go's SQLite driver hands a text value over as a string, which that type refuses, so SQLite
+//! stores it as a blob (`CAST(? AS BLOB)`), as Kratos's own writes do. Columns are read through
 //! [`select_list`], which casts what the `Any` driver cannot decode (PostgreSQL's `uuid`,
 //! `timestamp`, `jsonb` and `boolean`; MySQL's `DATETIME`) to text or integers.
 //!
@@ -137,13 +140,15 @@ pub fn rewrite(kind: DatabaseKind, sql: &str) -> String {
             match cast {
                 Some("uuid" | "nid") => out.push_str("::uuid"),
                 Some("ts") => out.push_str("::timestamp"),
-                Some("json") => out.push_str("::jsonb"),
+                Some("json" | "rawjson") => out.push_str("::jsonb"),
                 Some(other) => {
                     out.push_str("::");
                     out.push_str(other);
                 }
                 None => {}
             }
+        } else if kind == DatabaseKind::Sqlite && cast == Some("rawjson") {
+            out.push_str("CAST(? AS BLOB)");
         } else {
             out.push('?');
         }
@@ -344,6 +349,23 @@ mod tests {
                 "SELECT CAST(s.id AS TEXT) AS id, CASE WHEN s.active THEN 1 ELSE 0 END AS active, CAST(COUNT(*) AS INTEGER) FROM t"
             ),
             "SELECT s.id AS id, CASE WHEN s.active THEN 1 ELSE 0 END AS active, CAST(COUNT(*) AS INTEGER) FROM t"
+        );
+    }
+
+    #[test]
+    fn raw_json_is_a_blob_on_sqlite() {
+        let sql = "INSERT INTO t (a, b) VALUES (?::rawjson, ?::json)";
+        assert_eq!(
+            rewrite(DatabaseKind::Sqlite, sql),
+            "INSERT INTO t (a, b) VALUES (CAST(? AS BLOB), ?)"
+        );
+        assert_eq!(
+            rewrite(DatabaseKind::Postgres, sql),
+            "INSERT INTO t (a, b) VALUES ($1::jsonb, $2::jsonb)"
+        );
+        assert_eq!(
+            rewrite(DatabaseKind::Mysql, sql),
+            "INSERT INTO t (a, b) VALUES (?, ?)"
         );
     }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 pub(super) async fn create_error(p: &SqlPersister, e: &StoredError) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO selfservice_errors (id, nid, errors, csrf_token, was_seen, seen_at, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::json, ?, ?, ?::ts, ?::ts, ?::ts)",
+        "INSERT INTO selfservice_errors (id, nid, errors, csrf_token, was_seen, seen_at, created_at, updated_at) VALUES (?::uuid, ?::uuid, ?::rawjson, ?, ?, ?::ts, ?::ts, ?::ts)",
     ))
     .bind(e.id.to_string())
     .bind(p.nid()?)

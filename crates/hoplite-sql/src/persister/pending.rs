@@ -25,7 +25,7 @@ const COLS: &[(&str, Ty)] = &[
 
 pub(super) async fn create(p: &SqlPersister, c: &PendingTraitsChange) -> Result<(), StoreError> {
     sqlx::query(p.q(
-        "INSERT INTO identity_pending_traits_changes (id, identity_id, nid, new_address_value, new_address_via, original_traits_hash, proposed_traits, verification_flow_id, status, created_at, updated_at, session_id, origin_settings_flow_id) VALUES (?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?::json, ?::uuid, ?, ?::ts, ?::ts, ?::uuid, ?::uuid)",
+        "INSERT INTO identity_pending_traits_changes (id, identity_id, nid, new_address_value, new_address_via, original_traits_hash, proposed_traits, verification_flow_id, status, created_at, updated_at, session_id, origin_settings_flow_id) VALUES (?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?::rawjson, ?::uuid, ?, ?::ts, ?::ts, ?::uuid, ?::uuid)",
     ))
     .bind(c.id.to_string())
     .bind(c.identity_id.to_string())

@@ -279,6 +279,15 @@ db_test!(
         let body = json_of(r).await;
         assert_valid("flowError", &body);
         assert_eq!(body["error"]["id"], "self_service_flow_disabled");
+        if app.dsn.starts_with("sqlite") {
+            // Kratos scans `errors` into a `json.RawMessage`, which Go's SQLite driver fills
+            // from a blob only: stored as Kratos stores it.
+            assert_eq!(
+                app.query_text("SELECT typeof(errors) FROM selfservice_errors")
+                    .await,
+                "blob"
+            );
+        }
         // Creating a flow is refused too.
         let r = app
             .api_client()

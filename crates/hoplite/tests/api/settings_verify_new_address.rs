@@ -410,6 +410,18 @@ db_test!(
             "stored traits: {stored}"
         );
 
+        if app.dsn.starts_with("sqlite") {
+            // Kratos scans `proposed_traits` into a `json.RawMessage`, which Go's SQLite driver
+            // fills from a blob only: stored as Kratos stores it.
+            assert_eq!(
+                app.query_text(
+                    "SELECT typeof(proposed_traits) FROM identity_pending_traits_changes"
+                )
+                .await,
+                "blob"
+            );
+        }
+
         // And the change applies.
         let code = code_sent_to(&app, &sink, "cat.new@example.com", "verify").await;
         let (status, done) = verify(&app, &flow_id, &code).await;
