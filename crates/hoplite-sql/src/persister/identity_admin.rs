@@ -8,21 +8,14 @@
 //! `(type, identifier)` index.
 
 use super::identity::{
-    IDENTITY_COLS, NIL_ID, identity_from_row, insert_parts, load_identity_parts, type_id,
+    IDENTITY_COLS, NIL_ID, PART_QUERIES, assemble_parts, identity_from_row, insert_parts,
+    load_identity_parts, type_id,
 };
 use super::{Fields, SqlPersister, json_text};
 use crate::codec::db_err;
-use hoplite_core::identity::Identity;
+use hoplite_core::identity::{Credentials, Identity};
 use hoplite_core::persistence::{IdentityFilter, IdentityPage, StoreError};
 use uuid::Uuid;
-
-/// The tables holding an identity's parts, keyed by `identity_id` (each through a Kratos index);
-/// identifiers go with their credentials (Kratos's cascading foreign key).
-const PART_TABLES: &[&str] = &[
-    "identity_credentials",
-    "identity_verifiable_addresses",
-    "identity_recovery_addresses",
-];
 
 /// Credential types whose identifiers Kratos stores normalised (matched with the normalised value)
 /// and those stored as given (`ListIdentities` of Kratos's SQL persister).
@@ -134,17 +127,111 @@ async fn write_identity(
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;
-    // Replacing every part is simpler than Kratos's diff and gives the same rows; the unique
-    // indexes are checked against the new set only, because the old one is gone first.
-    for table in PART_TABLES {
-        sqlx::query(p.q(&format!("DELETE FROM {table} WHERE identity_id = ?::uuid")))
+    // Kratos's diff (`updateAssociationWith`): a stored address or credential with the same
+    // signature as one of the new set is kept as it is, and with it whatever points at it (a
+    // verification or recovery code sent to that address, a link token); the others are
+    // deleted first (so that the unique indexes see the new set only), then the new ones
+    // without a stored twin are inserted.
+    let mut stored = i.clone();
+    stored.verifiable_addresses.clear();
+    stored.recovery_addresses.clear();
+    stored.credentials.clear();
+    let mut rows: [Vec<sqlx::any::AnyRow>; 4] = Default::default();
+    for (rows, part) in rows.iter_mut().zip(PART_QUERIES) {
+        *rows = sqlx::query(p.q(&part.sql(p.kind, 1)))
             .bind(&id)
-            .execute(&mut **tx)
+            .fetch_all(&mut **tx)
             .await
             .map_err(db_err)?;
     }
-    insert_parts(p, tx, std::slice::from_ref(i)).await?;
+    assemble_parts(std::slice::from_mut(&mut stored), rows)?;
+    let mut fresh = i.clone();
+    let (verifiable, recovery, credentials);
+    (verifiable, fresh.verifiable_addresses) = diff(
+        &stored.verifiable_addresses,
+        &i.verifiable_addresses,
+        |a| a.id,
+        |a, b| {
+            (&a.value, a.verified, &a.via, &a.status, a.verified_at)
+                == (&b.value, b.verified, &b.via, &b.status, b.verified_at)
+        },
+    );
+    (recovery, fresh.recovery_addresses) = diff(
+        &stored.recovery_addresses,
+        &i.recovery_addresses,
+        |a| a.id,
+        |a, b| (&a.value, &a.via) == (&b.value, &b.via),
+    );
+    let kept_credentials: Vec<_> = stored.credentials.values().cloned().collect();
+    let new_credentials: Vec<_> = i.credentials.values().cloned().collect();
+    let created;
+    (credentials, created) = diff(
+        &kept_credentials,
+        &new_credentials,
+        |c| c.id,
+        same_credential,
+    );
+    fresh.credentials = created
+        .into_iter()
+        .map(|c| (c.credential_type.clone(), c))
+        .collect();
+    for (table, ids) in [
+        ("identity_credentials", credentials),
+        ("identity_verifiable_addresses", verifiable),
+        ("identity_recovery_addresses", recovery),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        let marks = vec!["?::uuid"; ids.len()].join(", ");
+        let sql = format!("DELETE FROM {table} WHERE identity_id = ?::uuid AND id IN ({marks})");
+        let mut q = sqlx::query(p.q(&sql)).bind(id.clone());
+        for gone in ids {
+            q = q.bind(gone.to_string());
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    insert_parts(p, tx, std::slice::from_ref(&fresh)).await?;
     Ok(())
+}
+
+/// Kratos's `diffAssociations` over `stored` and `wanted`: the ids of the stored items no
+/// wanted one matches (to delete), and the wanted items no stored one matches (to insert).
+fn diff<T: Clone>(
+    stored: &[T],
+    wanted: &[T],
+    id: impl Fn(&T) -> Uuid,
+    same: impl Fn(&T, &T) -> bool,
+) -> (Vec<Uuid>, Vec<T>) {
+    let mut matched = vec![false; wanted.len()];
+    let mut gone = Vec::new();
+    for s in stored {
+        match (0..wanted.len()).find(|&n| !matched[n] && same(s, &wanted[n])) {
+            Some(n) => matched[n] = true,
+            None => gone.push(id(s)),
+        }
+    }
+    let new = wanted
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| !**m)
+        .map(|(w, _)| w.clone())
+        .collect();
+    (gone, new)
+}
+
+/// Kratos's `Credentials.Signature`: type, identifiers in any order, version and the config as
+/// JSON (key order and spacing aside).
+fn same_credential(a: &Credentials, b: &Credentials) -> bool {
+    let sorted = |c: &Credentials| {
+        let mut ids = c.identifiers.clone();
+        ids.sort();
+        ids
+    };
+    a.credential_type == b.credential_type
+        && a.version == b.version
+        && a.config == b.config
+        && sorted(a) == sorted(b)
 }
 
 pub(super) async fn delete_identity(p: &SqlPersister, id: Uuid) -> Result<bool, StoreError> {

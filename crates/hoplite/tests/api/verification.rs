@@ -713,3 +713,43 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_code_outlives_a_profile_change_that_keeps_its_address,
+    config(free_port()),
+    |app| {
+        // An identity update keeps the stored addresses the new traits still have (Kratos's
+        // diff of associations), and with them the codes sent to them: changing one's name
+        // between asking for a code and entering it must not void the code.
+        let sink = sink(&app).await;
+        let token = app
+            .registered_and_signed_in("ann@example.com", PASSWORD)
+            .await;
+        code_sent_to(&app, &sink, "ann@example.com").await;
+        let before = address_of(&app, "ann@example.com").await;
+        let flow = api_flow(&app).await;
+        let id = flow["id"].as_str().unwrap().to_string();
+        let r = submit(
+            &app,
+            &id,
+            json!({"method": "code", "email": "ann@example.com"}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let code = code_sent_to(&app, &sink, "ann@example.com").await;
+
+        let traits = json!({"email": "ann@example.com", "name": {"first": "Ann", "last": "Lee"}});
+        let (status, body) = app.change_profile_api(&token, traits).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["state"], "success");
+        let after = address_of(&app, "ann@example.com").await;
+        assert_eq!(after["id"], before["id"], "the address row is kept");
+
+        let r = submit(&app, &id, json!({"method": "code", "code": code})).await;
+        assert_eq!(r.status(), 200);
+        let done: Value = r.json().await.unwrap();
+        assert_eq!(done["state"], "passed_challenge", "{done}");
+        assert_eq!(message_ids(&done), [1080002]);
+        assert_eq!(address_of(&app, "ann@example.com").await["verified"], true);
+    }
+);
