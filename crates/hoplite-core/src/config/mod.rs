@@ -407,6 +407,8 @@ pub struct Secrets {
     pub default: Vec<String>,
     /// `secrets.cipher` (32 characters each).
     pub cipher: Vec<String>,
+    /// `secrets.pagination`: the keys of the courier list's page tokens (none: a well-known key).
+    pub pagination: Vec<String>,
 }
 
 /// The password hasher for new hashes.

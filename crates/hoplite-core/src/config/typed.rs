@@ -460,6 +460,7 @@ impl Config {
                 },
                 default,
                 cipher: d.strings("secrets.cipher")?,
+                pagination: d.strings("secrets.pagination")?,
             }
         };
 

@@ -33,8 +33,13 @@ fn shown(reg: &Registry, mut v: Value) -> Value {
     v
 }
 
-/// The first page's token: the cursor past every row (newest first).
-const FIRST_TOKEN: &str = "id=00000000-0000-0000-0000-000000000000/created_at=2200-12-31 23:59:59";
+/// The first page's cursor: past every row (newest first), as Kratos's `DefaultPageToken`.
+fn first_cursor() -> SessionCursor {
+    SessionCursor {
+        created_at: time::macros::datetime!(2200-12-31 23:59:59 UTC),
+        id: Uuid::nil(),
+    }
+}
 
 /// `GET /admin/courier/messages` (`listCourierMessages`): newest first, keyset pages.
 pub async fn list_courier_messages(reg: &Registry, req: &RequestInfo) -> Reply {
@@ -51,10 +56,14 @@ pub async fn list_courier_messages(reg: &Registry, req: &RequestInfo) -> Reply {
             }
         },
     };
+    // Kratos's sealed page tokens (`x::page_token`); the first page's token names the cursor
+    // past every row.
+    let keys = crate::x::page_token::keys(&reg.config.secrets.pagination);
     let after = match req.query_param("page_token").filter(|t| !t.is_empty()) {
         None => None,
-        Some(t) => match crate::session::handler::parse_cursor_token(t) {
-            Ok(c) => c,
+        Some(t) => match crate::x::page_token::open(&keys, t, reg.now()) {
+            Ok(c) if c == first_cursor() => None,
+            Ok(c) => Some(c),
             Err(e) => return Reply::error(&e, rid),
         },
     };
@@ -83,8 +92,11 @@ pub async fn list_courier_messages(reg: &Registry, req: &RequestInfo) -> Reply {
         .iter()
         .map(|m| shown(reg, serde_json::to_value(m).expect("message serialises")))
         .collect();
-    let next = next.as_ref().map(crate::session::handler::cursor_token);
-    let first = crate::session::handler::encode_cursor_text(FIRST_TOKEN);
+    let now = reg.now();
+    let next = next
+        .as_ref()
+        .map(|c| crate::x::page_token::seal(&keys, c, now));
+    let first = crate::x::page_token::seal(&keys, &first_cursor(), now);
     let link = pagination::keyset_link(req, size, &first, next.as_deref());
     Reply::json(200, Value::Array(body)).with_header("link", link)
 }

@@ -50,11 +50,6 @@ pub async fn whoami(reg: &Registry, req: &RequestInfo) -> Reply {
 const FIRST_SESSION_TOKEN: &str =
     "id=00000000-0000-0000-0000-000000000000/created_at=2200-12-31 23:59:59";
 
-/// A page token from its text (base64, standard alphabet, no padding).
-pub(crate) fn encode_cursor_text(raw: &str) -> String {
-    encode_session_token(raw)
-}
-
 fn encode_session_token(raw: &str) -> String {
     STANDARD_NO_PAD.encode(raw)
 }

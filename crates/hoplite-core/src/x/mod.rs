@@ -7,6 +7,7 @@ pub mod gostrings;
 pub mod gourl;
 pub mod http_client;
 pub mod jsonpatch;
+pub mod page_token;
 pub mod pagination;
 pub mod securecookie;
 pub mod timefmt;

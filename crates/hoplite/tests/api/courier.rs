@@ -231,6 +231,26 @@ db_test!(
             assert!(seen.len() <= 3, "pagination does not end");
         }
         assert_eq!(seen, ids);
+        // Kratos's sealed tokens: the first-page link lists from the start, and a token this
+        // server did not seal is refused as Kratos refuses it.
+        let r = client
+            .get(format!("{}/admin/courier/messages?page_size=1", app.admin))
+            .send()
+            .await
+            .unwrap();
+        let link = r.headers()["link"].to_str().unwrap().to_string();
+        let first = crate::app::link_rel(&link, "first").expect("first link");
+        let r = client
+            .get(format!("{}{first}", app.admin))
+            .send()
+            .await
+            .unwrap();
+        let page: Vec<Value> = r.json().await.unwrap();
+        assert_eq!(page[0]["id"], ids[0].as_str());
+        let r = list("?page_token=aWQ9MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw").await;
+        assert_eq!(r.status(), 400);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["message"], "invalid pagination token");
 
         let r = client
             .get(format!("{}/admin/courier/messages/not-a-uuid", app.admin))
