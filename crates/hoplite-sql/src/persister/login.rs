@@ -31,7 +31,8 @@ pub(super) async fn create_login_flow(p: &SqlPersister, f: &LoginFlow) -> Result
     .bind(f.refresh)
     .bind(&f.requested_aal)
     .bind(f.organization_id.map(|o| o.to_string()))
-    .bind(f.identity_schema.clone())
+    // The default schema as Kratos stores it: an empty text, not NULL.
+    .bind(f.identity_schema.clone().unwrap_or_default())
     .bind(p.ts(f.created_at))
     .bind(p.ts(f.updated_at))
     .execute_kept(p)
@@ -143,7 +144,8 @@ pub(super) fn flow_from_row<R: Fields>(row: &R) -> Result<LoginFlow, StoreError>
         session_token_exchange_code: None,
         state: opt(row, "state")?.unwrap_or_default(),
         transient_payload: None,
-        identity_schema: opt(row, "identity_schema_id")?,
+        // Kratos writes an empty text for "the default schema" (and reads NULL the same way).
+        identity_schema: opt(row, "identity_schema_id")?.filter(|s| !s.is_empty()),
         csrf_token: s(row, "csrf_token")?,
         internal_context: parse_json(&s(row, "internal_context")?)?,
     })

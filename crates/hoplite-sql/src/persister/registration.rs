@@ -28,7 +28,8 @@ pub(super) async fn create_registration_flow(
     .bind(json_text(&f.internal_context))
     .bind(&f.state)
     .bind(f.organization_id.map(|o| o.to_string()))
-    .bind(f.identity_schema.clone())
+    // The default schema as Kratos stores it: an empty text, not NULL.
+    .bind(f.identity_schema.clone().unwrap_or_default())
     .bind(&now)
     .bind(&now)
     .execute_kept(p)
@@ -325,7 +326,8 @@ pub(super) fn view_from_row<R: Fields>(row: &R) -> Result<RegistrationFlowView, 
             .map(|s| parse_uuid(&s))
             .transpose()?,
         state: get_opt("state")?.unwrap_or_default(),
-        identity_schema: get_opt("identity_schema_id")?,
+        // Kratos writes an empty text for "the default schema" (and reads NULL the same way).
+        identity_schema: get_opt("identity_schema_id")?.filter(|s| !s.is_empty()),
         csrf_token: get("csrf_token")?,
         rendered: std::sync::OnceLock::new(),
     })

@@ -200,6 +200,8 @@ async fn a_database_kratos_wrote_is_served(db: Db) {
     let flow: Value = r.json().await.unwrap();
     assert_valid("registrationFlow", &flow);
     assert_eq!(flow["id"], reg_id.as_str());
+    // Kratos stores "the default schema" as an empty text, and omits it from the flow.
+    assert!(flow.get("identity_schema").is_none(), "{flow}");
     assert!(
         flow["ui"]["nodes"]
             .as_array()
@@ -224,6 +226,35 @@ async fn a_database_kratos_wrote_is_served(db: Db) {
         let flow: Value = r.json().await.unwrap();
         assert_valid("loginFlow", &flow);
     }
+    // Kratos's stored flows are submitted, not only shown: a sign-up on its registration flow
+    // (with the default schema it left unnamed) and a sign-in on one of its login flows.
+    let r = app
+        .api_client()
+        .post(app.url(&format!("/self-service/registration?flow={reg_id}")))
+        .json(&json!({"method": "password", "password": PASSWORD, "traits": {"email": "new@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let login_id = texts(
+        &app,
+        &format!(
+            "SELECT {} FROM selfservice_login_flows WHERE type = 'api'",
+            text(&app, "id")
+        ),
+    )
+    .await
+    .into_iter()
+    .next()
+    .expect("an API login flow Kratos wrote");
+    let r = app
+        .api_client()
+        .post(app.url(&format!("/self-service/login?flow={login_id}")))
+        .json(&json!({"method": "password", "identifier": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,6 +408,19 @@ crate::db_test!(
                 shape(&created).starts_with("9999-99-99 99:99:99"),
                 "{created}"
             ),
+        }
+
+        // The default identity schema of a flow, as Kratos writes it: an empty text.
+        for table in ["selfservice_registration_flows", "selfservice_login_flows"] {
+            let rows = q(format!("SELECT identity_schema_id FROM {table}"))
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            assert!(!rows.is_empty(), "{table} has rows");
+            for r in rows {
+                let got: Option<String> = r.get(0);
+                assert_eq!(got.as_deref(), Some(""), "{table}.identity_schema_id");
+            }
         }
 
         // Every foreign key of Kratos's schema holds (PostgreSQL and MySQL enforce them on each
