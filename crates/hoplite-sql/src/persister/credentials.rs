@@ -29,7 +29,7 @@ pub(super) async fn find_identity_by_identifier(
     let type_id = super::identity::type_id(credential_type)?;
     // One point lookup per candidate on the (type, identifier) unique index, in preference order,
     // each answered with the whole identity; on MySQL, whose JSON arrays MariaDB builds slowly
-    // (see `session::whoami_joined`), with the owner's id, whose identity is read next.
+    // (see `session::whoami_joined_rows`), with the owner's id, whose identity is read next.
     let mysql = p.kind == hoplite_core::config::DatabaseKind::Mysql;
     let sql = if mysql {
         identifier_owner_sql(p.kind)

@@ -121,6 +121,29 @@ impl Fields for OwnedRow {
     }
 }
 
+/// The rows of [`FastReader::whoami_rows`].
+struct WhoamiRows {
+    row: OwnedRow,
+    devices: Vec<OwnedRow>,
+    verifiable: Vec<OwnedRow>,
+    recovery: Vec<OwnedRow>,
+}
+
+/// The session, with its devices and its identity's addresses, of whoami's rows.
+fn whoami_session(p: &SqlPersister, rows: WhoamiRows) -> Result<Session, StoreError> {
+    let mut session = super::session::session_from_row(&rows.row)?;
+    let mut identity = identity_from_row(p, &super::Prefixed("i_", &rows.row))?;
+    for d in &rows.devices {
+        session.devices.push(super::session::device_from_row(d)?);
+    }
+    assemble_parts(
+        std::slice::from_mut(&mut identity),
+        [rows.verifiable, rows.recovery, Vec::new(), Vec::new()],
+    )?;
+    session.identity = Some(identity);
+    Ok(session)
+}
+
 impl FastReader {
     /// Opens `size` read-only connections to the SQLite file at `path`.
     pub(crate) fn open(
@@ -400,21 +423,30 @@ impl FastReader {
         p: &SqlPersister,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
+        self.whoami_rows(token)?
+            .map(|rows| whoami_session(p, rows))
+            .transpose()
+    }
+
+    /// Every row whoami answers from, in one snapshot: the session joined with its identity,
+    /// its devices, and both kinds of addresses; `None` when the token is unknown.
+    fn whoami_rows(&self, token: &str) -> Result<Option<WhoamiRows>, StoreError> {
         let nid = self.nid()?;
         self.snapshot(|c| {
-            let found = Self::one(c, &self.sql.session_with_identity, [token, nid], |r| {
-                Ok((
-                    super::session::session_from_row(r)?,
-                    identity_from_row(p, &super::Prefixed("i_", r))?,
-                ))
-            })?;
-            let Some((mut session, mut identity)) = found else {
+            let mut first = Self::all(c, &self.sql.session_with_identity, &[token, nid])?;
+            let Some(row) = first.pop() else {
                 return Ok(None);
             };
-            self.devices(c, &mut session)?;
-            self.parts(c, &mut identity, false)?;
-            session.identity = Some(identity);
-            Ok(Some(session))
+            let devices = Self::all(c, &self.sql.devices, &[&row.text("id")?])?;
+            let identity_id = row.text("i_id")?;
+            let verifiable = Self::all(c, &self.sql.parts[0], &[&identity_id])?;
+            let recovery = Self::all(c, &self.sql.parts[1], &[&identity_id])?;
+            Ok(Some(WhoamiRows {
+                row,
+                devices,
+                verifiable,
+                recovery,
+            }))
         })
     }
 
@@ -427,29 +459,16 @@ impl FastReader {
         p: &SqlPersister,
         token: &str,
     ) -> Result<Option<std::sync::Arc<WhoamiView>>, StoreError> {
-        let nid = self.nid()?;
-        let read = self.snapshot(|c| {
-            let mut first = Self::all(c, &self.sql.session_with_identity, &[token, nid])?;
-            let Some(row) = first.pop() else {
-                return Ok(None);
-            };
-            let devices = Self::all(c, &self.sql.devices, &[&row.text("id")?])?;
-            let identity_id = row.text("i_id")?;
-            let verifiable = Self::all(c, &self.sql.parts[0], &[&identity_id])?;
-            let recovery = Self::all(c, &self.sql.parts[1], &[&identity_id])?;
-            Ok(Some((row, devices, verifiable, recovery)))
-        })?;
         let kept = &p.kept_whoami;
-        let key = kept.token_key(token);
-        let Some((row, devices, verifiable, recovery)) = read else {
-            kept.forget(key);
+        let Some(rows) = self.whoami_rows(token)? else {
+            kept.forget_token(token);
             return Ok(None);
         };
         let mut h = kept.hasher();
-        for r in std::iter::once(&row)
-            .chain(&devices)
-            .chain(&verifiable)
-            .chain(&recovery)
+        for r in std::iter::once(&rows.row)
+            .chain(&rows.devices)
+            .chain(&rows.verifiable)
+            .chain(&rows.recovery)
         {
             for (_, v) in &r.values {
                 match v {
@@ -462,23 +481,8 @@ impl FastReader {
             }
             h.end_row();
         }
-        let fingerprint = h.finish();
-        if let Some(view) = kept.get(key, fingerprint) {
-            return Ok(Some(view));
-        }
-        let mut session = super::session::session_from_row(&row)?;
-        let mut identity = identity_from_row(p, &super::Prefixed("i_", &row))?;
-        for d in &devices {
-            session.devices.push(super::session::device_from_row(d)?);
-        }
-        assemble_parts(
-            std::slice::from_mut(&mut identity),
-            [verifiable, recovery, Vec::new(), Vec::new()],
-        )?;
-        session.identity = Some(identity);
-        let view = std::sync::Arc::new(WhoamiView::of(session));
-        kept.keep(key, fingerprint, view.clone());
-        Ok(Some(view))
+        kept.view(token, Some(h.finish()), || whoami_session(p, rows))
+            .map(Some)
     }
 
     /// An identity with its addresses and credentials.

@@ -51,16 +51,31 @@ pub(super) async fn update_identity(p: &SqlPersister, i: &Identity) -> Result<bo
     Ok(true)
 }
 
+/// The read of an identity's `traits` text, built once per dialect; `locked` takes the row lock
+/// for the rest of the transaction (PostgreSQL, MySQL; SQLite writes one transaction at a time).
+fn traits_sql(kind: hoplite_core::config::DatabaseKind, locked: bool) -> &'static str {
+    static PLAIN: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    static LOCKED: crate::codec::PerDialect = crate::codec::PerDialect::new();
+    let build = |lock: &str| {
+        format!(
+            "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid{lock}",
+            crate::codec::select_list(kind, None, "", &[("traits", crate::codec::Ty::Json)])
+        )
+    };
+    match (locked, kind) {
+        (true, hoplite_core::config::DatabaseKind::Sqlite) | (false, _) => {
+            PLAIN.get(kind, || build(""))
+        }
+        (true, _) => LOCKED.get(kind, || build(" FOR UPDATE")),
+    }
+}
+
 /// The `traits` column of identity `id` as stored.
 pub(super) async fn stored_traits(
     p: &SqlPersister,
     id: Uuid,
 ) -> Result<Option<String>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid",
-        crate::codec::select_list(p.kind, None, "", &[("traits", crate::codec::Ty::Json)])
-    );
-    let row = sqlx::query(p.q(&sql))
+    let row = sqlx::query(p.q(traits_sql(p.kind, false)))
         .bind(id.to_string())
         .bind(p.nid()?)
         .fetch_optional(&p.pool)
@@ -78,15 +93,7 @@ pub(super) async fn update_identity_if_traits(
     traits_hash: &str,
 ) -> Result<Option<bool>, StoreError> {
     let mut tx = p.pool.begin().await.map_err(db_err)?;
-    let lock = match p.kind {
-        hoplite_core::config::DatabaseKind::Sqlite => "",
-        _ => " FOR UPDATE",
-    };
-    let sql = format!(
-        "SELECT {} FROM identities WHERE id = ?::uuid AND nid = ?::nid{lock}",
-        crate::codec::select_list(p.kind, None, "", &[("traits", crate::codec::Ty::Json)])
-    );
-    let row = sqlx::query(p.q(&sql))
+    let row = sqlx::query(p.q(traits_sql(p.kind, true)))
         .bind(i.id.to_string())
         .bind(p.nid()?)
         .fetch_optional(&mut *tx)

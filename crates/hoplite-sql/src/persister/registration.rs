@@ -99,11 +99,11 @@ pub(super) async fn get_registration_flow_view(
             if p.kind == DatabaseKind::Mysql {
                 // MySQL's whole-second `updated_at` cannot tell two changes within a second
                 // apart, so the UI read is compared with the one kept instead.
-                view.ui = match p.kept_uis.get(id) {
+                view.ui = match p.kept_uis.get(&id) {
                     Some((text, ui)) if *text == *view.ui.get() => ui,
                     _ => {
                         let ui = in_kratos_order(&view.ui)?;
-                        p.kept_uis.keep(id, view.ui.get().to_string(), ui.clone());
+                        p.kept_uis.keep(id, view.ui.get().into(), ui.clone());
                         ui
                     }
                 };
@@ -128,46 +128,49 @@ pub(super) fn whole_flow_sql(kind: hoplite_core::config::DatabaseKind) -> &'stat
 /// How many flows are kept per persister (see [`get_view_unless_known`]).
 const KEPT: usize = 4096;
 
-/// Per flow id, what was last read with the key it was read under: the stored UI text on MySQL,
-/// the row's `updated_at` on PostgreSQL.
-pub(super) struct Kept<V>(std::sync::Mutex<std::collections::HashMap<Uuid, (Box<str>, V)>>);
+/// What was last read, per key, with the stamp it was read under, at most `CAP` entries (all
+/// dropped when full): registration flows by id with their stored UI text or `updated_at`, and
+/// whoami's answers by token (`session::KeptWhoami`).
+pub(super) struct Kept<K, S, V, const CAP: usize>(
+    std::sync::Mutex<std::collections::HashMap<K, (S, V)>>,
+);
 
-impl<V> Default for Kept<V> {
+impl<K, S, V, const CAP: usize> Default for Kept<K, S, V, CAP> {
     fn default() -> Self {
         Kept(Default::default())
     }
 }
 
-impl<V: Clone> Kept<V> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, (Box<str>, V)>> {
+impl<K: std::hash::Hash + Eq, S: Clone, V: Clone, const CAP: usize> Kept<K, S, V, CAP> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, (S, V)>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// What is kept for flow `id`, with its key.
-    fn get(&self, id: Uuid) -> Option<(Box<str>, V)> {
-        self.lock().get(&id).cloned()
+    /// What is kept for `key`, with its stamp.
+    pub(super) fn get(&self, key: &K) -> Option<(S, V)> {
+        self.lock().get(key).cloned()
     }
 
-    fn keep(&self, id: Uuid, key: String, value: V) {
+    pub(super) fn keep(&self, key: K, stamp: S, value: V) {
         let mut kept = self.lock();
-        if kept.len() >= KEPT {
+        if kept.len() >= CAP {
             kept.clear();
         }
-        kept.insert(id, (key.into(), value));
+        kept.insert(key, (stamp, value));
     }
 
-    pub(super) fn forget(&self, id: Uuid) {
-        self.lock().remove(&id);
+    pub(super) fn forget(&self, key: &K) {
+        self.lock().remove(key);
     }
 }
 
 /// MySQL: flows' UIs in Kratos's key order, by the stored text they were made from.
-pub(super) type KeptUis = Kept<Box<serde_json::value::RawValue>>;
+pub(super) type KeptUis = Kept<Uuid, Box<str>, Box<serde_json::value::RawValue>, KEPT>;
 
 /// PostgreSQL: whole flow views (with their rendered answer), by the row's `updated_at`.
-pub(super) type KeptViews = Kept<std::sync::Arc<RegistrationFlowView>>;
+pub(super) type KeptViews = Kept<Uuid, Box<str>, std::sync::Arc<RegistrationFlowView>, KEPT>;
 
 /// The seed endpoint on PostgreSQL. Every change to a flow, by hoplite or by Kratos, sets its
 /// `updated_at` (to the microsecond), so a view read under a stamp is the row as long as the row
@@ -184,7 +187,7 @@ async fn get_view_unless_known(
     static STAMP_SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     static SQL: crate::codec::PerDialect = crate::codec::PerDialect::new();
     // Taken before the read: another read may replace it meanwhile.
-    let known = p.kept_views.get(id);
+    let known = p.kept_views.get(&id);
     if let Some((known_stamp, view)) = &known {
         let sql = STAMP_SQL.get(p.kind, || {
             format!(
@@ -198,7 +201,7 @@ async fn get_view_unless_known(
             .fetch_optional_kept(p)
             .await?;
         let Some(row) = row else {
-            p.kept_views.forget(id);
+            p.kept_views.forget(&id);
             return Ok(None);
         };
         if *s(&row, "updated_at")? == **known_stamp {
@@ -224,7 +227,7 @@ async fn get_view_unless_known(
         .fetch_optional_kept(p)
         .await?;
     let Some(row) = row else {
-        p.kept_views.forget(id);
+        p.kept_views.forget(&id);
         return Ok(None);
     };
     let stamp = s(&row, "updated_at")?;
@@ -238,7 +241,7 @@ async fn get_view_unless_known(
         _ => view.ui = in_kratos_order(&view.ui)?,
     }
     let view = std::sync::Arc::new(view);
-    p.kept_views.keep(id, stamp, view.clone());
+    p.kept_views.keep(id, stamp.into(), view.clone());
     Ok(Some(view))
 }
 
@@ -274,7 +277,7 @@ pub(super) async fn update_registration_flow(
     .execute_kept(p)
     .await?;
     // The next read of this flow is then one round trip (see `get_view_unless_known`).
-    p.kept_views.forget(f.id);
+    p.kept_views.forget(&f.id);
     Ok(())
 }
 

@@ -125,15 +125,35 @@ pub(super) async fn get_session_with_identity(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<Session>, StoreError> {
-    if p.kind == hoplite_core::config::DatabaseKind::Mysql {
-        return whoami_joined(p, token).await;
+    let rows = whoami_rows(p, token).await?;
+    if rows.is_empty() {
+        return Ok(None);
     }
-    let row = sqlx::query(p.q(whoami_sql(p.kind)))
+    whoami_from_rows(p, &rows).map(Some)
+}
+
+/// The rows whoami reads for `token` (none when it is unknown): one row of [`whoami_sql`], or on
+/// MySQL the joined rows of [`whoami_joined_rows`].
+async fn whoami_rows(p: &SqlPersister, token: &str) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    if p.kind == hoplite_core::config::DatabaseKind::Mysql {
+        return whoami_joined_rows(p, token).await;
+    }
+    Ok(sqlx::query(p.q(whoami_sql(p.kind)))
         .bind(token)
         .bind(p.nid()?)
         .fetch_optional_kept(p)
-        .await?;
-    row.map(|r| whoami_from_row(p, &r)).transpose()
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The session (with devices and identity) of [`whoami_rows`] (at least one row).
+fn whoami_from_rows(p: &SqlPersister, rows: &[sqlx::any::AnyRow]) -> Result<Session, StoreError> {
+    if p.kind == hoplite_core::config::DatabaseKind::Mysql {
+        whoami_from_joined_rows(p, rows)
+    } else {
+        whoami_from_row(p, &rows[0])
+    }
 }
 
 /// How many whoami views a persister keeps (see [`KeptWhoami`]).
@@ -143,7 +163,7 @@ const KEPT_WHOAMI: usize = 2048;
 /// it was made from (see [`get_whoami_view`]).
 #[derive(Default)]
 pub(super) struct KeptWhoami {
-    views: std::sync::Mutex<std::collections::HashMap<u64, (u128, std::sync::Arc<WhoamiView>)>>,
+    views: super::registration::Kept<u64, u128, std::sync::Arc<WhoamiView>, KEPT_WHOAMI>,
     /// Random keys: the map holds no token, and nobody outside can aim two rows at one
     /// fingerprint.
     tokens: std::collections::hash_map::RandomState,
@@ -151,7 +171,7 @@ pub(super) struct KeptWhoami {
 }
 
 impl KeptWhoami {
-    pub(super) fn token_key(&self, token: &str) -> u64 {
+    fn token_key(&self, token: &str) -> u64 {
         std::hash::BuildHasher::hash_one(&self.tokens, token)
     }
 
@@ -183,33 +203,32 @@ impl KeptWhoami {
         Some(h.finish())
     }
 
-    pub(super) fn get(&self, key: u64, fingerprint: u128) -> Option<std::sync::Arc<WhoamiView>> {
-        let views = self
-            .views
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        views
-            .get(&key)
-            .filter(|(kept, _)| *kept == fingerprint)
-            .map(|(_, view)| view.clone())
-    }
-
-    pub(super) fn keep(&self, key: u64, fingerprint: u128, view: std::sync::Arc<WhoamiView>) {
-        let mut views = self
-            .views
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if views.len() >= KEPT_WHOAMI {
-            views.clear();
+    /// whoami's answer for `token`, whose rows have `fingerprint`: the view kept for the same
+    /// fingerprint, else the view of the session `build` makes, kept under it (`None`, rows not
+    /// fingerprinted: made and not kept).
+    pub(super) fn view(
+        &self,
+        token: &str,
+        fingerprint: Option<u128>,
+        build: impl FnOnce() -> Result<Session, StoreError>,
+    ) -> Result<std::sync::Arc<WhoamiView>, StoreError> {
+        let key = self.token_key(token);
+        if let Some((kept, view)) = self.views.get(&key)
+            && Some(kept) == fingerprint
+        {
+            return Ok(view);
         }
-        views.insert(key, (fingerprint, view));
+        let view = std::sync::Arc::new(WhoamiView::of(build()?));
+        match fingerprint {
+            Some(f) => self.views.keep(key, f, view.clone()),
+            None => self.views.forget(&key),
+        }
+        Ok(view)
     }
 
-    pub(super) fn forget(&self, key: u64) {
-        self.views
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&key);
+    /// Drops what is kept for `token` (its session is gone).
+    pub(super) fn forget_token(&self, token: &str) {
+        self.views.forget(&self.token_key(token));
     }
 }
 
@@ -260,52 +279,22 @@ pub(super) async fn get_whoami_view(
     p: &SqlPersister,
     token: &str,
 ) -> Result<Option<std::sync::Arc<WhoamiView>>, StoreError> {
-    let rows = if p.kind == hoplite_core::config::DatabaseKind::Mysql {
-        whoami_joined_rows(p, token).await?
-    } else {
-        sqlx::query(p.q(whoami_sql(p.kind)))
-            .bind(token)
-            .bind(p.nid()?)
-            .fetch_optional_kept(p)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let key = p.kept_whoami.token_key(token);
+    let rows = whoami_rows(p, token).await?;
     if rows.is_empty() {
-        p.kept_whoami.forget(key);
+        p.kept_whoami.forget_token(token);
         return Ok(None);
     }
     let fingerprint = p.kept_whoami.fingerprint(&rows);
-    if let Some(view) = fingerprint.and_then(|f| p.kept_whoami.get(key, f)) {
-        return Ok(Some(view));
-    }
-    let session = if p.kind == hoplite_core::config::DatabaseKind::Mysql {
-        whoami_from_joined_rows(p, &rows)?
-    } else {
-        whoami_from_row(p, &rows[0])?
-    };
-    let view = std::sync::Arc::new(WhoamiView::of(session));
-    match fingerprint {
-        Some(f) => p.kept_whoami.keep(key, f, view.clone()),
-        None => p.kept_whoami.forget(key),
-    }
-    Ok(Some(view))
+    p.kept_whoami
+        .view(token, fingerprint, || whoami_from_rows(p, &rows))
+        .map(Some)
 }
 
-/// whoami on MySQL. MariaDB builds JSON arrays slowly (the statement of [`whoami_sql`] costs it six
-/// times a plain join of the session and its identity), so there the devices and addresses come
-/// as joined rows instead: one row per combination (one for a session with a device and an
-/// identity with one address of each kind), taken apart by id.
-async fn whoami_joined(p: &SqlPersister, token: &str) -> Result<Option<Session>, StoreError> {
-    let rows = whoami_joined_rows(p, token).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    whoami_from_joined_rows(p, &rows).map(Some)
-}
-
-/// The rows of [`whoami_joined`] (none when the token is unknown).
+/// whoami's rows on MySQL (none when the token is unknown). MariaDB builds JSON arrays slowly
+/// (the statement of [`whoami_sql`] costs it six times a plain join of the session and its
+/// identity), so there the devices and addresses come as joined rows instead: one row per
+/// combination (one for a session with a device and an identity with one address of each
+/// kind), taken apart by id.
 async fn whoami_joined_rows(
     p: &SqlPersister,
     token: &str,
@@ -334,7 +323,7 @@ async fn whoami_joined_rows(
         .await
 }
 
-/// The session of [`whoami_joined`] from its rows (at least one).
+/// The session of [`whoami_joined_rows`] from its rows (at least one).
 fn whoami_from_joined_rows(
     p: &SqlPersister,
     rows: &[sqlx::any::AnyRow],
